@@ -1,0 +1,8 @@
+import type { CliCommand } from '../cli-types';
+
+/**
+ * The registry of sub-commands. Each lives in its own module next to this one;
+ * add one line here to expose it.
+ */
+export const commands: Record<string, () => Promise<CliCommand>> = {
+};

@@ -1,0 +1,2 @@
+// The pure core: no `vscode` import anywhere below this folder (a test enforces it).
+export * from './model';
