@@ -20,7 +20,7 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension/extension.ts' },
+    entryPoints: { extension: 'src/extension/extension.ts', ...(existsSync('src/extension/services/index.ts') ? { services: 'src/extension/services/index.ts' } : {}) },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

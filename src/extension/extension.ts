@@ -1,7 +1,78 @@
 import * as vscode from 'vscode';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { PerfStatusBar } from './status-bar';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // filled in by the first slice
+/** The stage-two container, loaded from its own bundle (see services/index.ts). */
+export interface PerfPulseServices extends vscode.Disposable {
+  execute(commandId: string, args: unknown[]): Promise<unknown>;
+}
+export interface ServicesModule {
+  createServices(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, statusBar: PerfStatusBar): Promise<PerfPulseServices>;
+}
+
+/** What the extension exports: used by the integration tests and by other extensions. */
+export interface PerfPulseApi {
+  readonly statusBar: PerfStatusBar;
+  /** Loads the services (stage two) if they are not loaded yet. */
+  services(): Promise<PerfPulseServices>;
+  /** Milliseconds that activate() itself took. */
+  readonly activationMs: number;
+}
+
+/**
+ * Stage one: cheap. Registers the commands and the status-bar item, nothing else.
+ * Stage two (the services bundle: config validation, history store, runner, detection)
+ * is loaded on the first command, or right after start-up when the workspace has a
+ * perfpulse.json or a history worth showing.
+ */
+export function activate(context: vscode.ExtensionContext): PerfPulseApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Perf Pulse', { log: true });
+  context.subscriptions.push(log);
+  const statusBar = new PerfStatusBar();
+  context.subscriptions.push(statusBar);
+
+  let loading: Promise<PerfPulseServices> | undefined;
+  const services = (): Promise<PerfPulseServices> =>
+    (loading ??= (async () => {
+      const t0 = performance.now();
+      // Kept out of this bundle so that activation does not parse it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const module = require(join(__dirname, 'services.js')) as ServicesModule;
+      const instance = await module.createServices(context, log, statusBar);
+      context.subscriptions.push(instance);
+      log.info(`services ready in ${(performance.now() - t0).toFixed(1)} ms`);
+      return instance;
+    })());
+
+  const commandIds: string[] = (context.extension.packageJSON.contributes?.commands ?? []).map((c: { command: string }) => c.command);
+  for (const id of commandIds) {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        if (id === 'perfPulse.showLog') return log.show();
+        try {
+          return await (await services()).execute(id, args);
+        } catch (err) {
+          log.error(`${id} failed: ${(err as Error)?.stack ?? err}`);
+          void vscode.window.showErrorMessage(`Perf Pulse: ${(err as Error)?.message ?? err}`, 'Show Log').then((c) => c && log.show());
+        }
+      }),
+    );
+  }
+
+  // Start stage two soon, off the activation path, only when there is something to show.
+  const relevant = (vscode.workspace.workspaceFolders ?? []).some(
+    (f) => f.uri.scheme === 'file' && (existsSync(join(f.uri.fsPath, 'perfpulse.json')) || existsSync(join(f.uri.fsPath, '.perfpulse'))),
+  ) || (context.storageUri !== undefined && existsSync(join(context.storageUri.fsPath, 'history')));
+  if (relevant) {
+    const timer = setTimeout(() => void services().catch((err) => log.error(`could not start: ${err?.stack ?? err}`)), 0);
+    context.subscriptions.push({ dispose: () => clearTimeout(timer) });
+  }
+
+  const activationMs = performance.now() - started;
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  return { statusBar, services, activationMs };
 }
 
 export function deactivate(): void {}
