@@ -1,0 +1,52 @@
+import { ParseError } from './errors';
+import { type FormatModule, isObject, asNumber, asString, textLines } from './shared';
+import { type SuiteTiming, type TestTiming, testReportMeasurements } from './test-report';
+
+/**
+ * `go test -json` (test2json) event stream: one JSON object per line. `Elapsed` (seconds) on the
+ * final `pass`/`fail`/`skip` event of a test is its time; on a package-level event (no `Test`) it
+ * is the package's time. Suite = package, tests include subtests (`TestX/case`); total = sum of packages.
+ * Lines that are not JSON (build output mixed in) are skipped.
+ */
+const FINAL = new Set(['pass', 'fail', 'skip']);
+
+function events(text: string): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of textLines(text, 1_000_000)) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('{')) continue;
+    try {
+      const e = JSON.parse(trimmed) as unknown;
+      if (isObject(e) && typeof e.Action === 'string') out.push(e);
+    } catch {
+      // Not an event line.
+    }
+  }
+  return out;
+}
+
+export const goTestJson: FormatModule = {
+  name: 'go-test-json',
+  description: 'go test -json event stream',
+  detect(input) {
+    const first = input.text.trimStart().split('\n', 1)[0] ?? '';
+    if (!first.startsWith('{') || !/"Action"\s*:/.test(first)) return false;
+    return events(input.text.slice(0, 20000)).some((e) => 'Package' in e || 'Time' in e);
+  },
+  parse(input) {
+    const all = events(input.text);
+    if (all.length === 0) throw new ParseError('no go test -json events ({"Action": ...} lines) found');
+    const tests: TestTiming[] = [];
+    const suites: SuiteTiming[] = [];
+    for (const e of all) {
+      const action = asString(e.Action) ?? '';
+      if (!FINAL.has(action)) continue;
+      const pkg = asString(e.Package) ?? '(no package)';
+      const test = asString(e.Test);
+      const elapsed = asNumber(e.Elapsed);
+      if (test) tests.push({ suite: pkg, name: test, seconds: elapsed });
+      else suites.push({ name: pkg, seconds: elapsed });
+    }
+    return testReportMeasurements(tests, suites);
+  },
+};

@@ -1,0 +1,35 @@
+import type { Measurement } from '../model';
+import { ParseError } from './errors';
+import { type FormatModule, isObject, asNumber, asString, numericArray, medianOf, requireJson, requireSome } from './shared';
+
+/**
+ * hyperfine `--export-json`: `{ results: [{ command, mean, stddev, median, min, max, times: [s...] }] }`.
+ * Times are already seconds; `times` are the raw per-run samples. The spread is hyperfine's stddev.
+ */
+export const hyperfine: FormatModule = {
+  name: 'hyperfine',
+  description: 'hyperfine --export-json',
+  detect(input) {
+    const j = input.json();
+    return isObject(j) && Array.isArray(j.results) && j.results.some((r) => isObject(r) && typeof r.command === 'string' && ('mean' in r || 'times' in r));
+  },
+  parse(input) {
+    const j = requireJson(input, 'hyperfine');
+    if (!isObject(j) || !Array.isArray(j.results)) throw new ParseError('hyperfine JSON must have a "results" array');
+    const out: Measurement[] = [];
+    j.results.forEach((r, i) => {
+      if (!isObject(r)) throw new ParseError(`hyperfine results[${i}] is not an object`);
+      const command = asString(r.command);
+      if (command === undefined) throw new ParseError(`hyperfine results[${i}] has no "command"`);
+      const times = numericArray(r.times);
+      const value = times ? medianOf(times) : asNumber(r.median) ?? asNumber(r.mean);
+      if (value === undefined) throw new ParseError(`hyperfine results[${i}] ("${command}") has neither "times" nor "mean"`);
+      const m: Measurement = { series: command, metric: 'time', unit: 's', direction: 'smaller', value };
+      if (times) m.samples = [...times];
+      const stddev = asNumber(r.stddev);
+      if (stddev !== undefined) m.spread = { kind: 'stddev', value: stddev };
+      out.push(m);
+    });
+    return requireSome(out, 'hyperfine results');
+  },
+};

@@ -1,0 +1,74 @@
+import { ParseError } from './errors';
+import { type FormatModule, type JsonObject, isObject, asNumber, asString, requireJson } from './shared';
+import { type SuiteTiming, type TestTiming, testReportMeasurements, TEST_SEPARATOR } from './test-report';
+
+/**
+ * jest `--json` and vitest `--reporter=json` (which copies jest's shape). Durations are milliseconds.
+ * Suite = the test file (`testResults[].name`, or `testFilePath` in jest's raw AggregatedResult);
+ * test name = its describe titles and title joined by ` › ` (jest's own separator).
+ * Suite time = `endTime - startTime` (or `perfStats.runtime`); total = the wall time from the
+ * run's `startTime` to the last suite's end (files run in parallel, so this is less than the sum).
+ * jest's JSON is told from vitest's by the fields only jest writes (`openHandles`, `wasInterrupted`,
+ * `numRuntimeErrorTestSuites`).
+ */
+const MS = 1e-3;
+
+function looksLikeJestShape(j: unknown): j is JsonObject & { testResults: unknown[] } {
+  return isObject(j) && Array.isArray(j.testResults) && typeof j.numTotalTests === 'number';
+}
+
+function isJest(j: JsonObject): boolean {
+  return 'openHandles' in j || 'wasInterrupted' in j || 'numRuntimeErrorTestSuites' in j;
+}
+
+function parseJestShape(j: unknown, what: string) {
+  if (!looksLikeJestShape(j)) throw new ParseError(`${what} must have "testResults" and "numTotalTests"`);
+  const tests: TestTiming[] = [];
+  const suites: SuiteTiming[] = [];
+  let lastEnd: number | undefined;
+  j.testResults.forEach((file, i) => {
+    if (!isObject(file)) throw new ParseError(`testResults[${i}] is not an object`);
+    const suite = asString(file.name) ?? asString(file.testFilePath) ?? `test file ${i + 1}`;
+    const perf = isObject(file.perfStats) ? file.perfStats : undefined;
+    const start = asNumber(file.startTime) ?? (perf ? asNumber(perf.start) : undefined);
+    const end = asNumber(file.endTime) ?? (perf ? asNumber(perf.end) : undefined);
+    const runtime = perf ? asNumber(perf.runtime) : undefined;
+    const seconds = start !== undefined && end !== undefined && end >= start ? (end - start) * MS : runtime !== undefined ? runtime * MS : undefined;
+    if (end !== undefined) lastEnd = Math.max(lastEnd ?? end, end);
+    suites.push({ name: suite, seconds, location: { file: suite } });
+    const cases = Array.isArray(file.assertionResults) ? file.assertionResults : Array.isArray(file.testResults) ? file.testResults : [];
+    for (const c of cases) {
+      if (!isObject(c)) continue;
+      const title = asString(c.title) ?? asString(c.fullName) ?? '(unnamed)';
+      const ancestors = Array.isArray(c.ancestorTitles) ? c.ancestorTitles.filter((a): a is string => typeof a === 'string' && a !== '') : [];
+      const duration = asNumber(c.duration);
+      const t: TestTiming = { suite, name: [...ancestors, title].join(TEST_SEPARATOR), seconds: duration !== undefined ? duration * MS : undefined };
+      const loc = isObject(c.location) ? asNumber(c.location.line) : undefined;
+      t.location = loc !== undefined && loc >= 1 ? { file: suite, line: Math.floor(loc) } : { file: suite };
+      tests.push(t);
+    }
+  });
+  const start = asNumber(j.startTime);
+  const total = start !== undefined && lastEnd !== undefined && lastEnd >= start ? (lastEnd - start) * MS : undefined;
+  return testReportMeasurements(tests, suites, total);
+}
+
+export const jestJson: FormatModule = {
+  name: 'jest-json',
+  description: 'jest --json test report',
+  detect(input) {
+    const j = input.json();
+    return looksLikeJestShape(j) && isJest(j);
+  },
+  parse: (input) => parseJestShape(requireJson(input, 'jest JSON'), 'jest JSON'),
+};
+
+export const vitestJson: FormatModule = {
+  name: 'vitest-json',
+  description: 'vitest --reporter=json test report',
+  detect(input) {
+    const j = input.json();
+    return looksLikeJestShape(j) && !isJest(j);
+  },
+  parse: (input) => parseJestShape(requireJson(input, 'vitest JSON'), 'vitest JSON'),
+};

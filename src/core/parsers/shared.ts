@@ -1,0 +1,126 @@
+import type { Measurement } from '../model';
+import { median } from '../stats/summary';
+import { ParseError } from './errors';
+
+/** What a format module sees: the text, its file name if known, and sibling files some formats use. */
+export interface ParseInput {
+  text: string;
+  fileName?: string;
+  /** Other files next to this one, by base name (criterion's `sample.json`, `benchmark.json`). */
+  siblings?: Record<string, string>;
+  /** The text as JSON, parsed once and shared by every detector; `undefined` when it is not JSON. */
+  json(): unknown;
+}
+
+/** One harness or report format: a cheap, unambiguous `detect` and a `parse` that throws only `ParseError`. */
+export interface FormatModule {
+  name: string;
+  /** One line for `--help` and for error messages. */
+  description: string;
+  detect(input: ParseInput): boolean;
+  parse(input: ParseInput): Measurement[];
+}
+
+const NOT_JSON = Symbol('not json');
+
+export function makeInput(text: string, fileName?: string, siblings?: Record<string, string>): ParseInput {
+  let cached: unknown = undefined;
+  let parsed = false;
+  return {
+    text,
+    fileName,
+    siblings,
+    json() {
+      if (!parsed) {
+        parsed = true;
+        const trimmed = text.trimStart();
+        if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+          try {
+            cached = JSON.parse(trimmed);
+          } catch {
+            cached = NOT_JSON;
+          }
+        } else {
+          cached = NOT_JSON;
+        }
+      }
+      return cached === NOT_JSON ? undefined : cached;
+    },
+  };
+}
+
+/** The JSON of an input, or a ParseError saying it is not valid JSON. */
+export function requireJson(input: ParseInput, what: string): unknown {
+  const value = input.json();
+  if (value !== undefined) return value;
+  const trimmed = input.text.trimStart();
+  try {
+    JSON.parse(trimmed);
+  } catch (err) {
+    throw new ParseError(`not valid JSON for ${what}: ${(err as Error).message}`);
+  }
+  throw new ParseError(`not valid JSON for ${what}`);
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** A finite number from a JSON number or a numeric string, else undefined. */
+export function asNumber(value: unknown): number | undefined {
+  if (isFiniteNumber(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value.trim().replace(/,/g, ''));
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+export function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** All entries are finite numbers: such an array can be kept as raw samples. */
+export function numericArray(value: unknown): number[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return value.every(isFiniteNumber) ? (value as number[]) : undefined;
+}
+
+export function medianOf(values: readonly number[]): number {
+  return median(values);
+}
+
+export function scaleAll(values: readonly number[], scale: number): number[] {
+  return values.map((v) => v * scale);
+}
+
+/**
+ * Lines of a text output. Very long lines are dropped: no harness writes them, and
+ * skipping them keeps every line regex linear-time on adversarial input.
+ */
+export function textLines(text: string, maxLength = 2000): string[] {
+  return text.split(/\r?\n/).filter((l) => l.length <= maxLength);
+}
+
+/** Throws a clear error when a parser found nothing it could use. */
+export function requireSome(measurements: Measurement[], what: string): Measurement[] {
+  if (measurements.length === 0) throw new ParseError(`no ${what} found`);
+  return measurements;
+}
+
+/** Drops measurements whose centre is not a finite number (corrupt rows), so nothing downstream sees NaN. */
+export function finiteOnly(measurements: Measurement[]): Measurement[] {
+  return measurements.filter((m) => Number.isFinite(m.value));
+}
+
+/** The file's base name without folders, for series names derived from paths. */
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] ?? path;
+}

@@ -1,0 +1,95 @@
+import type { Direction } from '../model';
+
+/**
+ * Unit normalisation shared by all parsers. Times become seconds, sizes bytes,
+ * operation rates `ops/s` and byte rates `B/s`, so that series from different
+ * harnesses compare. Units we do not know keep their own string.
+ */
+export interface UnitInfo {
+  /** The normalised unit. */
+  unit: string;
+  /** Multiply a raw value by this to get the normalised unit. */
+  scale: number;
+  direction: Direction;
+  kind: 'time' | 'memory' | 'ops-rate' | 'byte-rate' | 'count' | 'other';
+}
+
+const TIME_SECONDS: Record<string, number> = {
+  ps: 1e-12,
+  ns: 1e-9,
+  nanoseconds: 1e-9,
+  us: 1e-6,
+  'µs': 1e-6,
+  'μs': 1e-6,
+  microseconds: 1e-6,
+  ms: 1e-3,
+  milliseconds: 1e-3,
+  s: 1,
+  sec: 1,
+  secs: 1,
+  second: 1,
+  seconds: 1,
+  min: 60,
+  mins: 60,
+  minutes: 60,
+  h: 3600,
+  hr: 3600,
+  hours: 3600,
+};
+
+const SIZE_BYTES: Record<string, number> = {
+  b: 1,
+  byte: 1,
+  bytes: 1,
+  kb: 1e3,
+  kib: 1024,
+  kilobytes: 1e3,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  megabytes: 1e6,
+  gb: 1e9,
+  gib: 1024 ** 3,
+  gigabytes: 1e9,
+};
+
+/** Per-iteration suffixes that do not change what a time or size means. */
+const PER_ITERATION = /\/(?:iter|iteration|op|ops|call|run|it)$/i;
+
+function timeScale(unit: string): number | undefined {
+  return TIME_SECONDS[unit] ?? TIME_SECONDS[unit.toLowerCase()];
+}
+
+function sizeScale(unit: string): number | undefined {
+  // "b" alone is bytes only when written "B"; a lower-case "b" could be bits.
+  if (unit === 'b') return undefined;
+  return SIZE_BYTES[unit.toLowerCase()];
+}
+
+/** Interpret a harness unit string such as `ns/iter`, `ops/ms`, `B/op`, `MB/s` or `Megabytes`. */
+export function normaliseUnit(raw: string): UnitInfo {
+  const unit = raw.trim();
+  const perIteration = unit.replace(PER_ITERATION, '');
+  const t = timeScale(perIteration);
+  if (t !== undefined) return { unit: 's', scale: t, direction: 'smaller', kind: 'time' };
+  const b = sizeScale(perIteration);
+  if (b !== undefined) return { unit: 'B', scale: b, direction: 'smaller', kind: 'memory' };
+
+  const slash = unit.indexOf('/');
+  if (slash > 0 && slash < unit.length - 1) {
+    const what = unit.slice(0, slash).trim();
+    const per = unit.slice(slash + 1).trim();
+    const perSeconds = timeScale(per);
+    if (perSeconds !== undefined) {
+      if (/^(?:ops?|operations?|iters?|iterations?|runs?|calls?)$/i.test(what)) {
+        return { unit: 'ops/s', scale: 1 / perSeconds, direction: 'bigger', kind: 'ops-rate' };
+      }
+      const bytes = sizeScale(what);
+      if (bytes !== undefined) return { unit: 'B/s', scale: bytes / perSeconds, direction: 'bigger', kind: 'byte-rate' };
+      // Anything per unit of time (requests/s, MS/s) is a rate: more is better.
+      return { unit, scale: 1, direction: 'bigger', kind: 'other' };
+    }
+  }
+  if (/^(?:hz|ops)$/i.test(unit)) return { unit: 'ops/s', scale: 1, direction: 'bigger', kind: 'ops-rate' };
+  if (/^(?:allocs?(?:\/op)?|count)$/i.test(unit)) return { unit: 'count', scale: 1, direction: 'smaller', kind: 'count' };
+  return { unit, scale: 1, direction: 'smaller', kind: 'other' };
+}
