@@ -5,4 +5,5 @@ import type { CliCommand } from '../cli-types';
  * add one line here to expose it.
  */
 export const commands: Record<string, () => Promise<CliCommand>> = {
+  detect: async () => (await import('./detect')).command,
 };

@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { detectMany, type SeriesInput } from '../../core/detect';
+
+/**
+ * `perf-pulse detect FILE`: the extension's detector, with its defaults, on a JSON file of series.
+ * Output lists the changes the product alerts on: confirmed changes of both kinds. Suspects
+ * (too few runs after them to be sure) are left out unless `--suspects` is given.
+ */
+const usage = `Usage: perf-pulse detect FILE|- [--suspects] [--details]
+
+Finds performance changes in run histories, exactly as the editor does.
+
+Input (FILE, or - for stdin):
+  { "series": [ { "id": "a", "direction": "smaller" | "bigger", "values": [number, ...] } ] }
+  one value per run, oldest first.
+
+Output (stdout):
+  { "results": [ { "id": "a", "changes": [ { "index": i, "kind": "regression" | "improvement",
+                                             "ratio": r, "pValue": p } ] } ] }
+  index is the first run at the new level; ratio = new level / old level in the series' units.
+  Only confirmed changes are listed; --suspects adds provisional ones (with "confirmed": false),
+  --details adds the ratio's 95% interval, severity and the series' state.
+
+Exit codes: 0 done, 2 bad input or usage.
+`;
+
+export const command: CliCommand = {
+  summary: 'find regressions and improvements in series of run values (JSON in, JSON out)',
+  usage,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const files = argv.filter((a) => a === '-' || !a.startsWith('-'));
+    const flags = argv.filter((a) => a !== '-' && a.startsWith('-'));
+    const unknown = flags.filter((f) => f !== '--suspects' && f !== '--details');
+    if (unknown.length) throw new CliError(`unknown option ${unknown[0]}\n${usage}`);
+    if (files.length !== 1) throw new CliError(`expected exactly one FILE (or - for stdin)\n${usage}`);
+    const file = files[0];
+    const name = file === '-' ? '<stdin>' : file;
+    const text = readInput(file, io);
+    const series = parseSeries(text, name);
+    const verdicts = detectMany(series);
+    const withSuspects = flags.includes('--suspects');
+    const details = flags.includes('--details');
+    const results = verdicts.map((v) => {
+      const changes = v.changes
+        .filter((c) => c.confirmed || withSuspects)
+        .map((c) => {
+          const out: Record<string, unknown> = { index: c.index, kind: c.kind, ratio: c.ratio, pValue: c.pValue };
+          if (withSuspects) out.confirmed = c.confirmed;
+          if (details) Object.assign(out, { ratioCi: c.ratioCi, severity: c.severity, lastGoodIndex: c.lastGoodIndex });
+          return out;
+        });
+      return details ? { id: v.id, changes, state: v.state } : { id: v.id, changes };
+    });
+    io.stdout(JSON.stringify({ results }) + '\n');
+    return 0;
+  },
+};
+
+function readInput(file: string, io: CliIO): string {
+  try {
+    return file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(path.resolve(io.cwd, file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`${file === '-' ? '<stdin>' : file}: cannot read (${code ?? (err as Error).message})`);
+  }
+}
+
+/** Validates the input contract; every problem names the file and the place. */
+export function parseSeries(text: string, name: string): SeriesInput[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${name}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!doc || typeof doc !== 'object' || !Array.isArray((doc as { series?: unknown }).series)) {
+    throw new CliError(`${name}: expected an object with a "series" array`);
+  }
+  const list = (doc as { series: unknown[] }).series;
+  const seen = new Set<string>();
+  return list.map((item, k) => {
+    const where = `${name}: series[${k}]`;
+    if (!item || typeof item !== 'object') throw new CliError(`${where} is not an object`);
+    const { id, direction, values } = item as Record<string, unknown>;
+    if (typeof id !== 'string' || id === '') throw new CliError(`${where}: "id" must be a non-empty string`);
+    if (seen.has(id)) throw new CliError(`${where}: duplicate id "${id}"`);
+    seen.add(id);
+    if (direction !== 'smaller' && direction !== 'bigger') {
+      throw new CliError(`${where} ("${id}"): "direction" must be "smaller" or "bigger"`);
+    }
+    if (!Array.isArray(values)) throw new CliError(`${where} ("${id}"): "values" must be an array of numbers`);
+    for (let i = 0; i < values.length; i++) {
+      if (typeof values[i] !== 'number' || !Number.isFinite(values[i])) {
+        throw new CliError(`${where} ("${id}"): values[${i}] is not a finite number`);
+      }
+    }
+    return { id, direction, values: values as number[] };
+  });
+}

@@ -1,0 +1,168 @@
+import type { Direction } from '../model';
+import { benjaminiHochberg } from '../stats/tests';
+import { median, scaledMad } from '../stats/summary';
+import { detectRaw, type DetectorSettings, type RawChange, type RawDetection } from './series-detector';
+
+/**
+ * Regression detection over run histories: the one detector used by the extension, the CLI
+ * (`perf-pulse detect`) and the quality benchmark.
+ */
+
+export type Sensitivity = 'low' | 'default' | 'high';
+
+export interface DetectOptions {
+  /** No verdict from fewer points (default 10). */
+  minPoints?: number;
+  /** False discovery rate across all candidate changes of one call (Benjamini–Hochberg; default 0.01). */
+  alpha?: number;
+  /** Shifts the practical-effect thresholds (low: fewer, larger alerts). */
+  sensitivity?: Sensitivity;
+  /** Smallest relative change worth an alert (default 0.015; 'low' 0.03, 'high' 0.01). */
+  minEffect?: number;
+  /** Budget-driven severity: a regression whose new level exceeds this value is critical. */
+  budget?: number;
+}
+
+export interface Change {
+  /** First run at the new level. */
+  index: number;
+  /** Last run at the old level (index - 1). */
+  lastGoodIndex: number;
+  kind: 'regression' | 'improvement';
+  /** New level / old level in the series' own units. */
+  ratio: number;
+  /** 95% interval of the ratio. */
+  ratioCi: [number, number];
+  pValue: number;
+  severity: 'critical' | 'warning' | 'info';
+  /** false = suspect: too few points after it to be sure. */
+  confirmed: boolean;
+  /** |change| in multiples of the local noise. */
+  effectInNoise: number;
+  /** Commits of the last good and first bad run, filled in by callers that know them. */
+  lastGoodCommit?: string;
+  firstBadCommit?: string;
+}
+
+export type SeriesState = 'insufficient-data' | 'stable' | 'regressed' | 'improved' | 'suspect' | 'noisy';
+
+export interface SeriesVerdict {
+  id: string;
+  changes: Change[];
+  state: SeriesState;
+  /** The current level: runs since the last confirmed change. */
+  baseline?: { from: number; to: number; median: number; noise: number };
+}
+
+export interface SeriesInput {
+  id: string;
+  direction: Direction;
+  values: readonly number[];
+}
+
+/** Relative noise above which a series without changes is reported as noisy rather than stable. */
+const NOISY_CV = 0.15;
+/** Regressions at least this large are critical (unless a budget says otherwise). */
+const CRITICAL_RATIO = 0.1;
+
+export function settingsFor(options: DetectOptions = {}): DetectorSettings {
+  const sensitivity = options.sensitivity ?? 'default';
+  const preset = {
+    low: { minEffect: 0.03, noiseMultiple: 3, earlyNoiseMultiple: 4 },
+    default: { minEffect: 0.015, noiseMultiple: 2, earlyNoiseMultiple: 3 },
+    high: { minEffect: 0.01, noiseMultiple: 1.5, earlyNoiseMultiple: 2.5 },
+  }[sensitivity];
+  return {
+    minPoints: options.minPoints ?? 10,
+    minEffect: options.minEffect ?? preset.minEffect,
+    noiseMultiple: preset.noiseMultiple,
+    earlyNoiseMultiple: preset.earlyNoiseMultiple,
+    confirmAfter: 6,
+    minAfterEarly: 2,
+    window: 30,
+    candidateAlpha: 0.01,
+  };
+}
+
+/** Detects changes in one series (false discoveries controlled within the series). */
+export function detectSeries(values: readonly number[], direction: Direction, options: DetectOptions = {}): Omit<SeriesVerdict, 'id'> {
+  const [verdict] = detectMany([{ id: '', direction, values }], options);
+  const { id: _id, ...rest } = verdict;
+  return rest;
+}
+
+/** Detects changes in many series at once, with Benjamini–Hochberg across all candidate changes. */
+export function detectMany(series: readonly SeriesInput[], options: DetectOptions = {}): SeriesVerdict[] {
+  const settings = settingsFor(options);
+  const alpha = options.alpha ?? 0.01;
+  const raws: RawDetection[] = series.map((s) => detectRaw(checkValues(s), settings));
+  const pooled: { series: number; change: RawChange }[] = [];
+  let tests = 0;
+  raws.forEach((r, i) => {
+    tests += r.tests;
+    for (const c of r.changes) pooled.push({ series: i, change: c });
+  });
+  const keep = benjaminiHochberg(
+    pooled.map((p) => p.change.pValue),
+    alpha,
+    Math.max(0, tests - pooled.length),
+  );
+  const kept = series.map(() => [] as RawChange[]);
+  pooled.forEach((p, k) => {
+    if (keep[k]) kept[p.series].push(p.change);
+  });
+  return series.map((s, i) => verdictOf(s, raws[i], kept[i], settings, options));
+}
+
+function checkValues(s: SeriesInput): readonly number[] {
+  for (let i = 0; i < s.values.length; i++) {
+    if (typeof s.values[i] !== 'number' || !Number.isFinite(s.values[i])) {
+      throw new Error(`series '${s.id}': value ${i} is not a finite number`);
+    }
+  }
+  return s.values;
+}
+
+function verdictOf(s: SeriesInput, raw: RawDetection, kept: RawChange[], settings: DetectorSettings, options: DetectOptions): SeriesVerdict {
+  const n = s.values.length;
+  if (n < settings.minPoints) return { id: s.id, changes: [], state: 'insufficient-data' };
+  const changes = kept
+    .sort((a, b) => a.index - b.index)
+    .map((c) => toChange(c, s.direction, s.values, options));
+  const confirmed = changes.filter((c) => c.confirmed);
+  const last = confirmed[confirmed.length - 1];
+  const from = last ? last.index : 0;
+  const current = s.values.slice(from);
+  const level = median(current);
+  const noise = scaledMad(current, level);
+  const baseline = { from, to: n - 1, median: level, noise };
+  let state: SeriesState;
+  if (changes.some((c) => !c.confirmed && c.index > from)) state = 'suspect';
+  else if (last) state = last.kind === 'regression' ? 'regressed' : 'improved';
+  else state = Math.abs(noise / level) > NOISY_CV ? 'noisy' : 'stable';
+  return { id: s.id, changes, state, baseline };
+}
+
+function toChange(c: RawChange, direction: Direction, values: readonly number[], options: DetectOptions): Change {
+  const up = c.effect > 0;
+  const kind = up === (direction === 'smaller') ? 'regression' : 'improvement';
+  const worsening = direction === 'smaller' ? c.ratio - 1 : 1 - c.ratio;
+  let severity: Change['severity'] = 'info';
+  if (kind === 'regression') {
+    const newLevel = median(values.slice(c.index, c.index + c.after));
+    const breachesBudget =
+      options.budget !== undefined && (direction === 'smaller' ? newLevel > options.budget : newLevel < options.budget);
+    severity = breachesBudget || worsening >= CRITICAL_RATIO ? 'critical' : 'warning';
+  }
+  return {
+    index: c.index,
+    lastGoodIndex: c.index - 1,
+    kind,
+    ratio: c.ratio,
+    ratioCi: c.ratioCi,
+    pValue: c.pValue,
+    severity,
+    confirmed: c.confirmed,
+    effectInNoise: c.effectInNoise,
+  };
+}

@@ -1,0 +1,112 @@
+import { sortedCopy } from './summary';
+import { twoSidedNormalP } from './distributions';
+
+export interface RankTestResult {
+  /** Mann–Whitney U of the second sample (count of pairs where b > a, ties counting one half). */
+  u: number;
+  /** Normal approximation with tie correction; positive when b tends to be larger. */
+  z: number;
+  pValue: number;
+}
+
+/**
+ * Mann–Whitney U test (normal approximation with tie correction). O((n+m) log(n+m)).
+ * `varianceInflation` widens the null variance for autocorrelated samples (1 = independent).
+ */
+export function mannWhitney(a: readonly number[], b: readonly number[], varianceInflation = 1): RankTestResult {
+  const n1 = a.length;
+  const n2 = b.length;
+  if (n1 === 0 || n2 === 0) return { u: NaN, z: 0, pValue: 1 };
+  const n = n1 + n2;
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  const value = (i: number) => (i < n1 ? a[i] : b[i - n1]);
+  const order = Array.from(idx).sort((i, j) => value(i) - value(j));
+  let rankSumB = 0;
+  let tieTerm = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    const v = value(order[i]);
+    while (j + 1 < n && value(order[j + 1]) === v) j++;
+    const rank = (i + j) / 2 + 1;
+    const t = j - i + 1;
+    if (t > 1) tieTerm += t * t * t - t;
+    for (let k = i; k <= j; k++) if (order[k] >= n1) rankSumB += rank;
+    i = j + 1;
+  }
+  const u = rankSumB - (n2 * (n2 + 1)) / 2;
+  const mean = (n1 * n2) / 2;
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))) * varianceInflation;
+  if (!(variance > 0)) return { u, z: 0, pValue: 1 };
+  const correction = u > mean ? -0.5 : u < mean ? 0.5 : 0;
+  const z = (u - mean + correction) / Math.sqrt(variance);
+  return { u, z, pValue: twoSidedNormalP(z) };
+}
+
+/**
+ * Lag-1 autocorrelation of the residuals of one or more segments about their own medians,
+ * clipped at ±3 robust sd so single spikes do not dominate. Used to shrink the effective sample size.
+ */
+export function lag1Autocorrelation(segments: readonly (readonly number[])[], scale: number): number {
+  let num = 0, den = 0;
+  for (const seg of segments) {
+    if (seg.length < 3) continue;
+    const s = sortedCopy(seg);
+    const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    const cap = scale > 0 ? 3 * scale : Infinity;
+    let prev = clip(seg[0] - m, cap);
+    den += prev * prev;
+    for (let i = 1; i < seg.length; i++) {
+      const r = clip(seg[i] - m, cap);
+      num += r * prev;
+      den += r * r;
+      prev = r;
+    }
+  }
+  return den > 0 ? num / den : 0;
+}
+
+function clip(x: number, cap: number): number {
+  return x > cap ? cap : x < -cap ? -cap : x;
+}
+
+/**
+ * Benjamini–Hochberg step-up: which of the p-values are discoveries at false discovery rate q.
+ * `extraTests` counts tests that were run but whose p-values are not listed (they are all
+ * treated as non-discoveries but still enlarge m).
+ */
+export function benjaminiHochberg(pValues: readonly number[], q: number, extraTests = 0): boolean[] {
+  const m = pValues.length + extraTests;
+  const order = pValues.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
+  let cutoff = -1;
+  for (let k = 0; k < order.length; k++) if (order[k][0] <= ((k + 1) / m) * q) cutoff = k;
+  const out = new Array<boolean>(pValues.length).fill(false);
+  for (let k = 0; k <= cutoff; k++) out[order[k][1]] = true;
+  return out;
+}
+
+/**
+ * Lag-1 autocorrelation of the noise, estimated from first differences so that level shifts
+ * and drift inside the segments do not masquerade as correlation: for AR(1) noise with
+ * coefficient rho, consecutive differences correlate at (rho - 1) / 2.
+ */
+export function lag1FromDifferences(segments: readonly (readonly number[])[], scale: number): number {
+  let num = 0, den = 0;
+  const cap = scale > 0 ? 3 * Math.SQRT2 * scale : Infinity;
+  for (const seg of segments) {
+    if (seg.length < 4) continue;
+    const diffs: number[] = [];
+    for (let i = 1; i < seg.length; i++) diffs.push(seg[i] - seg[i - 1]);
+    const centre = sortedCopy(diffs)[diffs.length >> 1];
+    let prev = clip(diffs[0] - centre, cap);
+    den += prev * prev;
+    for (let i = 1; i < diffs.length; i++) {
+      const r = clip(diffs[i] - centre, cap);
+      num += r * prev;
+      den += r * r;
+      prev = r;
+    }
+  }
+  if (!(den > 0)) return 0;
+  return 1 + 2 * (num / den);
+}
