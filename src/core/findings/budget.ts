@@ -1,0 +1,109 @@
+import type { BudgetBody, BudgetConfig } from '../config';
+import { parseQuantity } from '../config/quantity';
+import type { Direction, RunRecord, Unit } from '../model';
+import { median, sortedCopy } from '../stats/summary';
+import type { BudgetEvaluation, Forecast } from './types';
+
+/** Budgets: a limit on a statistic of each run, with an error budget (share of recent runs allowed over). */
+
+const DEFAULT_WINDOW = 20;
+const DEFAULT_ALLOWED_SHARE = 0.05;
+
+/** `*` matches any characters; everything else literally. */
+export function nameMatches(pattern: string, name: string): boolean {
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(name);
+}
+
+/** The budget that applies to a series: its benchmark's own, else the first matching global one. */
+export function budgetFor(name: string, budgets: readonly BudgetConfig[], perBenchmark: Readonly<Record<string, BudgetBody>> = {}): BudgetBody | undefined {
+  return perBenchmark[name] ?? budgets.find((b) => nameMatches(b.series, name));
+}
+
+function quantile(sorted: number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** The statistic of one run, from its summary, else its samples, else its value. */
+export function statisticOf(run: RunRecord, statistic: string): number {
+  if (statistic === 'median') return run.value;
+  const s = run.summary as unknown as Record<string, number> | undefined;
+  if (s && typeof s[statistic] === 'number') return s[statistic];
+  if (run.samples?.length) {
+    const sorted = sortedCopy(run.samples);
+    switch (statistic) {
+      case 'mean':
+        return sorted.reduce((a, b) => a + b, 0) / sorted.length;
+      case 'min':
+        return sorted[0];
+      case 'max':
+        return sorted[sorted.length - 1];
+      case 'p90':
+        return quantile(sorted, 0.9);
+      case 'p95':
+        return quantile(sorted, 0.95);
+      case 'p99':
+        return quantile(sorted, 0.99);
+    }
+  }
+  return run.value;
+}
+
+/** The limit in the series' unit, or undefined when the budget's unit cannot apply (e.g. "2ms" on a byte series). */
+export function limitFor(budget: BudgetBody, unit: Unit): number | undefined {
+  const q = parseQuantity(budget.max);
+  if (q.unit && q.unit !== unit) return undefined;
+  return q.value;
+}
+
+function isOver(value: number, limit: number, direction: Direction): boolean {
+  return direction === 'smaller' ? value > limit : value < limit;
+}
+
+export function evaluateBudget(runs: readonly RunRecord[], budget: BudgetBody, unit: Unit, direction: Direction): BudgetEvaluation | undefined {
+  const limit = limitFor(budget, unit);
+  if (limit === undefined || runs.length === 0) return undefined;
+  const statistic = budget.statistic ?? 'median';
+  const window = budget.window ?? DEFAULT_WINDOW;
+  const allowedShare = budget.allowedShare ?? DEFAULT_ALLOWED_SHARE;
+  const recent = runs.slice(-window).map((r) => statisticOf(r, statistic));
+  const current = recent[recent.length - 1];
+  const overRuns = recent.filter((v) => isOver(v, limit, direction)).length;
+  const share = overRuns / recent.length;
+  const spent = allowedShare > 0 ? share / allowedShare : overRuns > 0 ? Infinity : 0;
+  // One spike inside the allowed share is what the error budget is for; the latest run must be over too.
+  const breached = isOver(current, limit, direction) && share > allowedShare;
+  return { limit, statistic, current, window, allowedShare, overRuns, runsInWindow: recent.length, spent, breached };
+}
+
+/** Theil–Sen slope: the median of pairwise slopes, robust to the odd outlier run. */
+function theilSen(values: readonly number[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    for (let j = i + 1; j < values.length; j++) slopes.push((values[j] - values[i]) / (j - i));
+  }
+  return slopes.length ? median(slopes) : 0;
+}
+
+/**
+ * When the trend of the last runs crosses the budget, at the current pace. None when the series is
+ * already over, is not getting worse, or has too few runs to show a trend.
+ */
+export function forecastBudget(runs: readonly RunRecord[], budget: BudgetEvaluation, direction: Direction, minRuns = 8): Forecast | undefined {
+  const recent = runs.slice(-Math.max(budget.window, minRuns));
+  if (recent.length < minRuns) return undefined;
+  const values = recent.map((r) => statisticOf(r, budget.statistic));
+  const slope = theilSen(values);
+  const worsening = direction === 'smaller' ? slope : -slope;
+  if (!(worsening > 0)) return undefined;
+  const level = median(values.slice(-Math.min(5, values.length)));
+  const gap = direction === 'smaller' ? budget.limit - level : level - budget.limit;
+  if (gap <= 0) return undefined;
+  const runsLeft = Math.ceil(gap / worsening);
+  const spanMs = recent[recent.length - 1].timestamp - recent[0].timestamp;
+  const perRunDays = spanMs > 0 ? spanMs / (recent.length - 1) / 86_400_000 : undefined;
+  return { runs: runsLeft, ...(perRunDays !== undefined ? { days: runsLeft * perRunDays } : {}), slopePerRun: worsening };
+}

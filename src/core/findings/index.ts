@@ -1,0 +1,6 @@
+export * from './types';
+export * from './analyze';
+export * from './decisions';
+export * from './budget';
+export * from './message';
+export * from './compare-current';
