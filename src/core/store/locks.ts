@@ -1,0 +1,76 @@
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+
+/** Who holds a lock or writes a segment: enough to tell whether that process still lives. */
+export interface OwnerStamp {
+  pid: number;
+  hostname: string;
+  started: number;
+}
+
+export function ownStamp(): OwnerStamp {
+  return { pid: process.pid, hostname: os.hostname(), started: Date.now() };
+}
+
+/** Whether the process that wrote `stamp` may still be running. Unknown hosts count as alive. */
+export function ownerAlive(stamp: OwnerStamp | undefined, maxForeignAgeMs = 24 * 3600_000): boolean {
+  if (!stamp || typeof stamp.pid !== 'number') return false;
+  if (stamp.hostname !== os.hostname()) return Date.now() - stamp.started < maxForeignAgeMs;
+  if (stamp.pid === process.pid) return true;
+  try {
+    process.kill(stamp.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function readStamp(file: string): Promise<OwnerStamp | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as OwnerStamp;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An exclusive lock between processes: a file created with O_EXCL holding the
+ * owner's pid. A lock whose owner died (or that is older than `staleMs`) is broken.
+ * Returns a release function, or undefined when someone else holds it.
+ */
+export async function tryLock(file: string, staleMs = 15 * 60_000): Promise<(() => Promise<void>) | undefined> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await fsp.open(file, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify(ownStamp()));
+      } finally {
+        await handle.close();
+      }
+      return async () => {
+        await fsp.rm(file, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const stamp = await readStamp(file);
+      const stale = !ownerAlive(stamp) || (stamp !== undefined && Date.now() - stamp.started > staleMs);
+      if (!stale) return undefined;
+      // Break it by renaming first, so two breakers cannot both delete a fresh lock.
+      const broken = `${file}.broken-${process.pid}-${Date.now()}`;
+      try {
+        await fsp.rename(file, broken);
+      } catch {
+        return undefined;
+      }
+      const taken = await readStamp(broken);
+      if (taken && stamp && (taken.pid !== stamp.pid || taken.started !== stamp.started)) {
+        // Another breaker won and a live owner's fresh lock was moved: give it back.
+        await fsp.link(broken, file).catch(() => undefined);
+        await fsp.rm(broken, { force: true });
+        return undefined;
+      }
+      await fsp.rm(broken, { force: true });
+    }
+  }
+  return undefined;
+}
