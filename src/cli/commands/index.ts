@@ -6,4 +6,5 @@ import type { CliCommand } from '../cli-types';
  */
 export const commands: Record<string, () => Promise<CliCommand>> = {
   detect: async () => (await import('./detect')).command,
+  parse: async () => (await import('./parse')).command,
 };

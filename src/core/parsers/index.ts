@@ -103,6 +103,14 @@ export function detectFormat(text: string, fileName?: string): string | undefine
   return REGISTRY.find((f) => safeDetect(f, input))?.name;
 }
 
+/** Why auto-detection found nothing, with a hint for files that sit next to parseable ones. */
+function notRecognised(json: unknown): string {
+  if (json !== null && typeof json === 'object' && !Array.isArray(json) && 'full_id' in json && 'group_id' in json) {
+    return "this is criterion's benchmark.json, which names a benchmark but holds no measurements (read estimates.json or sample.json in the same folder)";
+  }
+  return 'the input matches no known benchmark or test report format';
+}
+
 /** Parses a text in the given or detected format. Throws ParseError (listing what was tried when nothing matched). */
 export function parseText(text: string, options: ParseOptions = {}): ParseResult {
   const file = options.fileName;
@@ -112,7 +120,7 @@ export function parseText(text: string, options: ParseOptions = {}): ParseResult
   if (options.format) module = moduleNamed(options.format, file);
   else module = REGISTRY.find((f) => safeDetect(f, input));
   if (!module) {
-    const what = text.trim() === '' ? 'the input is empty' : 'the input matches no known benchmark or test report format';
+    const what = text.trim() === '' ? 'the input is empty' : notRecognised(input.json());
     throw new ParseError(`${what}; tried: ${FORMATS.join(', ')}`, { file, tried: [...FORMATS] });
   }
   try {
