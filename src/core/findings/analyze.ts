@@ -225,6 +225,7 @@ function analyzeSeries(
     ...(info.location ? { location: info.location } : {}),
     runs: n,
     ...(latestRun ? { latest: pointOf(latestRun) } : {}),
+    ...(n >= 6 ? { firstLevel: median(values.slice(0, Math.min(5, Math.floor(n / 3)))) } : {}),
     latestSamples: latestRun?.summary?.n ?? latestRun?.samples?.length ?? 1,
     ...(baseline !== undefined ? { baseline } : {}),
     ...(changeVs ? { change: changeVs } : {}),

@@ -58,6 +58,8 @@ export interface SeriesAnalysis {
   latest?: RunPoint;
   /** Samples behind the latest value (1 when the run had none). */
   latestSamples: number;
+  /** Median of the first runs of the series (up to a third of them): where a share of the total started. */
+  firstLevel?: number;
   /** The level the latest run is judged against (see analyze.ts). */
   baseline?: number;
   change?: ChangeVsBaseline;

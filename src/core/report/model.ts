@@ -1,0 +1,270 @@
+import type { MachineFingerprint, VcsInfo } from '../model';
+import type { Analysis, Finding, SeriesAnalysis } from '../findings/types';
+import { formatChange, formatValue } from '../format';
+import { formatP, shortCommit } from '../findings/message';
+
+/**
+ * One report model, many renderings (Markdown, JSON, HTML, JUnit): every format says the same
+ * thing because they all read this.
+ */
+
+export type Health = 'healthy' | 'warning' | 'critical';
+
+export interface ReportContext {
+  generatedAt: Date | number;
+  machine?: MachineFingerprint;
+  vcs?: VcsInfo;
+  baseBranch?: string;
+}
+
+export interface SeriesRow {
+  id: string;
+  name: string;
+  current: string;
+  baseline: string;
+  change: string;
+  interval: string;
+  verdict: string;
+  status: SeriesAnalysis['status'];
+  runs: number;
+  failing: boolean;
+  /** Messages of the active findings of this series (regression, budget). */
+  failures: string[];
+}
+
+export interface RegressionItem {
+  name: string;
+  severity: Finding['severity'];
+  message: string;
+  /** "a1b2c3d..e4f5a6b" when both commits are known. */
+  commitRange?: string;
+  confirmed: boolean;
+}
+
+export interface BudgetRow {
+  name: string;
+  statistic: string;
+  current: string;
+  limit: string;
+  overRuns: number;
+  runsInWindow: number;
+  /** Share of the error budget used, as a percentage. */
+  spentPercent: number;
+  breached: boolean;
+}
+
+export interface ForecastRow {
+  name: string;
+  limit: string;
+  runs: number;
+  days?: number;
+}
+
+export interface BottleneckRow {
+  name: string;
+  kind: 'task' | 'test';
+  value: string;
+  /** Share of the total time of its kind, in percent. */
+  sharePercent: number;
+}
+
+export interface NoisyRow {
+  name: string;
+  noisePercent: number;
+  runs: number;
+}
+
+export interface Recommendation {
+  series: string;
+  text: string;
+}
+
+export interface ReportModel {
+  title: string;
+  generatedAt: string;
+  machine?: MachineFingerprint;
+  vcs?: VcsInfo;
+  baseBranch?: string;
+  health: Health;
+  summary: { series: number; regressions: number; budgets: number; improvements: number; events: number };
+  series: SeriesRow[];
+  regressions: RegressionItem[];
+  improvements: string[];
+  budgets: BudgetRow[];
+  forecasts: ForecastRow[];
+  bottlenecks: { slowest: BottleneckRow[]; noisiest: NoisyRow[] };
+  recommendations: Recommendation[];
+  /** The analysis's findings, for machine readers (JSON). */
+  findings: Finding[];
+}
+
+/** Relative noise above which a series gets advice on measuring more quietly. */
+export const NOISY_THRESHOLD = 0.05;
+/** A test whose share of the total test time grew by this many points (and is at least MIN_SHARE) gets split advice. */
+const SHARE_GROWTH = 0.05;
+const MIN_SHARE = 0.1;
+const TOP = 5;
+
+function verdictOf(s: SeriesAnalysis): string {
+  switch (s.status) {
+    case 'regressed':
+      return 'regressed';
+    case 'improved':
+      return 'improved';
+    case 'over-budget':
+      return 'over budget';
+    case 'noisy':
+      return 'noisy';
+    case 'insufficient-data':
+      return `too few runs (${s.runs})`;
+    default:
+      return 'no change';
+  }
+}
+
+function kindOf(s: SeriesAnalysis): 'task' | 'test' | undefined {
+  if (s.unit !== 's') return undefined;
+  if (s.source === 'report') return 'test';
+  if (s.source === 'task' || s.source === 'terminal') return /test/i.test(s.group ?? '') ? 'test' : 'task';
+  return undefined;
+}
+
+export function buildReport(analysis: Analysis, context: ReportContext): ReportModel {
+  const active = analysis.findings.filter((f) => f.kind !== 'improvement');
+  const bySeries = new Map<string, Finding[]>();
+  for (const f of active) bySeries.set(f.seriesId, [...(bySeries.get(f.seriesId) ?? []), f]);
+
+  const series: SeriesRow[] = analysis.series.map((s) => {
+    const failures = (bySeries.get(s.id) ?? []).map((f) => f.message);
+    return {
+      id: s.id,
+      name: s.name,
+      current: s.latest ? formatValue(s.latest.value, s.unit) : '–',
+      baseline: s.baseline !== undefined ? formatValue(s.baseline, s.unit) : '–',
+      change: s.change ? formatChange(s.change.ratio) : '–',
+      interval: s.change?.ci ? `${formatChange(s.change.ci[0])} to ${formatChange(s.change.ci[1])}` : '–',
+      verdict: s.ignored ? `${verdictOf(s)} (ignored)` : verdictOf(s),
+      status: s.status,
+      runs: s.runs,
+      failing: failures.length > 0,
+      failures,
+    };
+  });
+
+  const regressions: RegressionItem[] = analysis.findings
+    .filter((f) => f.kind === 'regression')
+    .map((f) => {
+      const from = shortCommit(f.lastGood?.commit);
+      const to = shortCommit(f.firstBad.commit);
+      return {
+        name: f.name,
+        severity: f.severity,
+        message: f.message,
+        ...(from && to ? { commitRange: `${from}..${to}` } : to ? { commitRange: to } : {}),
+        confirmed: f.change?.confirmed ?? false,
+      };
+    });
+
+  const budgets: BudgetRow[] = analysis.series
+    .filter((s) => s.budget)
+    .map((s) => ({
+      name: s.name,
+      statistic: s.budget!.statistic,
+      current: formatValue(s.budget!.current, s.unit),
+      limit: formatValue(s.budget!.limit, s.unit),
+      overRuns: s.budget!.overRuns,
+      runsInWindow: s.budget!.runsInWindow,
+      spentPercent: Math.round(Math.min(s.budget!.spent, 99.99) * 100),
+      breached: s.budget!.breached,
+    }));
+
+  const forecasts: ForecastRow[] = analysis.series
+    .filter((s) => s.forecast && s.budget)
+    .map((s) => ({
+      name: s.name,
+      limit: formatValue(s.budget!.limit, s.unit),
+      runs: s.forecast!.runs,
+      ...(s.forecast!.days !== undefined ? { days: s.forecast!.days } : {}),
+    }))
+    .sort((a, b) => a.runs - b.runs);
+
+  const slowest: BottleneckRow[] = [];
+  const totals = { task: 0, test: 0 };
+  for (const s of analysis.series) {
+    const kind = kindOf(s);
+    if (kind && s.latest) totals[kind] += s.latest.value;
+  }
+  for (const s of analysis.series) {
+    const kind = kindOf(s);
+    if (!kind || !s.latest || !(totals[kind] > 0)) continue;
+    slowest.push({ name: s.name, kind, value: formatValue(s.latest.value, s.unit), sharePercent: Math.round((s.latest.value / totals[kind]) * 1000) / 10 });
+  }
+  slowest.sort((a, b) => b.sharePercent - a.sharePercent);
+  const topSlowest = [...slowest.filter((r) => r.kind === 'task').slice(0, TOP), ...slowest.filter((r) => r.kind === 'test').slice(0, TOP)];
+
+  const noisiest: NoisyRow[] = analysis.series
+    .filter((s) => s.noise !== undefined && s.runs >= 3)
+    .map((s) => ({ name: s.name, noisePercent: Math.round(s.noise! * 1000) / 10, runs: s.runs }))
+    .sort((a, b) => b.noisePercent - a.noisePercent)
+    .slice(0, TOP);
+
+  const improvements = analysis.findings.filter((f) => f.kind === 'improvement').map((f) => f.message);
+  const health: Health = active.some((f) => f.severity === 'critical') ? 'critical' : active.length ? 'warning' : 'healthy';
+  return {
+    title: 'Perf Pulse report',
+    generatedAt: new Date(context.generatedAt).toISOString(),
+    ...(context.machine ? { machine: context.machine } : {}),
+    ...(context.vcs ? { vcs: context.vcs } : {}),
+    ...(context.baseBranch ? { baseBranch: context.baseBranch } : {}),
+    health,
+    summary: {
+      series: analysis.series.length,
+      regressions: active.filter((f) => f.kind === 'regression').length,
+      budgets: active.filter((f) => f.kind === 'budget').length,
+      improvements: improvements.length,
+      events: analysis.events.length,
+    },
+    series,
+    regressions,
+    improvements,
+    budgets,
+    forecasts,
+    bottlenecks: { slowest: topSlowest, noisiest },
+    recommendations: recommend(analysis),
+    findings: analysis.findings,
+  };
+}
+
+/** Advice that follows from the data, and only advice that does; none when nothing applies. */
+export function recommend(analysis: Analysis): Recommendation[] {
+  const out: Recommendation[] = [];
+  for (const s of analysis.series) {
+    if (s.ignored || s.noise === undefined || s.noise <= NOISY_THRESHOLD || s.runs < 5) continue;
+    const ways = [`run it more times per measurement (currently ${s.latestSamples})`];
+    if (s.ranThroughShell) ways.push('run the command without a shell (`"shell": false`)');
+    if (s.loadAverage !== undefined && s.cores && s.loadAverage > s.cores * 0.7) {
+      ways.push(`use a quieter machine (load average was ${s.loadAverage.toFixed(1)} on ${s.cores} cores)`);
+    }
+    out.push({ series: s.name, text: `${s.name} varies by ${(s.noise * 100).toFixed(1)}% between runs: ${ways.join('; ')}.` });
+  }
+  const tests = analysis.series.filter((s) => kindOf(s) === 'test' && s.latest && s.firstLevel !== undefined && !s.ignored);
+  const firstTotal = tests.reduce((a, s) => a + s.firstLevel!, 0);
+  const lastTotal = tests.reduce((a, s) => a + s.latest!.value, 0);
+  if (tests.length >= 2 && firstTotal > 0 && lastTotal > 0) {
+    for (const s of tests) {
+      const before = s.firstLevel! / firstTotal;
+      const now = s.latest!.value / lastTotal;
+      if (now - before >= SHARE_GROWTH && now >= MIN_SHARE) {
+        out.push({
+          series: s.name,
+          text: `${s.name} takes a growing share of the test time (${(before * 100).toFixed(0)}% → ${(now * 100).toFixed(0)}%): split it or run it in parallel.`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+export function pText(p: number | undefined): string {
+  return p === undefined ? '' : formatP(p);
+}
