@@ -13,6 +13,10 @@ import { type SuiteTiming, type TestTiming, testReportMeasurements, TEST_SEPARAT
  */
 const MS = 1e-3;
 
+function positive(n: number | undefined): number | undefined {
+  return n !== undefined && n > 0 ? n : undefined;
+}
+
 function looksLikeJestShape(j: unknown): j is JsonObject & { testResults: unknown[] } {
   return isObject(j) && Array.isArray(j.testResults) && typeof j.numTotalTests === 'number';
 }
@@ -30,9 +34,10 @@ function parseJestShape(j: unknown, what: string) {
     if (!isObject(file)) throw new ParseError(`testResults[${i}] is not an object`);
     const suite = asString(file.name) ?? asString(file.testFilePath) ?? `test file ${i + 1}`;
     const perf = isObject(file.perfStats) ? file.perfStats : undefined;
-    const start = asNumber(file.startTime) ?? (perf ? asNumber(perf.start) : undefined);
-    const end = asNumber(file.endTime) ?? (perf ? asNumber(perf.end) : undefined);
-    const runtime = perf ? asNumber(perf.runtime) : undefined;
+    // A suite that failed to start reports zeros, which are not times.
+    const start = positive(asNumber(file.startTime) ?? (perf ? asNumber(perf.start) : undefined));
+    const end = positive(asNumber(file.endTime) ?? (perf ? asNumber(perf.end) : undefined));
+    const runtime = positive(perf ? asNumber(perf.runtime) : undefined);
     const seconds = start !== undefined && end !== undefined && end >= start ? (end - start) * MS : runtime !== undefined ? runtime * MS : undefined;
     if (end !== undefined) lastEnd = Math.max(lastEnd ?? end, end);
     suites.push({ name: suite, seconds, location: { file: suite } });
