@@ -1,0 +1,174 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import { closeSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { killTree, reapedChildrenCpu, TreeMemorySampler } from './proc';
+
+/** One launch of one program, measured. */
+export interface LaunchSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Sample the process tree's peak memory while it runs (Linux). */
+  sampleMemory?: boolean;
+  /** Keep what the program writes to stdout (for harness output); otherwise it goes to the null device. */
+  captureStdout?: boolean;
+  /** A file the program's stderr is appended to (kept open across runs by the caller); else the null device. */
+  stderrFd?: number;
+}
+
+export interface LaunchResult {
+  /**
+   * Seconds from the moment the program's image replaced the forked launcher (spawn
+   * returns once exec has succeeded) to its exit. This leaves out the launcher's own
+   * fork, which for a large Node process costs far more than the program does.
+   */
+  wall: number;
+  /** Seconds from calling spawn to the exit event: what a naive runner reports. */
+  wallFromSpawn: number;
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  cancelled: boolean;
+  /** CPU seconds of the program and the descendants it waited for (Linux, exact at clock-tick resolution). */
+  user?: number;
+  system?: number;
+  peakRssBytes?: number;
+  stdout?: string;
+  /** Why the program could not start (e.g. not found), when it did not. */
+  startError?: string;
+}
+
+/** Process groups we started and that have not exited yet: killed if this process exits first. */
+const live = new Set<number>();
+let exitHookInstalled = false;
+function track(pid: number): void {
+  live.add(pid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const p of live) killTree(p);
+    });
+  }
+}
+
+/** A difference of tick-based seconds, without floating-point dust. */
+function ticks(seconds: number): number {
+  return Math.max(0, Math.round(seconds * 1e6) / 1e6);
+}
+
+/** Runs a program once and measures it. Never rejects: start failures come back in `startError`. */
+export function launchOnce(spec: LaunchSpec): Promise<LaunchResult> {
+  return new Promise((resolve) => {
+    const empty = (startError: string): LaunchResult => ({ wall: 0, wallFromSpawn: 0, exitCode: null, timedOut: false, cancelled: false, startError });
+    if (spec.signal?.aborted) return resolve({ ...empty('cancelled'), cancelled: true });
+    const stdio: StdioOptions = ['ignore', spec.captureStdout ? 'pipe' : 'ignore', spec.stderrFd ?? 'ignore'];
+    const cpuBefore = reapedChildrenCpu();
+    const t0 = process.hrtime.bigint();
+    let child;
+    try {
+      child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, stdio, detached: true, windowsHide: true });
+    } catch (err) {
+      return resolve(empty((err as Error).message));
+    }
+    const t1 = process.hrtime.bigint();
+    const pid = child.pid;
+    let timedOut = false;
+    let cancelled = false;
+    let startError: string | undefined;
+    const chunks: Buffer[] = [];
+    child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+    const sampler = pid !== undefined && spec.sampleMemory ? new TreeMemorySampler(pid) : undefined;
+    if (pid !== undefined) track(pid);
+    const kill = () => {
+      if (pid !== undefined) killTree(pid);
+    };
+    const timer = spec.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          kill();
+        }, spec.timeoutMs)
+      : undefined;
+    const onAbort = () => {
+      cancelled = true;
+      kill();
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    let t2: bigint | undefined;
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    const finish = () => {
+      if (timer) clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', onAbort);
+      const peakRssBytes = sampler?.stop();
+      if (pid !== undefined) live.delete(pid);
+      const cpuAfter = reapedChildrenCpu();
+      const end = t2 ?? process.hrtime.bigint();
+      resolve({
+        wall: Number(end - t1) / 1e9,
+        wallFromSpawn: Number(end - t0) / 1e9,
+        exitCode,
+        signal: exitSignal ?? undefined,
+        timedOut,
+        cancelled,
+        user: cpuBefore && cpuAfter ? ticks(cpuAfter.user - cpuBefore.user) : undefined,
+        system: cpuBefore && cpuAfter ? ticks(cpuAfter.system - cpuBefore.system) : undefined,
+        peakRssBytes,
+        stdout: spec.captureStdout ? Buffer.concat(chunks).toString('utf8') : undefined,
+        startError,
+      });
+    };
+    child.once('error', (err) => {
+      startError = err.message;
+      if (pid === undefined) finish();
+    });
+    child.once('exit', (code, sig) => {
+      t2 = process.hrtime.bigint();
+      exitCode = code;
+      exitSignal = sig;
+      // With a stdout pipe, wait until it is drained; otherwise the exit is the end.
+      if (!spec.captureStdout) finish();
+    });
+    if (spec.captureStdout) child.once('close', () => finish());
+  });
+}
+
+/**
+ * A temporary file that collects a program's stderr across runs, so a failed run can
+ * say what went wrong without the cost of a pipe on every measured run.
+ */
+export class StderrTail {
+  readonly fd: number;
+  private readonly path: string;
+  constructor() {
+    this.path = join(tmpdir(), `perf-pulse-stderr-${process.pid}-${Math.random().toString(36).slice(2)}.log`);
+    // Append mode: the child shares the file offset, and appends land after a truncation.
+    this.fd = openSync(this.path, 'a+');
+  }
+  reset(): void {
+    ftruncateSync(this.fd, 0);
+  }
+  /** The last `max` characters written since the last reset. */
+  read(max = 2000): string {
+    try {
+      const text = readFileSync(this.path, 'utf8');
+      return text.length > max ? '…' + text.slice(-max) : text;
+    } catch {
+      return '';
+    }
+  }
+  write(text: string): void {
+    writeSync(this.fd, text);
+  }
+  dispose(): void {
+    try {
+      closeSync(this.fd);
+      unlinkSync(this.path);
+    } catch {
+      // Already gone.
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchOnce } from '../../../src/core/runner/launch';
+import { isAlive, killTree, processTree } from '../../../src/core/runner/proc';
+
+const linux = process.platform === 'linux';
+
+function pidsIn(file: string): number[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean).map(Number) : [];
+}
+
+async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return condition();
+}
+
+describe('runner: launching and measuring one process', function () {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pp-launch-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('times sleep 0.05 to within a few milliseconds', async () => {
+    const walls: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await launchOnce({ file: '/bin/sleep', args: ['0.05'], cwd: dir, env: process.env });
+      assert.equal(r.exitCode, 0);
+      assert.ok(r.wall >= 0.05, `a 50 ms sleep cannot take ${r.wall}`);
+      assert.ok(r.wallFromSpawn >= r.wall);
+      walls.push(r.wall);
+    }
+    // The fastest run shows the method's own bias; slower ones show the machine's load.
+    assert.ok(Math.min(...walls) < 0.055, `fastest of 7: ${Math.min(...walls)}`);
+  });
+
+  it('reports the exit code and signal of a failing program, and start errors', async () => {
+    const r = await launchOnce({ file: '/bin/sh', args: ['-c', 'exit 3'], cwd: dir, env: process.env });
+    assert.equal(r.exitCode, 3);
+    const killed = await launchOnce({ file: '/bin/sh', args: ['-c', 'kill -TERM $$'], cwd: dir, env: process.env });
+    assert.equal(killed.exitCode, null);
+    assert.equal(killed.signal, 'SIGTERM');
+    const missing = await launchOnce({ file: join(dir, 'nope'), args: [], cwd: dir, env: process.env });
+    assert.match(missing.startError ?? '', /ENOENT/);
+  });
+
+  it('measures CPU time of the program exactly (Linux) and samples the peak memory of the whole tree', async function () {
+    if (!linux) this.skip();
+    const busy = await launchOnce({ file: process.execPath, args: ['-e', 'const t=Date.now(); while (Date.now()-t < 200) {}'], cwd: dir, env: process.env });
+    assert.ok(busy.user! + busy.system! >= 0.17, `cpu ${busy.user} + ${busy.system}`);
+    assert.ok(busy.user! <= busy.wall + 0.02);
+    // The allocating program runs under a shell that waits for it: only a tree walk finds it.
+    const alloc = `${JSON.stringify(process.execPath)} -e "const b = Buffer.alloc(100e6, 1); setTimeout(() => b.length, 200)"; true`;
+    const mem = await launchOnce({ file: '/bin/sh', args: ['-c', alloc], cwd: dir, env: process.env, sampleMemory: true });
+    assert.equal(mem.exitCode, 0);
+    assert.ok((mem.peakRssBytes ?? 0) >= 100e6, `peak ${mem.peakRssBytes}`);
+    assert.ok((mem.peakRssBytes ?? 0) < 1e9, `peak ${mem.peakRssBytes}`);
+  });
+
+  it('kills the whole process tree on timeout, including a child that left the group', async function () {
+    if (process.platform === 'win32') this.skip();
+    const pids = join(dir, 'pids');
+    const script = `sleep 30 & echo $! >> ${pids}; sleep 30 & echo $! >> ${pids}; (setsid sleep 30 & echo $! >> ${pids}; wait) & wait`;
+    const started = Date.now();
+    const r = await launchOnce({ file: '/bin/sh', args: ['-c', script], cwd: dir, env: process.env, timeoutMs: 400 });
+    assert.equal(r.timedOut, true);
+    assert.ok(Date.now() - started < 3000, 'returns soon after the timeout');
+    const children = pidsIn(pids);
+    assert.equal(children.length, 3, 'the script started its children');
+    assert.ok(await waitFor(() => children.every((p) => !isAlive(p)), 1000), `still alive: ${children.filter(isAlive)}`);
+  });
+
+  it('stops promptly and leaves no process when cancelled', async function () {
+    if (process.platform === 'win32') this.skip();
+    const pids = join(dir, 'pids');
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = launchOnce({ file: '/bin/sh', args: ['-c', `sleep 30 & echo $! > ${pids}; wait`], cwd: dir, env: process.env, signal: controller.signal });
+    assert.ok(await waitFor(() => pidsIn(pids).length === 1, 3000));
+    controller.abort();
+    const r = await pending;
+    assert.equal(r.cancelled, true);
+    assert.ok(Date.now() - started < 4000);
+    const [child] = pidsIn(pids);
+    assert.ok(await waitFor(() => !isAlive(child), 1000), 'the sleep is gone');
+  });
+
+  it('finds every process of a tree and kills it on request', async function () {
+    if (!linux) this.skip();
+    const pids = join(dir, 'pids');
+    const pending = launchOnce({ file: '/bin/sh', args: ['-c', `sleep 30 & echo $! >> ${pids}; sh -c 'sleep 30' & echo $! >> ${pids}; wait`], cwd: dir, env: process.env });
+    assert.ok(await waitFor(() => pidsIn(pids).length === 2, 3000));
+    const listed = pidsIn(pids);
+    const shellPid = Number(readFileSync(`/proc/${listed[0]}/stat`, 'latin1').split(') ')[1].split(' ')[1]);
+    const tree = processTree(shellPid);
+    for (const p of listed) assert.ok(tree.includes(p), `tree ${tree} has ${p}`);
+    killTree(shellPid);
+    const r = await pending;
+    assert.equal(r.signal, 'SIGKILL');
+    assert.ok(await waitFor(() => listed.every((p) => !isAlive(p)), 1000));
+  });
+});
