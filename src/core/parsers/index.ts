@@ -65,6 +65,11 @@ const REGISTRY: readonly FormatModule[] = [
   cargoLibtest,
 ];
 
+/** The format modules in detection order (for tests and tools that probe formats one by one). */
+export const FORMAT_MODULES: readonly FormatModule[] = REGISTRY;
+export type { FormatModule, ParseInput } from './shared';
+export { makeInput } from './shared';
+
 /** Stable format identifiers, as used in `perfpulse.json` `format` and `perf-pulse parse --format`. */
 export const FORMATS: readonly string[] = REGISTRY.map((f) => f.name);
 
