@@ -5,6 +5,10 @@ import type { CliCommand } from '../cli-types';
  * add one line here to expose it.
  */
 export const commands: Record<string, () => Promise<CliCommand>> = {
+  check: async () => (await import('./check')).command,
   detect: async () => (await import('./detect')).command,
   parse: async () => (await import('./parse')).command,
+  report: async () => (await import('./report')).command,
+  export: async () => (await import('./export')).command,
+  sync: async () => (await import('./sync')).command,
 };

@@ -213,7 +213,7 @@ function analyzeSeries(
   else status = 'stable';
 
   const extra = latestRun?.extra ?? {};
-  const load = [extra.loadAverage, extra.load1, extra.loadavg].find((v) => typeof v === 'number') as number | undefined;
+  const load = [extra.loadAverage1m, extra.loadAverage, extra.load1].find((v) => typeof v === 'number') as number | undefined;
   const analysis: SeriesAnalysis = {
     id: info.seriesId,
     name: info.name,

@@ -4,3 +4,4 @@ export * from './decisions';
 export * from './budget';
 export * from './message';
 export * from './compare-current';
+export * from './from-store';

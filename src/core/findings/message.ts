@@ -30,6 +30,15 @@ function percent(ratio: number): string {
   return `${pct < 10 ? Number(pct.toFixed(1)) : Math.round(pct)}%`;
 }
 
+/** "+12% to +24%"; one more digit when the rounded ends would otherwise look the same. */
+export function formatInterval(ci: readonly [number, number]): string {
+  const lo = formatChange(ci[0]);
+  const hi = formatChange(ci[1]);
+  if (lo !== hi) return `${lo} to ${hi}`;
+  const fine = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(2)}%`;
+  return `${fine(ci[0])} to ${fine(ci[1])}`;
+}
+
 /** `sort-10k is 18% slower since a1b2c3d (median 12.1 ms → 14.3 ms, 95% CI +12% to +24%, p < 0.001)` */
 export function changeMessage(input: {
   name: string;
@@ -44,7 +53,7 @@ export function changeMessage(input: {
 }): string {
   const { name, direction, unit, before, after, ratio } = input;
   const details = [`median ${formatValue(before, unit)} → ${formatValue(after, unit)}`];
-  if (input.ratioCi) details.push(`95% CI ${formatChange(input.ratioCi[0])} to ${formatChange(input.ratioCi[1])}`);
+  if (input.ratioCi) details.push(`95% CI ${formatInterval(input.ratioCi)}`);
   if (input.pValue !== undefined) details.push(formatP(input.pValue));
   return `${name} is ${percent(ratio)} ${word(direction, ratio)} since ${since(input.firstBad)} (${details.join(', ')})`;
 }

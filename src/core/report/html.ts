@@ -1,4 +1,4 @@
-import type { ReportModel } from './model';
+import { spentText, type ReportModel } from './model';
 
 /**
  * A self-contained HTML page (inline style, no scripts, no remote resources). Every piece of
@@ -36,7 +36,9 @@ export function toHtml(report: ReportModel): string {
   parts.push(table(['Series', 'Current', 'Baseline', 'Change', '95% CI', 'Verdict'], report.series.map((r) => [r.name, r.current, r.baseline, r.change, r.interval, r.verdict]), (i) => (report.series[i].failing ? 'bad' : '')));
   if (report.budgets.length) {
     parts.push('<h2>Budgets</h2>');
-    parts.push(table(['Series', 'Statistic', 'Current', 'Budget', 'Runs over', 'Error budget spent', 'Status'], report.budgets.map((b) => [b.name, b.statistic, b.current, b.limit, `${b.overRuns} of ${b.runsInWindow}`, `${b.spentPercent}%`, b.breached ? 'over' : 'within'])));
+    const over = report.budgets.filter((b) => b.message);
+    if (over.length) parts.push('<ul>' + over.map((b) => `<li><strong>over budget</strong>: ${esc(b.message!)}</li>`).join('') + '</ul>');
+    parts.push(table(['Series', 'Statistic', 'Current', 'Budget', 'Runs over', 'Error budget spent', 'Status'], report.budgets.map((b) => [b.name, b.statistic, b.current, b.limit, `${b.overRuns} of ${b.runsInWindow}`, spentText(b.spentPercent), b.breached ? 'over' : 'within'])));
   }
   if (report.forecasts.length) {
     parts.push('<h2>Forecasts</h2><ul>' + report.forecasts.map((f) => `<li>${esc(`${f.name} will cross ${f.limit} in about ${f.runs} runs${f.days !== undefined ? ` (~${Math.max(1, Math.round(f.days))} days)` : ''}`)}</li>`).join('') + '</ul>');

@@ -1,4 +1,4 @@
-import type { ReportModel } from './model';
+import { spentText, type ReportModel } from './model';
 
 /** GitHub-flavoured Markdown: the CI report, the job summary and `perf-pulse report`. */
 
@@ -45,10 +45,12 @@ export function toMarkdown(report: ReportModel): string {
 
   if (report.budgets.length) {
     out.push('## Budgets', '');
+    for (const b of report.budgets) if (b.message) out.push(`- **over budget**: ${b.message}`);
+    if (report.budgets.some((b) => b.message)) out.push('');
     out.push(
       ...table(
         ['Series', 'Statistic', 'Current', 'Budget', 'Runs over', 'Error budget spent', 'Status'],
-        report.budgets.map((b) => [b.name, b.statistic, b.current, b.limit, `${b.overRuns} of ${b.runsInWindow}`, `${b.spentPercent}%`, b.breached ? 'over' : 'within']),
+        report.budgets.map((b) => [b.name, b.statistic, b.current, b.limit, `${b.overRuns} of ${b.runsInWindow}`, spentText(b.spentPercent), b.breached ? 'over' : 'within']),
       ),
       '',
     );

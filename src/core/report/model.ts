@@ -1,7 +1,12 @@
 import type { MachineFingerprint, VcsInfo } from '../model';
 import type { Analysis, Finding, SeriesAnalysis } from '../findings/types';
 import { formatChange, formatValue } from '../format';
-import { formatP, shortCommit } from '../findings/message';
+
+/** "100% (used up)" beyond the whole error budget: the runs-over column carries the detail. */
+export function spentText(percent: number): string {
+  return percent >= 100 ? '100% (used up)' : `${percent}%`;
+}
+import { formatInterval, formatP, shortCommit } from '../findings/message';
 
 /**
  * One report model, many renderings (Markdown, JSON, HTML, JUnit): every format says the same
@@ -48,9 +53,11 @@ export interface BudgetRow {
   limit: string;
   overRuns: number;
   runsInWindow: number;
-  /** Share of the error budget used, as a percentage. */
+  /** Share of the error budget used, as a percentage (100 = used up; may exceed 100). */
   spentPercent: number;
   breached: boolean;
+  /** The finding's sentence when the budget is breached. */
+  message?: string;
 }
 
 export interface ForecastRow {
@@ -142,7 +149,7 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
       current: s.latest ? formatValue(s.latest.value, s.unit) : '–',
       baseline: s.baseline !== undefined ? formatValue(s.baseline, s.unit) : '–',
       change: s.change ? formatChange(s.change.ratio) : '–',
-      interval: s.change?.ci ? `${formatChange(s.change.ci[0])} to ${formatChange(s.change.ci[1])}` : '–',
+      interval: s.change?.ci ? formatInterval(s.change.ci) : '–',
       verdict: s.ignored ? `${verdictOf(s)} (ignored)` : verdictOf(s),
       status: s.status,
       runs: s.runs,
@@ -165,6 +172,7 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
       };
     });
 
+  const budgetMessages = new Map(active.filter((f) => f.kind === 'budget').map((f) => [f.seriesId, f.message]));
   const budgets: BudgetRow[] = analysis.series
     .filter((s) => s.budget)
     .map((s) => ({
@@ -174,8 +182,9 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
       limit: formatValue(s.budget!.limit, s.unit),
       overRuns: s.budget!.overRuns,
       runsInWindow: s.budget!.runsInWindow,
-      spentPercent: Math.round(Math.min(s.budget!.spent, 99.99) * 100),
+      spentPercent: Number.isFinite(s.budget!.spent) ? Math.round(s.budget!.spent * 100) : 100,
       breached: s.budget!.breached,
+      ...(budgetMessages.get(s.id) ? { message: budgetMessages.get(s.id) } : {}),
     }));
 
   const forecasts: ForecastRow[] = analysis.series

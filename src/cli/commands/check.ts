@@ -1,0 +1,258 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
+import type { Sensitivity } from '../../core/detect';
+import { machineFingerprint, vcsInfo } from '../../core/env';
+import { analyzeStore } from '../../core/findings/from-store';
+import { DecisionsError, loadDecisions } from '../../core/findings/decisions';
+import type { Analysis, Finding } from '../../core/findings/types';
+import type { MachineFingerprint, RunRecord, VcsInfo } from '../../core/model';
+import { parseFile } from '../../core/parsers';
+import { buildReport, toJson, toJUnit, toMarkdown } from '../../core/report';
+import { runBenchmarksSettled, toRunRecords } from '../../core/runner';
+import { seriesIdOf } from '../../core/series-id';
+import { summarize } from '../../core/stats/summary';
+import { HistoryStore, resolveHistoryDir } from '../../core/store/history-store';
+import { randomUUID } from 'node:crypto';
+
+const usage = `Usage: perf-pulse check [options] [RESULT_FILE...]
+
+Runs the configured benchmarks (or reads the given result files as the current run),
+compares them with the history and its baseline, records them, and reports.
+
+Options:
+  --workspace DIR        the workspace folder (default: the current folder)
+  --history DIR          the history folder (default: as the editor resolves it)
+  --fail-on LEVEL        regression (default): any regression or budget breach fails;
+                         budget: budget breaches and critical regressions fail;
+                         critical: only critical findings fail
+  --base-branch NAME     the branch whose recent runs are the baseline
+                         (default: main or master, whichever the history has)
+  --sensitivity LEVEL    low | default | high
+  --format NAME          the format of the result files (default: detected)
+  --report FILE.md       write the Markdown report there (stdout then gets a summary)
+  --json FILE            write the report as JSON
+  --junit FILE           write JUnit XML: one test case per series, failing on a finding
+  --no-record            do not add the current run to the history
+
+When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
+
+Exit codes: 0 no finding at or above --fail-on; 1 a finding at or above it;
+2 could not run (the reason is printed).
+`;
+
+export type FailOn = 'regression' | 'budget' | 'critical';
+
+export interface ParsedArgs {
+  flags: Record<string, string | true>;
+  files: string[];
+}
+
+/** `--name value`, `--name=value` and boolean flags; unknown options are an error. */
+export function parseArgs(argv: string[], valued: readonly string[], booleans: readonly string[], usageText: string): ParsedArgs {
+  const flags: Record<string, string | true> = {};
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      files.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (booleans.includes(name)) {
+      flags[name] = true;
+    } else if (valued.includes(name)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === '') throw new CliError(`option --${name} needs a value\n${usageText}`);
+      flags[name] = value;
+    } else {
+      throw new CliError(`unknown option ${arg}\n${usageText}`);
+    }
+  }
+  return { flags, files };
+}
+
+export function str(flags: Record<string, string | true>, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function sensitivityOf(value: string | undefined): Sensitivity | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'low' || value === 'default' || value === 'high') return value;
+  throw new CliError(`--sensitivity must be low, default or high (got "${value}")`);
+}
+
+/** Does a finding make `check` fail at this level? */
+export function failsAt(finding: Finding, level: FailOn): boolean {
+  if (finding.kind === 'improvement') return false;
+  if (level === 'regression') return true;
+  if (level === 'budget') return finding.kind === 'budget' || finding.severity === 'critical';
+  return finding.severity === 'critical';
+}
+
+/** Records of result files, as runs of this machine at this commit. */
+export async function recordsFromFiles(files: string[], cwd: string, format: string | undefined, machine: MachineFingerprint, vcs: VcsInfo): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  const timestamp = Date.now();
+  for (const file of files) {
+    const full = path.resolve(cwd, file);
+    let result;
+    try {
+      result = await parseFile(full, format ? { format } : {});
+    } catch (err) {
+      const message = (err as Error).message;
+      throw new CliError(message.includes(full) || message.includes(file) ? message : `${file}: ${message}`);
+    }
+    for (const m of result.measurements) {
+      const metric = m.metric ?? 'time';
+      records.push({
+        v: 1,
+        id: randomUUID(),
+        seriesId: seriesIdOf(m.series, metric, machine.id),
+        name: m.series,
+        metric,
+        unit: m.unit,
+        direction: m.direction,
+        value: m.value,
+        ...(m.samples?.length ? { samples: m.samples, summary: summarize(m.samples, { seed: 1 }) } : {}),
+        ...(m.spread ? { spread: m.spread } : {}),
+        timestamp,
+        vcs,
+        machine,
+        source: 'benchmark',
+        group: m.group ?? result.format,
+        ...(m.location ? { location: m.location } : {}),
+        config: { file: path.relative(cwd, full) || file, format: result.format },
+      });
+    }
+  }
+  return records;
+}
+
+async function loadOptionalConfig(workspace: string, required: boolean): Promise<LoadedConfig | undefined> {
+  try {
+    return await loadConfig(workspace);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      const missing = err.problems[0]?.message.startsWith('no ');
+      if (missing && !required) return undefined;
+      throw new CliError(`configuration problem: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+export async function openHistory(workspace: string, override: string | undefined, env: NodeJS.ProcessEnv): Promise<HistoryStore> {
+  const dir = resolveHistoryDir({ workspaceDir: workspace, ...(override ? { override } : {}), env });
+  try {
+    return await HistoryStore.open(dir);
+  } catch (err) {
+    throw new CliError(`cannot open the history at ${dir}: ${(err as Error).message}`);
+  }
+}
+
+export async function readDecisions(dir: string) {
+  try {
+    return await loadDecisions(dir);
+  } catch (err) {
+    if (err instanceof DecisionsError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+async function writeOut(file: string, text: string, cwd: string): Promise<void> {
+  const full = path.resolve(cwd, file);
+  try {
+    await fs.mkdir(path.dirname(full), { recursive: true });
+    await fs.writeFile(full, text);
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
+  }
+}
+
+function summaryLine(analysis: Analysis, failing: Finding[], level: FailOn): string {
+  const active = analysis.findings.filter((f) => f.kind !== 'improvement');
+  const head = failing.length
+    ? `perf-pulse check: FAIL (${failing.length} finding${failing.length === 1 ? '' : 's'} at or above --fail-on ${level})`
+    : `perf-pulse check: OK (${analysis.series.length} series, ${active.length} finding${active.length === 1 ? '' : 's'} below --fail-on ${level})`;
+  return [head, ...active.map((f) => `  ${f.severity}: ${f.message}`)].join('\n') + '\n';
+}
+
+export const command: CliCommand = {
+  summary: 'run the benchmarks (or read result files), compare with the history, report and fail CI on a regression',
+  usage,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { flags, files } = parseArgs(
+      argv,
+      ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format'],
+      ['no-record'],
+      usage,
+    );
+    const failOn = (str(flags, 'fail-on') ?? 'regression') as FailOn;
+    if (!['regression', 'budget', 'critical'].includes(failOn)) throw new CliError(`--fail-on must be regression, budget or critical (got "${failOn}")`);
+    const sensitivity = sensitivityOf(str(flags, 'sensitivity'));
+    const workspace = path.resolve(io.cwd, str(flags, 'workspace') ?? '.');
+    const config = await loadOptionalConfig(workspace, files.length === 0);
+    const [machine, vcs] = await Promise.all([machineFingerprint(), vcsInfo(workspace)]);
+
+    let current: RunRecord[];
+    const failures: string[] = [];
+    if (files.length) {
+      current = await recordsFromFiles(files, io.cwd, str(flags, 'format'), machine, vcs);
+    } else {
+      const benches = config?.config.benchmarks ?? [];
+      if (!benches.length) throw new CliError(`${config?.file ?? 'perfpulse.json'}: no benchmarks configured and no result files given`);
+      const settled = await runBenchmarksSettled(benches, { cwd: workspace, signal: io.signal, log: (line) => io.stderr(line + '\n') });
+      current = [];
+      for (const s of settled) {
+        if (s.result) current.push(...toRunRecords(s.result, s.bench));
+        else if (s.error) failures.push(s.error.message);
+      }
+    }
+    if (io.signal.aborted) throw new CliError('cancelled');
+
+    const store = await openHistory(workspace, str(flags, 'history'), io.env);
+    try {
+      if (!flags['no-record'] && current.length) await store.append(current);
+      const decisions = await readDecisions(store.dir);
+      const { analysis, baseBranch } = await analyzeStore(store, {
+        ...(config ? { config } : {}),
+        decisions,
+        ...(sensitivity ? { sensitivity } : {}),
+        ...(str(flags, 'base-branch') ? { baseBranch: str(flags, 'base-branch') } : {}),
+        current,
+        // CI judges what it just measured; the whole history is `perf-pulse report`'s job.
+        seriesIds: new Set(current.map((r) => r.seriesId)),
+      });
+      const report = buildReport(analysis, { generatedAt: Date.now(), machine, vcs, ...(baseBranch ? { baseBranch } : {}) });
+      const markdown = toMarkdown(report);
+      const failing = analysis.findings.filter((f) => !analysis.series.find((s) => s.id === f.seriesId)?.ignored && failsAt(f, failOn));
+
+      const reportFile = str(flags, 'report');
+      if (reportFile) await writeOut(reportFile, markdown, io.cwd);
+      const jsonFile = str(flags, 'json');
+      if (jsonFile) await writeOut(jsonFile, toJson(report), io.cwd);
+      const junitFile = str(flags, 'junit');
+      if (junitFile) await writeOut(junitFile, toJUnit(report), io.cwd);
+      const stepSummary = io.env.GITHUB_STEP_SUMMARY;
+      if (stepSummary) {
+        try {
+          await fs.appendFile(stepSummary, markdown + '\n');
+        } catch (err) {
+          io.stderr(`perf-pulse check: cannot append to GITHUB_STEP_SUMMARY (${stepSummary}): ${(err as Error).message}\n`);
+        }
+      }
+      io.stdout(reportFile ? summaryLine(analysis, failing, failOn) : markdown);
+
+      if (failures.length) {
+        throw new CliError(`${failures.length} benchmark${failures.length === 1 ? '' : 's'} could not run:\n  ${failures.join('\n  ')}`);
+      }
+      return failing.length ? 1 : 0;
+    } finally {
+      await store.close();
+    }
+  },
+};

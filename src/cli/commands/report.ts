@@ -1,0 +1,79 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
+import { analyzeStore } from '../../core/findings/from-store';
+import { buildReport, toHtml, toJson, toJUnit, toMarkdown } from '../../core/report';
+import { openHistory, parseArgs, readDecisions, sensitivityOf, str } from './check';
+
+const usage = `Usage: perf-pulse report [options]
+
+Writes the report of the recorded history without running anything.
+
+Options:
+  --workspace DIR       the workspace folder (default: the current folder)
+  --history DIR         the history folder (default: as the editor resolves it)
+  --format FORMAT       md (default), json, html or junit
+  --output FILE         write there instead of stdout
+  --base-branch NAME    judge only runs of this branch (default: main or master when recorded)
+  --sensitivity LEVEL   low | default | high
+
+Exit codes: 0 written; 2 could not (the reason is printed).
+`;
+
+const RENDER = { md: toMarkdown, json: toJson, html: toHtml, junit: toJUnit } as const;
+
+async function optionalConfig(workspace: string): Promise<LoadedConfig | undefined> {
+  try {
+    return await loadConfig(workspace);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      // Budgets come from the config; without one the report simply has none.
+      if (err.problems[0]?.message.startsWith('no ')) return undefined;
+      throw new CliError(`configuration problem: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+export const command: CliCommand = {
+  summary: 'write the report (Markdown, JSON, HTML or JUnit) of the recorded history',
+  usage,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { flags, files } = parseArgs(argv, ['workspace', 'history', 'format', 'output', 'base-branch', 'sensitivity'], [], usage);
+    if (files.length) throw new CliError(`unexpected argument ${files[0]}\n${usage}`);
+    const format = str(flags, 'format') ?? 'md';
+    if (!(format in RENDER)) throw new CliError(`--format must be md, json, html or junit (got "${format}")`);
+    const sensitivity = sensitivityOf(str(flags, 'sensitivity'));
+    const workspace = path.resolve(io.cwd, str(flags, 'workspace') ?? '.');
+    const config = await optionalConfig(workspace);
+    const store = await openHistory(workspace, str(flags, 'history'), io.env);
+    let text: string;
+    try {
+      const decisions = await readDecisions(store.dir);
+      const { analysis, baseBranch } = await analyzeStore(store, {
+        ...(config ? { config } : {}),
+        decisions,
+        ...(sensitivity ? { sensitivity } : {}),
+        ...(str(flags, 'base-branch') ? { baseBranch: str(flags, 'base-branch') } : {}),
+      });
+      const report = buildReport(analysis, { generatedAt: Date.now(), ...(baseBranch ? { baseBranch } : {}) });
+      text = RENDER[format as keyof typeof RENDER](report);
+    } finally {
+      await store.close();
+    }
+    const output = str(flags, 'output');
+    if (output) {
+      const full = path.resolve(io.cwd, output);
+      try {
+        await fs.mkdir(path.dirname(full), { recursive: true });
+        await fs.writeFile(full, text);
+      } catch (err) {
+        throw new CliError(`cannot write ${output}: ${(err as Error).message}`);
+      }
+    } else {
+      io.stdout(text);
+    }
+    return 0;
+  },
+};
