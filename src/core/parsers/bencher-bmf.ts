@@ -1,3 +1,4 @@
+import { scaled } from './units';
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, requireJson, requireSome } from './shared';
@@ -46,11 +47,11 @@ export const bencherBmf: FormatModule = {
           metric: known.metric,
           unit: known.unit,
           direction: known.direction,
-          value: raw * known.scale,
+          value: scaled(raw, known.scale),
         };
         const lower = asNumber(metric.lower_value);
         const upper = asNumber(metric.upper_value);
-        if (lower !== undefined && upper !== undefined && upper > lower) m.spread = { kind: 'range', value: ((upper - lower) / 2) * known.scale };
+        if (lower !== undefined && upper !== undefined && upper > lower) m.spread = { kind: 'range', value: scaled((upper - lower) / 2, known.scale) };
         out.push(m);
       }
     }

@@ -1,3 +1,4 @@
+import { scaled } from './units';
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, asString, numericArray, medianOf, requireJson, requireSome, scaleAll } from './shared';
@@ -32,12 +33,12 @@ export const benchmarkDotNet: FormatModule = {
       if (isObject(stats)) {
         const raw = numericArray(stats.OriginalValues);
         const samples = raw ? scaleAll(raw, NS) : undefined;
-        const centre = samples ? medianOf(samples) : (asNumber(stats.Median) ?? asNumber(stats.Mean) ?? NaN) * NS;
+        const centre = samples ? medianOf(samples) : scaled(asNumber(stats.Median) ?? asNumber(stats.Mean) ?? NaN, NS);
         if (Number.isFinite(centre)) {
           const m: Measurement = { series, metric: 'time', unit: 's', direction: 'smaller', value: centre };
           if (samples) m.samples = samples;
           const margin = isObject(stats.ConfidenceInterval) ? asNumber(stats.ConfidenceInterval.Margin) : undefined;
-          if (margin !== undefined) m.spread = { kind: 'ci99.9', value: margin * NS };
+          if (margin !== undefined) m.spread = { kind: 'ci99.9', value: scaled(margin, NS) };
           if (group) m.group = group;
           out.push(m);
         }

@@ -1,5 +1,5 @@
 import type { Measurement, SourceLocation } from '../model';
-import { normaliseUnit } from './units';
+import { normaliseUnit, scaled } from './units';
 import { type FormatModule, textLines, requireSome } from './shared';
 
 /**
@@ -20,7 +20,7 @@ function triple(line: string): [number, number, number] | undefined {
   const out: number[] = [];
   for (let i = 0; i < 6; i += 2) {
     if (!TIME_UNITS.has(t[i + 1]) || !/^\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/.test(t[i])) return undefined;
-    out.push(Number(t[i]) * normaliseUnit(t[i + 1]).scale);
+    out.push(scaled(Number(t[i]), normaliseUnit(t[i + 1]).scale));
   }
   return out as [number, number, number];
 }

@@ -1,3 +1,4 @@
+import { scaled } from './units';
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, type ParseInput, isObject, asNumber, asString, numericArray, medianOf, requireJson, requireSome } from './shared';
@@ -52,7 +53,7 @@ export function samplesFromSampleJson(j: unknown): number[] | undefined {
   }
   if (!iters || !times || iters.length !== times.length) return undefined;
   const out: number[] = [];
-  for (let i = 0; i < iters.length; i++) if (iters[i] > 0) out.push((times[i] / iters[i]) * NS);
+  for (let i = 0; i < iters.length; i++) if (iters[i] > 0) out.push(scaled(times[i] / iters[i], NS));
   return out.length > 0 ? out : undefined;
 }
 
@@ -102,9 +103,9 @@ export const criterionEstimates: FormatModule = {
         samples = undefined;
       }
     }
-    const m: Measurement = { series, metric: 'time', unit: 's', direction: 'smaller', value: samples ? medianOf(samples) : headline.point * NS };
+    const m: Measurement = { series, metric: 'time', unit: 's', direction: 'smaller', value: samples ? medianOf(samples) : scaled(headline.point, NS) };
     if (samples) m.samples = samples;
-    if (headline.halfWidth !== undefined) m.spread = { kind: 'interval95', value: headline.halfWidth * NS };
+    if (headline.halfWidth !== undefined) m.spread = { kind: 'interval95', value: scaled(headline.halfWidth, NS) };
     return [m];
   },
 };

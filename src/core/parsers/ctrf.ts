@@ -1,3 +1,4 @@
+import { scaled } from './units';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, asString, requireJson } from './shared';
 import { type TestTiming, testReportMeasurements, TEST_SEPARATOR } from './test-report';
@@ -27,7 +28,7 @@ export const ctrf: FormatModule = {
       const file = asString(t.filePath);
       const suitePath = Array.isArray(t.suite) ? t.suite.filter((s): s is string => typeof s === 'string').join(TEST_SEPARATOR) : asString(t.suite);
       const duration = asNumber(t.duration);
-      const timing: TestTiming = { suite: suitePath || file || '(root)', name, seconds: duration !== undefined ? duration * MS : undefined };
+      const timing: TestTiming = { suite: suitePath || file || '(root)', name, seconds: duration !== undefined ? scaled(duration, MS) : undefined };
       if (file) {
         const line = asNumber(t.line);
         timing.location = line !== undefined && line >= 1 ? { file, line: Math.floor(line) } : { file };
@@ -38,6 +39,6 @@ export const ctrf: FormatModule = {
     const start = asNumber(summary.start);
     const stop = asNumber(summary.stop);
     const duration = asNumber(summary.duration) ?? (start !== undefined && stop !== undefined && stop >= start ? stop - start : undefined);
-    return testReportMeasurements(tests, [], duration !== undefined ? duration * MS : undefined);
+    return testReportMeasurements(tests, [], duration !== undefined ? scaled(duration, MS) : undefined);
   },
 };

@@ -1,6 +1,6 @@
 import type { Direction, Measurement } from '../model';
 import { ParseError } from './errors';
-import { normaliseUnit } from './units';
+import { normaliseUnit, scaled } from './units';
 import { type FormatModule, isObject, asNumber, asString, requireJson, requireSome, baseName } from './shared';
 
 /**
@@ -13,13 +13,13 @@ import { type FormatModule, isObject, asNumber, asString, requireJson, requireSo
 
 /** `range` strings: "± 20", "+/- 3", "3", "5%" (relative to the value). */
 export function parseRange(range: unknown, value: number, scale: number): number | undefined {
-  if (typeof range === 'number') return Number.isFinite(range) ? Math.abs(range) * scale : undefined;
+  if (typeof range === 'number') return Number.isFinite(range) ? scaled(Math.abs(range), scale) : undefined;
   if (typeof range !== 'string' || range.length > 100) return undefined;
   const match = /(\d+(?:[.,]\d+)*(?:[eE][+-]?\d+)?)\s*(%?)/.exec(range);
   if (!match) return undefined;
   const n = Number(match[1].replace(/,/g, ''));
   if (!Number.isFinite(n)) return undefined;
-  return match[2] === '%' ? Math.abs((value * n) / 100) : n * scale;
+  return match[2] === '%' ? Math.abs((value * n) / 100) : scaled(n, scale);
 }
 
 export interface CustomEntry {
@@ -44,7 +44,7 @@ export function customEntries(j: unknown, what: string): CustomEntry[] {
 /** One custom entry as a measurement; `direction` overrides the unit's own idea when the tool says. */
 export function customMeasurement(e: CustomEntry, direction?: Direction): Measurement {
   const unit = normaliseUnit(e.unit);
-  const value = e.value * unit.scale;
+  const value = scaled(e.value, unit.scale);
   const m: Measurement = { series: e.name, unit: unit.unit, direction: direction ?? unit.direction, value };
   m.metric = unit.kind === 'time' ? 'time' : unit.kind === 'ops-rate' ? 'throughput' : unit.kind === 'memory' ? 'memory' : e.unit || 'value';
   const spread = parseRange(e.range, value, unit.scale);

@@ -1,5 +1,5 @@
 import type { Measurement } from '../model';
-import { normaliseUnit } from './units';
+import { normaliseUnit, scaled } from './units';
 import { type FormatModule, textLines, medianOf, requireSome } from './shared';
 
 /**
@@ -64,15 +64,15 @@ export const goTestBench: FormatModule = {
     for (const { row, unit: rawUnit, values, iterations } of series.values()) {
       const unit = normaliseUnit(rawUnit);
       const primary = rawUnit === 'ns/op';
-      const scaled = values.map((v) => v * unit.scale);
+      const normalised = values.map((v) => scaled(v, unit.scale));
       const m: Measurement = {
         series: primary ? row.name : `${row.name} (${rawUnit})`,
         metric: primary ? 'time' : rawUnit,
         unit: unit.unit,
         direction: unit.direction,
-        value: scaled.length > 1 ? medianOf(scaled) : scaled[0],
+        value: normalised.length > 1 ? medianOf(normalised) : normalised[0],
       };
-      if (scaled.length > 1) m.samples = scaled;
+      if (normalised.length > 1) m.samples = normalised;
       if (iterations.length === 1) m.iterations = iterations[0];
       if (row.group) m.group = row.group;
       out.push(m);

@@ -1,6 +1,6 @@
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
-import { normaliseUnit } from './units';
+import { normaliseUnit, scaled } from './units';
 import { type FormatModule, type JsonObject, isObject, asNumber, asString, medianOf, requireJson, requireSome } from './shared';
 
 /**
@@ -33,7 +33,7 @@ function rowsOf(j: unknown): Row[] {
       name,
       runType: asString(b.run_type) ?? 'iteration',
       aggregate: asString(b.aggregate_name),
-      time: real !== undefined && unit.kind === 'time' ? real * unit.scale : undefined,
+      time: real !== undefined && unit.kind === 'time' ? scaled(real, unit.scale) : undefined,
       iterations: asNumber(b.iterations),
       raw: b,
     };

@@ -1,3 +1,4 @@
+import { scaled } from './units';
 import { ParseError } from './errors';
 import { type FormatModule, type JsonObject, isObject, asNumber, asString, requireJson } from './shared';
 import { type SuiteTiming, type TestTiming, testReportMeasurements, TEST_SEPARATOR } from './test-report';
@@ -38,7 +39,7 @@ function parseJestShape(j: unknown, what: string) {
     const start = positive(asNumber(file.startTime) ?? (perf ? asNumber(perf.start) : undefined));
     const end = positive(asNumber(file.endTime) ?? (perf ? asNumber(perf.end) : undefined));
     const runtime = positive(perf ? asNumber(perf.runtime) : undefined);
-    const seconds = start !== undefined && end !== undefined && end >= start ? (end - start) * MS : runtime !== undefined ? runtime * MS : undefined;
+    const seconds = start !== undefined && end !== undefined && end >= start ? scaled(end - start, MS) : runtime !== undefined ? scaled(runtime, MS) : undefined;
     if (end !== undefined) lastEnd = Math.max(lastEnd ?? end, end);
     suites.push({ name: suite, seconds, location: { file: suite } });
     const cases = Array.isArray(file.assertionResults) ? file.assertionResults : Array.isArray(file.testResults) ? file.testResults : [];
@@ -47,14 +48,14 @@ function parseJestShape(j: unknown, what: string) {
       const title = asString(c.title) ?? asString(c.fullName) ?? '(unnamed)';
       const ancestors = Array.isArray(c.ancestorTitles) ? c.ancestorTitles.filter((a): a is string => typeof a === 'string' && a !== '') : [];
       const duration = asNumber(c.duration);
-      const t: TestTiming = { suite, name: [...ancestors, title].join(TEST_SEPARATOR), seconds: duration !== undefined ? duration * MS : undefined };
+      const t: TestTiming = { suite, name: [...ancestors, title].join(TEST_SEPARATOR), seconds: duration !== undefined ? scaled(duration, MS) : undefined };
       const loc = isObject(c.location) ? asNumber(c.location.line) : undefined;
       t.location = loc !== undefined && loc >= 1 ? { file: suite, line: Math.floor(loc) } : { file: suite };
       tests.push(t);
     }
   });
   const start = asNumber(j.startTime);
-  const total = start !== undefined && lastEnd !== undefined && lastEnd >= start ? (lastEnd - start) * MS : undefined;
+  const total = start !== undefined && lastEnd !== undefined && lastEnd >= start ? scaled(lastEnd - start, MS) : undefined;
   return testReportMeasurements(tests, suites, total);
 }
 

@@ -1,6 +1,6 @@
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
-import { normaliseUnit } from './units';
+import { normaliseUnit, scaled } from './units';
 import { type FormatModule, type JsonObject, isObject, asNumber, asString, medianOf, requireJson, requireSome, scaleAll } from './shared';
 
 /**
@@ -16,12 +16,12 @@ function metricOf(series: string, metric: string, pm: JsonObject): Measurement |
   const score = asNumber(pm.score);
   const raw = Array.isArray(pm.rawData) ? pm.rawData.flat().filter((v): v is number => typeof v === 'number' && Number.isFinite(v)) : [];
   const samples = raw.length > 0 ? scaleAll(raw, unit.scale) : undefined;
-  const value = samples ? medianOf(samples) : score !== undefined ? score * unit.scale : undefined;
+  const value = samples ? medianOf(samples) : score !== undefined ? scaled(score, unit.scale) : undefined;
   if (value === undefined) return undefined;
   const m: Measurement = { series, metric, unit: unit.unit, direction: unit.direction, value };
   if (samples) m.samples = samples;
   const error = asNumber(pm.scoreError);
-  if (error !== undefined) m.spread = { kind: 'ci99.9', value: error * unit.scale };
+  if (error !== undefined) m.spread = { kind: 'ci99.9', value: scaled(error, unit.scale) };
   return m;
 }
 

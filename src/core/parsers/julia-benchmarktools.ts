@@ -1,3 +1,4 @@
+import { scaled } from './units';
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, numericArray, medianOf, requireJson, requireSome, scaleAll } from './shared';
@@ -24,7 +25,7 @@ function walk(node: unknown, path: string[], out: Measurement[]): void {
   const times = kind === 'Trial' ? numericArray(body.times) : undefined;
   const samples = times ? scaleAll(times, NS) : undefined;
   const time = asNumber(body.time);
-  const value = samples ? medianOf(samples) : time !== undefined ? time * NS : undefined;
+  const value = samples ? medianOf(samples) : time !== undefined ? scaled(time, NS) : undefined;
   const withGroup = (m: Measurement) => (group ? { ...m, group } : m);
   if (value !== undefined) {
     const m: Measurement = { series, metric: 'time', unit: 's', direction: 'smaller', value };

@@ -1,5 +1,5 @@
 import type { Measurement } from '../model';
-import { normaliseUnit } from './units';
+import { normaliseUnit, scaled } from './units';
 import { type FormatModule, type ParseInput, textLines, requireSome } from './shared';
 
 /**
@@ -55,8 +55,8 @@ function toMeasurements(lines: BenchLine[]): Measurement[] {
       metric: unit.kind === 'time' ? 'time' : l.unit,
       unit: unit.unit,
       direction: unit.direction,
-      value: l.value * unit.scale,
-      spread: { kind: 'range', value: l.range * unit.scale },
+      value: scaled(l.value, unit.scale),
+      spread: { kind: 'range', value: scaled(l.range, unit.scale) },
     };
     return m;
   });

@@ -1,3 +1,4 @@
+import { scaled } from './units';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, asString, requireJson } from './shared';
 import { type TestTiming, testReportMeasurements } from './test-report';
@@ -28,11 +29,11 @@ export const mochaJson: FormatModule = {
       const file = asString(t.file);
       const path = full.endsWith(title) ? full.slice(0, full.length - title.length).trim() : '';
       const duration = asNumber(t.duration);
-      const timing: TestTiming = { suite: path || file || '(root)', name: title, seconds: duration !== undefined ? duration * MS : undefined };
+      const timing: TestTiming = { suite: path || file || '(root)', name: title, seconds: duration !== undefined ? scaled(duration, MS) : undefined };
       if (file) timing.location = { file };
       tests.push(timing);
     });
     const total = isObject(j.stats) ? asNumber(j.stats.duration) : undefined;
-    return testReportMeasurements(tests, [], total !== undefined ? total * MS : undefined);
+    return testReportMeasurements(tests, [], total !== undefined ? scaled(total, MS) : undefined);
   },
 };

@@ -1,3 +1,4 @@
+import { scaled } from './units';
 import type { Measurement } from '../model';
 import { median } from '../stats/summary';
 import { ParseError } from './errors';
@@ -97,7 +98,7 @@ export function medianOf(values: readonly number[]): number {
 }
 
 export function scaleAll(values: readonly number[], scale: number): number[] {
-  return values.map((v) => v * scale);
+  return values.map((v) => scaled(v, scale));
 }
 
 /**

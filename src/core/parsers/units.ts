@@ -93,3 +93,15 @@ export function normaliseUnit(raw: string): UnitInfo {
   if (/^(?:allocs?(?:\/op)?|count)$/i.test(unit)) return { unit: 'count', scale: 1, direction: 'smaller', kind: 'count' };
   return { unit, scale: 1, direction: 'smaller', kind: 'other' };
 }
+
+/**
+ * `value * scale`, computed as a division when the scale is the inverse of a whole number
+ * (1e-9, 1e-3...), so that 100 ns is exactly 1e-7 s rather than 1.0000000000000001e-7.
+ */
+export function scaled(value: number, scale: number): number {
+  if (scale > 0 && scale < 1) {
+    const inverse = Math.round(1 / scale);
+    if (Math.abs(inverse * scale - 1) < 1e-12) return value / inverse;
+  }
+  return value * scale;
+}

@@ -1,3 +1,4 @@
+import { scaled } from './units';
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, asString, numericArray, medianOf, requireJson, requireSome, scaleAll } from './shared';
@@ -35,14 +36,14 @@ export const vitestBench: FormatModule = {
           const raw = numericArray(b.samples);
           const samples = raw ? scaleAll(raw, MS) : undefined;
           const mean = asNumber(b.mean) ?? asNumber(b.period);
-          const value = samples ? medianOf(samples) : mean !== undefined ? mean * MS : undefined;
+          const value = samples ? medianOf(samples) : mean !== undefined ? scaled(mean, MS) : undefined;
           if (value === undefined) continue;
           const m: Measurement = { series: groupName ? `${groupName} > ${name}` : name, metric: 'time', unit: 's', direction: 'smaller', value };
           if (samples) m.samples = samples;
           const moe = asNumber(b.moe);
           const rme = asNumber(b.rme);
-          if (moe !== undefined) m.spread = { kind: 'margin95', value: moe * MS };
-          else if (rme !== undefined && mean !== undefined) m.spread = { kind: 'margin95', value: (mean * MS * rme) / 100 };
+          if (moe !== undefined) m.spread = { kind: 'margin95', value: scaled(moe, MS) };
+          else if (rme !== undefined && mean !== undefined) m.spread = { kind: 'margin95', value: (scaled(mean, MS) * rme) / 100 };
           if (groupName) m.group = groupName;
           if (filepath) m.location = { file: filepath };
           out.push(m);
