@@ -7,7 +7,7 @@ import { seriesIdOf } from '../series-id';
 import { median, outlierIndices, summarize } from '../stats/summary';
 import { CommandSyntaxError, planCommand, resolveExecutable, type LaunchPlan } from './command';
 import { launchOnce, StderrTail, type LaunchResult } from './launch';
-import { resolvePolicy, StoppingRule, type RunPolicy } from './policy';
+import { DEFAULT_POLICY, resolvePolicy, StoppingRule, type RunPolicy } from './policy';
 
 export { CommandSyntaxError, planCommand, splitCommandLine, quoteForShell, resolveExecutable, type LaunchPlan } from './command';
 export { launchOnce, type LaunchResult, type LaunchSpec } from './launch';
@@ -32,6 +32,8 @@ export interface RunOptions {
   sampleMemory?: boolean;
   /** Seed for the bootstrap interval in the summary. */
   seed?: number;
+  /** Stop early once the median's 95% interval is within ± this share (default 0.01). */
+  precision?: number;
 }
 
 export interface SampleRun {
@@ -123,7 +125,7 @@ function describeCommand(name: string, plan: LaunchPlan): string {
   return plan.viaShell ? `${name}: via ${plan.file} (${plan.shellReason})` : `${name}: ${plan.file} ${plan.args.join(' ')}`.trim();
 }
 
-function prepareCommand(spec: CommandSpec, name: string, workspace: string): Prepared {
+function prepareCommand(spec: CommandSpec, name: string, workspace: string, precision?: number): Prepared {
   const cwd = resolvePath(workspace, spec.cwd ?? '.');
   const env: NodeJS.ProcessEnv = { ...process.env, ...(spec.env ?? {}) };
   const planOf = (command: string | string[], shell?: boolean): { plan: LaunchPlan; file: string } => {
@@ -140,7 +142,7 @@ function prepareCommand(spec: CommandSpec, name: string, workspace: string): Pre
   };
   let policy: RunPolicy;
   try {
-    policy = resolvePolicy(spec);
+    policy = resolvePolicy(spec, precision === undefined ? undefined : { ...DEFAULT_POLICY, precision });
   } catch (err) {
     throw new RunError(name, (err as Error).message);
   }
@@ -425,7 +427,7 @@ export async function runBenchmarksSettled(benches: BenchmarkConfig[], options: 
       const bench = benches[i];
       try {
         if (bench.format) throw new RunError(bench.name, `"format" benchmarks (${bench.format}) are not supported by this runner yet`);
-        const p = prepareCommand(bench, bench.name, options.cwd);
+        const p = prepareCommand(bench, bench.name, options.cwd, options.precision);
         out.push({ bench, result: await runPrepared(session, p, i, benches.length) });
       } catch (err) {
         if (err instanceof RunError) {
@@ -462,8 +464,8 @@ export interface InterleavedResult {
  */
 export async function runInterleaved(a: CommandSpec, b: CommandSpec, options: RunOptions & { runs?: number }): Promise<InterleavedResult> {
   const fixed = options.runs !== undefined ? { runs: options.runs } : {};
-  const pa = prepareCommand({ ...a, ...fixed }, a.name ?? 'A', options.cwd);
-  const pb = prepareCommand({ ...b, ...fixed }, b.name ?? 'B', options.cwd);
+  const pa = prepareCommand({ ...a, ...fixed }, a.name ?? 'A', options.cwd, options.precision);
+  const pb = prepareCommand({ ...b, ...fixed }, b.name ?? 'B', options.cwd, options.precision);
   const session = new Session(options);
   try {
     const [ctxA, ctxB] = await Promise.all([context(pa.cwd), context(pb.cwd)]);
