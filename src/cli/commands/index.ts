@@ -11,4 +11,6 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   report: async () => (await import('./report')).command,
   export: async () => (await import('./export')).command,
   sync: async () => (await import('./sync')).command,
+  export: async () => (await import("./export")).command,
+  sync: async () => (await import("./sync")).command,
 };
