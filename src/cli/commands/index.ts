@@ -11,5 +11,4 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   report: async () => (await import('./report')).command,
   export: async () => (await import('./export')).command,
   sync: async () => (await import('./sync')).command,
-  run: async () => (await import('./run')).command,
 };
