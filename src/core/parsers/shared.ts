@@ -24,7 +24,9 @@ export interface FormatModule {
 
 const NOT_JSON = Symbol('not json');
 
-export function makeInput(text: string, fileName?: string, siblings?: Record<string, string>): ParseInput {
+export function makeInput(raw: string, fileName?: string, siblings?: Record<string, string>): ParseInput {
+  // Editors on Windows like to start UTF-8 files with a byte-order mark; no harness means it.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   let cached: unknown = undefined;
   let parsed = false;
   return {

@@ -55,6 +55,12 @@ const SIZE_BYTES: Record<string, number> = {
 /** Per-iteration suffixes that do not change what a time or size means. */
 const PER_ITERATION = /\/(?:iter|iteration|op|ops|call|run|it)$/i;
 
+/** 999999.9999999999 (from 1 / 1e-6) is meant to be 1e6. */
+function tidy(scale: number): number {
+  const whole = Math.round(scale);
+  return whole >= 1 && Math.abs(scale - whole) < 1e-9 * whole ? whole : scale;
+}
+
 function timeScale(unit: string): number | undefined {
   return TIME_SECONDS[unit] ?? TIME_SECONDS[unit.toLowerCase()];
 }
@@ -81,10 +87,10 @@ export function normaliseUnit(raw: string): UnitInfo {
     const perSeconds = timeScale(per);
     if (perSeconds !== undefined) {
       if (/^(?:ops?|operations?|iters?|iterations?|runs?|calls?)$/i.test(what)) {
-        return { unit: 'ops/s', scale: 1 / perSeconds, direction: 'bigger', kind: 'ops-rate' };
+        return { unit: 'ops/s', scale: tidy(1 / perSeconds), direction: 'bigger', kind: 'ops-rate' };
       }
       const bytes = sizeScale(what);
-      if (bytes !== undefined) return { unit: 'B/s', scale: bytes / perSeconds, direction: 'bigger', kind: 'byte-rate' };
+      if (bytes !== undefined) return { unit: 'B/s', scale: tidy(bytes / perSeconds), direction: 'bigger', kind: 'byte-rate' };
       // Anything per unit of time (requests/s, MS/s) is a rate: more is better.
       return { unit, scale: 1, direction: 'bigger', kind: 'other' };
     }
