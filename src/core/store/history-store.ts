@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -160,13 +161,15 @@ export class HistoryStore {
     }
     const records: Array<{ record: RunRecord; order: number }> = [];
     let order = 0;
+    // Synchronous reads: a series is a few page-cached ranges, and thread-pool round trips
+    // cost more than the reads themselves on a busy machine.
     for (const [segIndex, ranges] of [...bySegment.entries()].sort((a, b) => a[0] - b[0])) {
       const segment = segments[segIndex];
-      const handle = await fsp.open(segment.file, 'r');
+      const fd = fs.openSync(segment.file, 'r');
       try {
         for (const [start, end, members] of coalesce(ranges)) {
           const buf = Buffer.allocUnsafe(end - start);
-          const { bytesRead } = await handle.read(buf, 0, end - start, start);
+          const bytesRead = readFully(fd, buf, start);
           for (let m = 0; m < members.length; m += 2) {
             const offset = members[m];
             const length = members[m + 1];
@@ -185,7 +188,7 @@ export class HistoryStore {
           }
         }
       } finally {
-        await handle.close();
+        fs.closeSync(fd);
       }
     }
     records.sort((a, b) => a.record.timestamp - b.record.timestamp || a.order - b.order);
@@ -485,7 +488,7 @@ export class HistoryStore {
 
   private async locationsOf(state: SeriesState): Promise<ArrayLike<number>> {
     if (!state.base || !this.index) return state.tail;
-    const base = await readLocations(this.index, state.base);
+    const base = readLocations(this.index, state.base);
     if (state.tail.length === 0) return base;
     const all = new Float64Array(base.length + state.tail.length);
     all.set(base);
@@ -731,16 +734,19 @@ export class HistoryStore {
     if (!state) return [];
     const locations = await this.locationsOf(state);
     const out: Array<{ record: RunRecord; where: string; order: number }> = [];
-    const handles = new Map<number, fsp.FileHandle>();
+    const fds = new Map<number, number>();
     try {
       for (let i = 0; i < locations.length; i += 3) {
         const seg = locations[i];
-        let handle = handles.get(seg);
-        if (!handle) handles.set(seg, (handle = await fsp.open(this.segments[seg].file, 'r')));
+        let fd = fds.get(seg);
+        if (fd === undefined) fds.set(seg, (fd = fs.openSync(this.segments[seg].file, 'r')));
         const length = locations[i + 2];
         const buf = Buffer.allocUnsafe(length);
-        const { bytesRead } = await handle.read(buf, 0, length, locations[i + 1]);
-        if (bytesRead !== length || buf[length - 1] !== 0x0a) continue;
+        const bytesRead = readFully(fd, buf, locations[i + 1]);
+        if (bytesRead !== length || buf[length - 1] !== 0x0a) {
+          this.report({ file: this.segments[seg].file, offset: locations[i + 1], length, message: 'damaged record: line end missing (truncated or overwritten)' });
+          continue;
+        }
         const frame = decodeFrame(buf, 0, length - 1);
         if (!frame.ok) {
           this.report({ file: this.segments[seg].file, offset: locations[i + 1], length, message: frame.message });
@@ -750,7 +756,7 @@ export class HistoryStore {
         if (record) out.push({ record, where: `${seg}:${locations[i + 1]}`, order: i });
       }
     } finally {
-      for (const h of handles.values()) await h.close().catch(() => undefined);
+      for (const fd of fds.values()) fs.closeSync(fd);
     }
     out.sort((a, b) => a.record.timestamp - b.record.timestamp || a.order - b.order);
     return out;
@@ -817,6 +823,16 @@ export class HistoryStore {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+function readFully(fd: number, buf: Buffer, position: number): number {
+  let done = 0;
+  while (done < buf.length) {
+    const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
 }
 
 async function writeAll(handle: fsp.FileHandle, bytes: Buffer): Promise<void> {

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readSync } from 'node:fs';
 import type { SeriesInfo } from '../model';
 import { writeFileAtomic } from './segment-file';
 
@@ -65,10 +65,10 @@ export async function readIndex(path: string): Promise<OpenIndex | undefined> {
   }
 }
 
-export async function readLocations(index: OpenIndex, entry: { at: number; count: number }): Promise<Float64Array> {
+export function readLocations(index: OpenIndex, entry: { at: number; count: number }): Float64Array {
   const bytes = entry.count * 24;
   const buf = Buffer.allocUnsafe(bytes);
-  const { bytesRead } = await index.handle.read(buf, 0, bytes, index.tableOffset + entry.at * 24);
+  const bytesRead = readSync(index.handle.fd, buf, 0, bytes, index.tableOffset + entry.at * 24);
   if (bytesRead !== bytes) throw new Error('index table shorter than its header says');
   // Copy into an aligned buffer: a pooled Buffer may start at any byte offset.
   const out = new Float64Array(entry.count * 3);
