@@ -29,9 +29,11 @@ export const goTestJson: FormatModule = {
   name: 'go-test-json',
   description: 'go test -json event stream',
   detect(input) {
-    const first = input.text.trimStart().split('\n', 1)[0] ?? '';
-    if (!first.startsWith('{') || !/"Action"\s*:/.test(first)) return false;
-    return events(input.text.slice(0, 20000)).some((e) => 'Package' in e || 'Time' in e);
+    // Build output may precede the events; most of the first lines must still be events.
+    const head = input.text.slice(0, 20000).split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 20);
+    if (!head.some((l) => l.trimStart().startsWith('{'))) return false;
+    const found = events(head.join('\n')).filter((e) => 'Package' in e || 'Time' in e);
+    return found.length > 0 && found.length * 2 >= head.length;
   },
   parse(input) {
     const all = events(input.text);

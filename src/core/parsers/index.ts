@@ -26,8 +26,18 @@ import { cargoLibtest, criterionBencher } from './libtest';
 
 /**
  * Parsers for benchmark harness outputs and test reports: pure functions from text to
- * `Measurement`s (see each module for its format and naming; test reports are described in
- * test-report.ts). Every failure is a `ParseError` with a message a user can act on.
+ * `Measurement`s. Every failure is a `ParseError` with a message a user can act on.
+ *
+ * Conventions shared by all formats (details at the top of each module):
+ * - Units: times in seconds `s`, sizes in bytes `B`, operation rates in `ops/s` (bigger is better),
+ *   byte rates in `B/s`; unknown units keep the harness's string (see units.ts).
+ * - Series: the harness's own name. The primary metric (`time`, or `throughput` for ops/s harnesses)
+ *   has the bare name; every other metric of the same benchmark gets `metric` set and a suffix,
+ *   e.g. `BenchmarkFib-8 (B/op)`. Parameters are part of the name as the harness prints them.
+ * - Centre: the median of the raw samples when the format has them (kept in `samples`); otherwise
+ *   the harness's own estimate, with its spread and what that spread means (`spread.kind`).
+ * - Test reports: `<suite> › <test>` per test (metric `time`), `<suite>` per suite (`suite-time`)
+ *   and `(total)` (`total-time`), see test-report.ts.
  */
 export { ParseError } from './errors';
 export { parseGabDataJs, type HistoryEntry } from './gab-data-js';

@@ -159,6 +159,20 @@ describe('parsers: test reports (shared files)', () => {
     close(total(r), 4.141);
   });
 
+  it('go test -json after build output lines is still recognised', () => {
+    const text = [
+      '# example.com/pkg',
+      'warning: something',
+      '{"Time":"2025-01-01T00:00:00Z","Action":"run","Package":"p","Test":"TestA"}',
+      '{"Time":"2025-01-01T00:00:01Z","Action":"pass","Package":"p","Test":"TestA","Elapsed":1.5}',
+      '{"Time":"2025-01-01T00:00:01Z","Action":"pass","Package":"p","Elapsed":1.7}',
+    ].join('\n');
+    const r = parseText(text);
+    assert.equal(r.format, 'go-test-json');
+    close(find(r, 'p › TestA').value, 1.5);
+    close(total(r), 1.7);
+  });
+
   it('CTRF: suite path joined, durations in ms, summary duration as total', async () => {
     const r = await parsed('ctrf.json', 'ctrf');
     const t = find(r, 'Authentication › Login › user can login');
