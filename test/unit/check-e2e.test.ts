@@ -126,6 +126,36 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     assert.equal((await runCli([...args, '--fail-on', 'critical'], ws)).code, 1, 'an 18% regression over budget is critical');
   });
 
+  it('runs the configured benchmarks (real processes) when no result files are given, and records them', async () => {
+    writeFileSync(
+      join(ws, 'perfpulse.json'),
+      JSON.stringify({ version: 1, benchmarks: [{ name: 'node-noop', command: [process.execPath, '-e', '0'], runs: 3, warmup: 0 }] }),
+    );
+    const junit = join(ws, 'junit.xml');
+    const run = await runCli(['check', '--history', history, '--junit', junit], ws);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stdout, /\| node-noop \| \d+(\.\d+)? ms \|/);
+    assert.match(readFileSync(junit, 'utf8'), /<testcase classname="perf-pulse" name="node-noop"/);
+    const store = await HistoryStore.open(history);
+    const [info] = store.listSeries();
+    const [record] = await store.readSeries(info.seriesId);
+    assert.equal(record.samples?.length, 3);
+    await store.close();
+  });
+
+  it('exits 2 with the reason when a configured benchmark cannot run, after recording the others', async () => {
+    writeFileSync(
+      join(ws, 'perfpulse.json'),
+      JSON.stringify({ version: 1, benchmarks: [{ name: 'ok', command: [process.execPath, '-e', '0'], runs: 2, warmup: 0 }, { name: 'missing', command: 'no-such-program-pp --x', runs: 2 }] }),
+    );
+    const run = await runCli(['check', '--history', history], ws);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /benchmark "missing": command not found: no-such-program-pp/);
+    const store = await HistoryStore.open(history);
+    assert.deepEqual(store.listSeries().map((s) => s.name), ['ok']);
+    await store.close();
+  });
+
   it('exits 2 naming the file when the config is broken', async () => {
     copyFileSync(join(FIXTURES, 'check-broken-config/perfpulse.json'), join(ws, 'perfpulse.json'));
     const run = await runCli(['check', '--history', history], ws);

@@ -54,9 +54,9 @@ export async function seedHistory(dir: string, series: SeedSeries[], branch = 'm
         source: 'benchmark',
       };
     });
-    await store.append(records);
     out.set(s.name, records);
   }
+  await store.append([...out.values()].flat());
   await store.close();
   return out;
 }
