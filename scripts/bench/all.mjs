@@ -39,9 +39,12 @@ function run(command, argv, timeoutMs) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'pipe'], detached: process.platform !== 'win32' });
+    // The head says what went wrong (esbuild's "Could not resolve"), the tail how it ended.
+    let errHead = '';
     let errTail = '';
     child.stderr.on('data', (chunk) => {
       process.stderr.write(chunk);
+      if (errHead.length < 3000) errHead += chunk.toString();
       errTail = (errTail + chunk.toString()).slice(-2000);
     });
     let timedOut = false;
@@ -56,11 +59,11 @@ function run(command, argv, timeoutMs) {
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
-      resolve({ code: null, error: err.message, seconds: (Date.now() - started) / 1000, errTail });
+      resolve({ code: null, error: err.message, seconds: (Date.now() - started) / 1000, errHead, errTail });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, timedOut, seconds: (Date.now() - started) / 1000, errTail });
+      resolve({ code, signal, timedOut, seconds: (Date.now() - started) / 1000, errHead, errTail });
     });
   });
 }
@@ -115,12 +118,8 @@ if (!args.includes('--no-build')) {
   const build = await run(process.execPath, ['scripts/build.mjs', '--production'], 10 * 60_000);
   outcomes.push({ name: 'build:prod', ...build });
 }
-const buildFailed = outcomes.some((o) => o.name === 'build:prod' && o.code !== 0);
+// A failed build is reported; the scripts still run, since several measure the source, not the bundles.
 for (const script of discover()) {
-  if (buildFailed) {
-    outcomes.push({ name: script.name, skipped: 'the production build failed' });
-    continue;
-  }
   console.log(`\n== ${script.name} ==`);
   const [command, argv] = script.file.endsWith('.ts') ? [process.execPath, ['--import', 'tsx', script.file]] : [process.execPath, [script.file]];
   outcomes.push({ name: script.name, ...(await run(command, argv, timeoutSeconds * 1000)) });
@@ -146,7 +145,10 @@ lines.push(
   '',
 );
 for (const o of failed.filter((f) => f.errTail)) {
-  lines.push(`<details><summary>${o.name}: last lines of its error output</summary>`, '', '```', o.errTail.trim().split('\n').slice(-15).join('\n'), '```', '', '</details>', '');
+  const head = o.errHead.trim().split('\n').slice(0, 15);
+  const tail = o.errTail.trim().split('\n').slice(-5);
+  const shown = o.errHead.length <= 2000 && o.errHead === o.errTail ? o.errTail.trim().split('\n').slice(-20) : [...head, '…', ...tail];
+  lines.push(`<details><summary>${o.name}: its error output</summary>`, '', '```', shown.join('\n'), '```', '', '</details>', '');
 }
 for (const r of results) {
   lines.push(`## ${r.title}`, '');
