@@ -34,6 +34,20 @@ function header(line: string): { name: string; iterations: number } | undefined 
   return { name: t.slice(0, -4).join(' '), iterations: Number(iterations) };
 }
 
+/**
+ * Catch2 wraps a name too long for its column: the first parts stand alone on the lines above
+ * the one with the numbers. They follow a blank line or a rule, so collect upwards until one.
+ */
+function wrappedNameBefore(lines: string[], at: number): string[] {
+  const parts: string[] = [];
+  for (let j = at - 1; j >= 0 && at - j <= 5; j--) {
+    const text = lines[j].trim();
+    if (text === '' || RULE.test(lines[j]) || triple(lines[j]) || header(lines[j])) return parts;
+    parts.unshift(text);
+  }
+  return [];
+}
+
 function measurements(text: string): Measurement[] {
   const lines = textLines(text);
   const out: Measurement[] = [];
@@ -54,7 +68,7 @@ function measurements(text: string): Measurement[] {
     const stddev = triple(lines[i + 2]);
     if (!mean || !stddev) continue;
     const m: Measurement = {
-      series: head.name,
+      series: [...wrappedNameBefore(lines, i), head.name].join(' '),
       metric: 'time',
       unit: 's',
       direction: 'smaller',

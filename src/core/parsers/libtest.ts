@@ -40,7 +40,8 @@ function benchLines(text: string): BenchLine[] {
 }
 
 function looksLikeCriterion(text: string, lines: BenchLine[]): boolean {
-  if (/criterion|Gnuplot not found/i.test(text.slice(0, 5000))) return true;
+  // Criterion's own banners; a bench merely named after criterion does not count.
+  if (/Criterion\.rs|cargo-criterion|Gnuplot not found|plotters backend/.test(text.slice(0, 5000))) return true;
   if (lines.some((l) => l.grouped)) return false;
   if (lines.some((l) => /\s/.test(l.name))) return true;
   // libtest would have grouped a value this large with commas.

@@ -382,3 +382,39 @@ describe('parsers: benchmark formats (shared files)', () => {
     }
   });
 });
+
+describe('parsers: libtest or criterion bencher text', () => {
+  it('is criterion when names have spaces or large values lack digit grouping, else libtest', () => {
+    assert.equal(detectFormat('test a b ... bench:         12 ns/iter (+/- 1)\n'), 'criterion-bencher');
+    assert.equal(detectFormat('test ab ... bench:       1234 ns/iter (+/- 1)\n'), 'criterion-bencher');
+    assert.equal(detectFormat('test ab ... bench:      1,234 ns/iter (+/- 1)\n'), 'cargo-libtest');
+    assert.equal(detectFormat('test bench_criterion_like ... bench:         12.50 ns/iter (+/- 0.25)\n'), 'cargo-libtest');
+    const r = parseText('test ab ... bench:      1,234.50 ns/iter (+/- 2.25)\n');
+    assert.equal(r.measurements[0].value, 1234.5e-9);
+    assert.equal(r.measurements[0].spread?.value, 2.25e-9);
+  });
+});
+
+describe('parsers: Catch2 wrapped names', () => {
+  it('joins a long name that Catch2 wrapped over several lines', () => {
+    const text = [
+      'benchmark name                       samples       iterations    estimated',
+      '                                     mean          low mean      high mean',
+      '                                     std dev       low std dev   high std dev',
+      '-------------------------------------------------------------------------------',
+      'a rather long benchmark name that',
+      'does not fit                                   100             1     1.5 ms ',
+      '                                            10 us         9 us        11 us ',
+      '                                             1 us         0 ns         2 us ',
+      '                                                                             ',
+      'short                                          100             4     2.0 ms ',
+      '                                            20 ns        19 ns        21 ns ',
+      '                                             2 ns         1 ns         3 ns ',
+    ].join('\n');
+    const r = parseText(text);
+    assert.equal(r.format, 'catch2');
+    assert.deepEqual(r.measurements.map((m) => m.series), ['a rather long benchmark name that does not fit', 'short']);
+    assert.equal(r.measurements[0].value, 10e-6);
+    assert.equal(r.measurements[1].value, 20e-9);
+  });
+});
