@@ -253,7 +253,9 @@ export class HistoryStore {
       await (this.options.writeBytes ?? writeAll)(writer.handle, bytes);
       await writer.handle.datasync();
     } catch (err) {
-      // The segment may now end in a partial line: retire it, so later appends start clean in a new file.
+      // Take back whatever part of this append landed (we are the file's only writer), so a failed
+      // append leaves nothing behind; and retire the file, so later appends start clean in a new one.
+      await writer.handle.truncate(writer.segment.size).catch(() => undefined);
       await this.retireWriter();
       throw ioError('append to the history file', writer.segment.file, err);
     }
@@ -806,7 +808,7 @@ export class HistoryStore {
     return this.exclusive(async () => {
       if (this.closed) return;
       await this.retireWriter();
-      if (this.tailRecords >= 1000) await this.saveIndex().catch(() => undefined);
+      if (this.tailRecords >= 1000 || (!this.index && this.tailRecords > 0)) await this.saveIndex().catch(() => undefined);
       await this.index?.handle.close().catch(() => undefined);
       this.index = undefined;
       this.closed = true;
