@@ -11,4 +11,5 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   report: async () => (await import('./report')).command,
   export: async () => (await import('./export')).command,
   sync: async () => (await import('./sync')).command,
+  run: async () => (await import('./run')).command,
 };

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
+import { parseText } from '../parsers';
 import type { BenchmarkConfig } from '../config';
 import { busyMachineWarning, loadAverage, machineFingerprint, vcsInfo } from '../env';
 import type { MachineFingerprint, Measurement, RunRecord, RunSummary, SourceLocation, VcsInfo } from '../model';
@@ -34,6 +36,8 @@ export interface RunOptions {
   seed?: number;
   /** Stop early once the median's 95% interval is within ± this share (default 0.01). */
   precision?: number;
+  /** Called as each benchmark finishes or fails, so callers can keep results even if a later one is cancelled. */
+  onResult?: (settled: SettledBenchmark) => void;
 }
 
 export interface SampleRun {
@@ -399,6 +403,62 @@ async function runPrepared(session: Session, p: Prepared, index: number, total: 
   return buildResult(m, ctx, options);
 }
 
+/**
+ * A benchmark whose command is a harness (`format` set): it is run once, and what it
+ * reports (on stdout or in its output file) is parsed instead of timed.
+ */
+async function runHarness(session: Session, p: Prepared, bench: BenchmarkConfig, index: number, total: number): Promise<BenchmarkResult> {
+  const { options } = session;
+  const ctx = await context(p.cwd);
+  const output = bench.output ?? 'stdout';
+  const outFile = output === 'stdout' ? undefined : resolvePath(p.cwd, output.file);
+  const before = outFile ? await fsp.stat(outFile).then((s) => s.mtimeMs, () => undefined) : undefined;
+  if (p.prepare) {
+    options.onProgress?.({ benchmark: p.name, index, total, phase: 'prepare', run: 0 });
+    await session.runPrepare(p);
+  }
+  options.onProgress?.({ benchmark: p.name, index, total, phase: 'measure', run: 0 });
+  session.stderr.reset();
+  const raw = await launchOnce({
+    file: p.file,
+    args: p.plan.args,
+    cwd: p.cwd,
+    env: p.env,
+    timeoutMs: p.policy.timeoutMs,
+    signal: options.signal,
+    captureStdout: !outFile,
+    sampleMemory: options.sampleMemory !== false,
+    stderrFd: session.stderr.fd,
+  });
+  if (raw.cancelled) throw new RunCancelledError();
+  if (raw.startError) throw new RunError(p.name, `cannot start ${p.file}: ${raw.startError}`);
+  if (raw.exitCode !== 0 || raw.timedOut) {
+    const run: SampleRun = { wall: raw.wall, exitCode: raw.exitCode, signal: raw.signal, timedOut: raw.timedOut, failed: true };
+    throw new RunError(p.name, `the harness ${failureText(run, p.policy.timeoutMs)}${stderrSuffix(session.stderr.read())}`);
+  }
+  let text: string;
+  if (outFile) {
+    const after = await fsp.stat(outFile).then((s) => s.mtimeMs, () => undefined);
+    if (after === undefined || after === before) throw new RunError(p.name, `the command did not write its output file ${outFile}`);
+    text = await fsp.readFile(outFile, 'utf8');
+  } else text = raw.stdout ?? '';
+  let parsed: Measurement[];
+  try {
+    parsed = parseText(text, { format: bench.format === 'auto' ? undefined : bench.format, fileName: outFile ?? `${p.name} (stdout)` }).measurements;
+  } catch (err) {
+    throw new RunError(p.name, `cannot read the ${bench.format} output: ${(err as Error).message}`);
+  }
+  if (!parsed.length) throw new RunError(p.name, `the ${bench.format} output holds no measurements`);
+  const m = new Measurer(p);
+  m.record({ wall: raw.wall, user: raw.user, system: raw.system, peakRssBytes: raw.peakRssBytes, exitCode: raw.exitCode, failed: false });
+  m.stopReason = 'harness';
+  const result = buildResult(m, ctx, options);
+  // The harness's own wall time is no benchmark figure: drop the short-run warning.
+  result.warnings = result.warnings.filter((w) => !w.startsWith('runs take under'));
+  result.parsed = parsed;
+  return result;
+}
+
 function checkSignal(signal?: AbortSignal): void {
   if (signal?.aborted) throw new RunCancelledError();
 }
@@ -426,13 +486,14 @@ export async function runBenchmarksSettled(benches: BenchmarkConfig[], options: 
       checkSignal(options.signal);
       const bench = benches[i];
       try {
-        if (bench.format) throw new RunError(bench.name, `"format" benchmarks (${bench.format}) are not supported by this runner yet`);
         const p = prepareCommand(bench, bench.name, options.cwd, options.precision);
-        out.push({ bench, result: await runPrepared(session, p, i, benches.length) });
+        const result = bench.format ? await runHarness(session, p, bench, i, benches.length) : await runPrepared(session, p, i, benches.length);
+        out.push({ bench, result });
+        options.onResult?.(out[out.length - 1]);
       } catch (err) {
         if (err instanceof RunError) {
-          options.log?.(err.message);
           out.push({ bench, error: err });
+          options.onResult?.(out[out.length - 1]);
         } else throw err;
       }
     }
