@@ -16,6 +16,14 @@ import { downsampleForSparkline } from '../../src/extension/trends/shaping';
 import type { HostMessage, SeriesDetail } from '../../src/protocol/trends';
 import { startHarness } from './trends/harness';
 
+// The functions passed to page.evaluate run in the browser; the project's Node type
+// settings have no DOM, so these names are declared loosely for this file only.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const window: any;
+declare const document: any;
+declare const requestAnimationFrame: (callback: (time: number) => void) => number;
+
+
 const quick = process.argv.includes('--quick');
 const LOADS = quick ? 3 : 7;
 const root = join(__dirname, '../..');
@@ -122,7 +130,7 @@ async function main(): Promise<void> {
       filters.push(
         await page.evaluate(async () => {
           const w = window as unknown as { __messages: { at: number; message: { type: string } }[] };
-          const input = document.querySelector<HTMLInputElement>('input[type="search"]')!;
+          const input = document.querySelector('input[type="search"]')!;
           const t0 = performance.now();
           input.value = 'parser';
           input.dispatchEvent(new Event('input', { bubbles: true }));
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
     // Detail chart of 10,000 runs: open, then zoom and pan.
     await openPage(page, harness.url('light'));
     await timeToRendered(page, { type: 'overview', series: [big.series, ...overview200.slice(0, 20)], generatedAt: 0 }, 'overview');
-    await page.evaluate(() => document.querySelector<HTMLElement>('tr.row[data-id="big"]')!.click());
+    await page.evaluate(() => document.querySelector('tr.row[data-id="big"]')!.click());
     const detailPaint = await timeToRendered(page, { type: 'detail', detail: big }, 'detail');
     rows.push({ measurement: 'detail first paint, 10,000 runs', median_ms: ms(detailPaint), p95_ms: ms(detailPaint), loads: 1 });
     const frames = await page.evaluate(async () => {
@@ -205,7 +213,7 @@ async function main(): Promise<void> {
       await openPage(page, harness.url(theme));
       await timeToRendered(page, { type: 'overview', series: [detail.series, ...overview200.slice(1, 60)], generatedAt: 0 }, 'overview');
       await page.screenshot({ path: join(workDir, `trends-overview-${theme}.png`) });
-      await page.evaluate((id) => document.querySelector<HTMLElement>(`tr.row[data-id="${id}"]`)!.click(), detail.series.id);
+      await page.evaluate((id) => document.querySelector(`tr.row[data-id="${id}"]`)!.click(), detail.series.id);
       await timeToRendered(page, { type: 'detail', detail }, 'detail');
       const overlay = page.locator('.chart-wrap svg.overlay');
       const b = (await overlay.boundingBox())!;

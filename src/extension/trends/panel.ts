@@ -11,6 +11,7 @@ import {
 import type { TrendsDataSource } from './data-source';
 import { trendsHtml, makeNonce } from './html';
 import { openCommitInGit } from './git-commit';
+import { restoreViewState } from './view-state';
 
 export const TRENDS_VIEW_TYPE = 'perfPulse.trends';
 
@@ -28,11 +29,6 @@ function isWebviewMessage(value: unknown): value is WebviewMessage {
   return typeof value === 'object' && value !== null && WEBVIEW_MESSAGE_TYPES.includes((value as { type: WebviewMessage['type'] }).type);
 }
 
-/** Accepts a state the webview saved, filling fields a newer version added; anything else gives the defaults. */
-export function restoreViewState(saved: unknown): TrendsViewState {
-  if (typeof saved !== 'object' || saved === null) return { ...DEFAULT_VIEW_STATE };
-  return { ...DEFAULT_VIEW_STATE, ...(saved as Partial<TrendsViewState>) };
-}
 
 /** One open panel: its webview, the data flowing to it, and its subscriptions. */
 class TrendsPanelSession implements vscode.Disposable {
