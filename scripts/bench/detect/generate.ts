@@ -71,13 +71,14 @@ function noiseSeries(r: Random, shape: NoiseShape, n: number, sigma: number): nu
       break;
     }
     case 'bimodal': {
-      // cache hit or miss: a second mode a few noise units to 20% above, in runs or independently
+      // cache hit or miss: a second mode a few noise units to 20% above, independently or with
+      // short runs (long runs of one mode would be real level shifts, not noise)
       const share = uniform(r, 0.1, 0.45);
       const gap = Math.max(uniform(r, 4, 12) * sigma, uniform(r, 0.02, 0.2));
       const sticky = r() < 0.5;
       let miss = false;
       for (let i = 0; i < n; i++) {
-        miss = sticky ? (r() < 0.3 ? r() < share : miss) : r() < share;
+        miss = sticky ? (r() < 0.6 ? r() < share : miss) : r() < share;
         out[i] = sigma * normal(r) + (miss ? gap : 0);
       }
       break;

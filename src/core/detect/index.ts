@@ -1,6 +1,6 @@
 import type { Direction } from '../model';
 import { benjaminiHochberg } from '../stats/tests';
-import { median, scaledMad } from '../stats/summary';
+import { fastMedian as median, fastScaledMad as scaledMad } from '../stats/select';
 import { detectRaw, type DetectorSettings, type RawChange, type RawDetection } from './series-detector';
 
 /**
@@ -81,6 +81,7 @@ export function settingsFor(options: DetectOptions = {}): DetectorSettings {
     minAfterEarly: 2,
     window: 30,
     candidateAlpha: 0.01,
+    rankAlpha: 0.001,
   };
 }
 

@@ -1,4 +1,4 @@
-import { scaledMad, sortedCopy } from '../stats/summary';
+import { fastMedian, fastScaledMad, sortNumbers } from '../stats/select';
 import { mannWhitney, lag1FromDifferences } from '../stats/tests';
 import { twoSidedTP } from '../stats/distributions';
 
@@ -33,6 +33,8 @@ export interface DetectorSettings {
   window: number;
   /** Per-candidate significance gate before the cross-series false-discovery control. */
   candidateAlpha: number;
+  /** The Mann–Whitney test must agree at this level (guards against bimodal data). */
+  rankAlpha: number;
 }
 
 export interface RawChange {
@@ -71,26 +73,34 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   const floor = noiseFloor(values, logScale);
   const noise = Math.max(differenceNoise(y), floor);
   if (n < settings.minPoints) return { changes: [], tests: 0, logScale, noise };
+  // One autocorrelation estimate for the whole series: a local one from 60 points is too
+  // unsteady (±0.25) to size the variance inflation it drives.
+  // Shrunk towards 0 for short series, whose estimate is mostly noise (a level step also biases
+  // it upwards), and capped so a single change cannot be argued away entirely.
+  const rhoRaw = lag1FromDifferences([Array.from(y)], noise);
+  const rho = Math.min(0.8, Math.max(0, (rhoRaw * (n - 1)) / (n - 1 + 20)));
+  const ctx: Context = { y, raw: values, settings, floor, logScale, inflation: (1 + rho) / (1 - rho) };
 
-  const candidates = scanCandidates(y, noise);
+  // Scan, test the candidates strongest first, then scan again with windows that stop at the
+  // changes found: a step close to a bigger one hides in its shadow until that one is known.
   let accepted: RawChange[] = [];
-  let tests = 0;
-  // A candidate rejected while an unfound neighbouring step still polluted its window gets
-  // another chance once that step is accepted.
-  let pending = candidates;
-  for (let round = 0; round < 3 && pending.length; round++) {
-    const rejected: number[] = [];
-    const before = accepted.length;
-    for (const t of pending) {
+  const tested = new Set<number>();
+  const clipped = clipToRunningMedian(y, noise, 3);
+  for (let round = 0; round < 4; round++) {
+    const candidates = scanCandidates(clipped, noise, accepted.map((c) => c.index));
+    let added = false;
+    for (const t of candidates) {
       if (accepted.some((c) => Math.abs(c.index - t) < MIN_SPACING)) continue;
-      if (round === 0) tests++;
-      const found = testAt(y, values, t, bounds(accepted, t, n), settings, floor, logScale);
-      if (found) accepted = insertSorted(accepted, found);
-      else rejected.push(t);
+      tested.add(t);
+      const found = testAt(ctx, t, bounds(accepted, t, n));
+      if (found && !accepted.some((c) => Math.abs(c.index - found.index) < MIN_SPACING)) {
+        accepted = insertSorted(accepted, found);
+        added = true;
+      }
     }
-    if (accepted.length === before) break;
-    pending = rejected;
+    if (!added) break;
   }
+  const tests = tested.size;
   // Re-test each change between its final neighbours: a change found early may have borrowed
   // points from a later step (or vice versa).
   for (let pass = 0; pass < 3; pass++) {
@@ -98,7 +108,7 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
     let changed = false;
     for (const c of accepted) {
       const others = accepted.filter((o) => o !== c);
-      const again = testAt(y, values, c.index, bounds(others, c.index, n), settings, floor, logScale);
+      const again = testAt(ctx, c.index, bounds(others, c.index, n), false);
       if (again) kept.push(again);
       if (!again || again.pValue !== c.pValue || again.confirmed !== c.confirmed) changed = true;
     }
@@ -128,7 +138,7 @@ function differenceNoise(y: Float64Array): number {
   if (y.length < 3) return 0;
   const diffs = new Array<number>(y.length - 1);
   for (let i = 1; i < y.length; i++) diffs[i - 1] = y[i] - y[i - 1];
-  let s = scaledMad(diffs, 0) / Math.SQRT2;
+  let s = fastScaledMad(diffs, 0) / Math.SQRT2;
   if (!(s > 0)) {
     // Quantised series: most differences are exactly zero. Mean absolute difference keeps a scale.
     let sum = 0;
@@ -138,34 +148,42 @@ function differenceNoise(y: Float64Array): number {
   return s;
 }
 
-/** Noise can never be below what the measurement's resolution implies (whole milliseconds, ...). */
+/**
+ * Noise can never be below what the measurement's resolution implies (whole milliseconds, ...):
+ * the smallest non-zero step between consecutive runs, as a uniform rounding error.
+ */
 function noiseFloor(values: readonly number[], logScale: boolean): number {
   let resolution = Infinity;
-  const sorted = sortedCopy(values);
-  for (let i = 1; i < sorted.length; i++) {
-    const d = sorted[i] - sorted[i - 1];
+  for (let i = 1; i < values.length; i++) {
+    const d = Math.abs(values[i] - values[i - 1]);
     if (d > 0 && d < resolution) resolution = d;
   }
   if (!Number.isFinite(resolution)) resolution = 0;
-  const centre = sorted.length ? Math.abs(sorted[sorted.length >> 1]) : 0;
+  const centre = Math.abs(fastMedian(values));
   const relative = logScale ? (centre > 0 ? resolution / centre : 0) : resolution;
   const tiny = logScale ? 1e-9 : 1e-12 * Math.max(1, centre);
   return Math.max(relative / Math.sqrt(12), tiny);
 }
 
 /**
- * Window-mean z statistic at every split over a copy clipped to a running median ± 3 noise,
- * so that spikes cannot create candidates; local maxima above SCAN_Z, strongest first.
+ * Window-mean z statistic at every split over a copy clipped to a running median ± 3 noise (so
+ * that spikes cannot create candidates), windows stopping at known changes; local maxima above
+ * SCAN_Z, strongest first.
  */
-function scanCandidates(y: Float64Array, noise: number): number[] {
-  const n = y.length;
-  const clipped = clipToRunningMedian(y, noise, 3);
+function scanCandidates(clipped: Float64Array, noise: number, boundaries: readonly number[]): number[] {
+  const n = clipped.length;
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + clipped[i];
   const z = new Float64Array(n);
+  let b = 0; // index into boundaries of the first boundary > t
   for (let t = 3; t < n; t++) {
-    const nL = Math.min(SCAN_WINDOW, t);
-    const nR = Math.min(SCAN_WINDOW, n - t);
+    while (b < boundaries.length && boundaries[b] <= t) b++;
+    const prev = b > 0 ? boundaries[b - 1] : 0;
+    const next = b < boundaries.length ? boundaries[b] : n;
+    if (prev === t) continue;
+    const nL = Math.min(SCAN_WINDOW, t - prev);
+    const nR = Math.min(SCAN_WINDOW, next - t);
+    if (nL < 3) continue;
     const meanL = (prefix[t] - prefix[t - nL]) / nL;
     const meanR = (prefix[t + nR] - prefix[t]) / nR;
     z[t] = Math.abs(meanR - meanL) / (noise * Math.sqrt(1 / nL + 1 / nR));
@@ -179,7 +197,7 @@ function scanCandidates(y: Float64Array, noise: number): number[] {
     }
     if (isMax) out.push(t);
   }
-  return out.sort((a, b) => z[b] - z[a] || a - b);
+  return out.sort((a, c) => z[c] - z[a] || a - c);
 }
 
 function clipToRunningMedian(y: Float64Array, noise: number, k: number): Float64Array {
@@ -207,22 +225,86 @@ function clipToRunningMedian(y: Float64Array, noise: number, k: number): Float64
   return out;
 }
 
-function medianOf(values: number[]): number {
-  const s = sortedCopy(values);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+/**
+ * Hodges–Lehmann shift: the median of all differences right[j] - left[i]. Far steadier than a
+ * difference of medians when the timings are bimodal (the median of a mixture jumps between
+ * modes as the mix wobbles), and as robust to spikes.
+ */
+function hodgesLehmann(left: readonly number[], right: readonly number[]): number {
+  const d = new Float64Array(left.length * right.length);
+  let k = 0;
+  for (const r of right) for (const l of left) d[k++] = r - l;
+  return fastMedian(d, d);
+}
+
+/** Mean of the middle 60% (20% trimmed from each end). */
+function trimmedMean(values: readonly number[]): number {
+  const s = sortNumbers(Float64Array.from(values));
+  const cut = Math.floor(s.length * 0.2);
+  let sum = 0;
+  for (let i = cut; i < s.length - cut; i++) sum += s[i];
+  return sum / (s.length - 2 * cut);
+}
+
+/**
+ * The step size: the Hodges–Lehmann shift, unless a 20%-trimmed mean difference says it is
+ * smaller. Both agree on a real level shift; when timings are bimodal and the share of the slow
+ * mode wobbles, the median-type estimate jumps by the whole gap between the modes while the
+ * trimmed means move only by the change in share.
+ */
+function stepSize(left: readonly number[], right: readonly number[]): number {
+  const hl = hodgesLehmann(left, right);
+  const tm = trimmedMean(right) - trimmedMean(left);
+  if (Math.sign(hl) !== Math.sign(tm)) return 0;
+  return Math.abs(hl) < Math.abs(tm) ? hl : tm;
+}
+
+/** The k-th largest (k = 1: the maximum) or, for k < 0, the |k|-th smallest value. */
+function kthExtreme(values: readonly number[], k: number): number {
+  const s = sortNumbers(Float64Array.from(values));
+  return k > 0 ? s[Math.max(0, s.length - k)] : s[Math.min(s.length - 1, -k - 1)];
+}
+
+function medianOf(values: ArrayLike<number>): number {
+  return fastMedian(values);
+}
+
+/**
+ * Where exactly the step is: the split within ±2 of the candidate that minimises the summed
+ * absolute deviations from each side's median (an L1 two-segment fit, robust to spikes).
+ */
+function refineLocation(y: Float64Array, t: number, lower: number, upper: number, window: number): number {
+  let best = t, bestCost = Infinity;
+  for (let c = Math.max(lower + MIN_BEFORE, t - 2); c <= Math.min(upper - 1, t + 2); c++) {
+    const lo = Math.max(lower, t - window), hi = Math.min(upper, t + window);
+    const left = Array.from(y.subarray(lo, c));
+    const right = Array.from(y.subarray(c, hi));
+    const mL = medianOf(left), mR = medianOf(right);
+    let cost = 0;
+    for (const v of left) cost += Math.abs(v - mL);
+    for (const v of right) cost += Math.abs(v - mR);
+    if (cost < bestCost - 1e-15) {
+      bestCost = cost;
+      best = c;
+    }
+  }
+  return best;
 }
 
 /** Tests one candidate between its neighbours; returns the change or null when there is none. */
-function testAt(
-  y: Float64Array,
-  raw: readonly number[],
-  t: number,
-  [lower, upper]: [number, number],
-  s: DetectorSettings,
-  floor: number,
-  logScale: boolean,
-): RawChange | null {
+interface Context {
+  y: Float64Array;
+  raw: readonly number[];
+  settings: DetectorSettings;
+  floor: number;
+  logScale: boolean;
+  /** Variance inflation for lag-1 autocorrelation rho: (1 + rho) / (1 - rho). */
+  inflation: number;
+}
+
+function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number], refine = true): RawChange | null {
+  const { y, raw, settings: s, floor, logScale, inflation } = ctx;
+  const t = refine ? refineLocation(y, candidate, lower, upper, s.window) : candidate;
   const lo = Math.max(lower, t - s.window);
   const hi = Math.min(upper, t + s.window);
   const nL = t - lo;
@@ -232,28 +314,28 @@ function testAt(
   const right = Array.from(y.subarray(t, hi));
   const mL = medianOf(left);
   const mR = medianOf(right);
-  const effect = mR - mL;
-  const sL = Math.max(scaledMad(left, mL), floor);
-  const sR = nR >= 5 ? Math.max(scaledMad(right, mR), floor) : sL;
+  const effect = stepSize(left, right);
+  const sL = Math.max(fastScaledMad(left, mL), floor);
+  const sR = nR >= 5 ? Math.max(fastScaledMad(right, mR), floor) : sL;
   const scaleRef = logScale ? 1 : Math.max(Math.abs(mL), floor);
   const minEffect = logScale ? Math.log1p(s.minEffect) : s.minEffect * scaleRef;
-  const rho = Math.min(0.9, Math.max(0, lag1FromDifferences(nR >= 5 ? [left, right] : [left], Math.max(sL, sR))));
-  const inflation = (1 + rho) / (1 - rho);
-  // Standard error of a difference of medians (asymptotic efficiency pi/2 of the median).
+  // Standard error of a difference of medians (asymptotic efficiency pi/2 of the median),
+  // widened for autocorrelation.
   const se = Math.sqrt(inflation * (Math.PI / 2) * ((sL * sL) / nL + (sR * sR) / nR));
   const ratio = logScale ? medianOf(raw.slice(t, hi)) / medianOf(raw.slice(lo, t)) : mR / mL;
   const ratioCi: [number, number] = logScale
     ? [Math.exp(effect - 1.96 * se), Math.exp(effect + 1.96 * se)]
     : [(mR - 1.96 * se) / mL, (mR + 1.96 * se) / mL];
+  const pValue = twoSidedTP(effect / se, Math.max(4, (nL + nR - 2) / inflation));
 
   let confirmed: boolean;
-  let pValue: number;
   let effectInNoise: number;
   if (nR >= s.confirmAfter) {
     const noise = Math.sqrt((sL * sL + sR * sR) / 2);
     effectInNoise = Math.abs(effect) / noise;
     if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * noise)) return null;
-    pValue = mannWhitney(left, right, inflation).pValue;
+    // The rank test must agree: medians alone can be fooled by bimodal data.
+    if (mannWhitney(left, right).pValue > s.rankAlpha) return null;
     confirmed = true;
   } else {
     // Few points after: every one of them must sit clearly at the new level, and the step must be
@@ -261,22 +343,14 @@ function testAt(
     effectInNoise = Math.abs(effect) / sL;
     if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * sL)) return null;
     const sign = Math.sign(effect);
-    const allBeyond = right.every((v) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL));
+    // ... and beyond the old points' 90th percentile (all but one for short pasts), so a second
+    // mode of the old data (a cache miss) or an old spike cannot pass for a new level.
+    const k = Math.max(2, Math.ceil(0.1 * nL));
+    const edge = kthExtreme(left, sign > 0 ? k : -k);
+    const allBeyond = right.every((v) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL) && sign * (v - edge) > 0);
     const strong = Math.abs(effect) >= Math.max(minEffect, s.earlyNoiseMultiple * sL);
-    const z = effect / se;
-    pValue = twoSidedTP(z, nL - 1);
     confirmed = nR >= s.minAfterEarly && allBeyond && strong;
   }
   if (pValue > s.candidateAlpha) return null;
-  return {
-    index: t,
-    effect,
-    ratio,
-    ratioCi,
-    pValue,
-    confirmed,
-    effectInNoise,
-    before: nL,
-    after: nR,
-  };
+  return { index: t, effect, ratio, ratioCi, pValue, confirmed, effectInNoise, before: nL, after: nR };
 }

@@ -1,4 +1,5 @@
 import { sortedCopy } from './summary';
+import { fastMedian } from './select';
 import { twoSidedNormalP } from './distributions';
 
 export interface RankTestResult {
@@ -90,14 +91,15 @@ export function benjaminiHochberg(pValues: readonly number[], q: number, extraTe
  * and drift inside the segments do not masquerade as correlation: for AR(1) noise with
  * coefficient rho, consecutive differences correlate at (rho - 1) / 2.
  */
-export function lag1FromDifferences(segments: readonly (readonly number[])[], scale: number): number {
+export function lag1FromDifferences(segments: readonly (readonly number[])[], noise: number): number {
   let num = 0, den = 0;
-  const cap = scale > 0 ? 3 * Math.SQRT2 * scale : Infinity;
+  // noise is the sd of the points, so differences have sd noise * sqrt(2); clip beyond 3 of those
+  const cap = noise > 0 ? 3 * Math.SQRT2 * noise : Infinity;
   for (const seg of segments) {
     if (seg.length < 4) continue;
     const diffs: number[] = [];
     for (let i = 1; i < seg.length; i++) diffs.push(seg[i] - seg[i - 1]);
-    const centre = sortedCopy(diffs)[diffs.length >> 1];
+    const centre = fastMedian(diffs);
     let prev = clip(diffs[0] - centre, cap);
     den += prev * prev;
     for (let i = 1; i < diffs.length; i++) {

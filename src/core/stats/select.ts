@@ -1,0 +1,99 @@
+/**
+ * Order statistics without a full sort (Hoare's quickselect), for the hot paths of detection:
+ * a median of n values in O(n) on a scratch copy.
+ */
+
+/** Rearranges buf[0, n) so that buf[k] holds the k-th smallest; returns it. */
+export function selectInPlace(buf: Float64Array, k: number, n = buf.length): number {
+  let lo = 0, hi = n - 1;
+  while (hi > lo) {
+    // median of three as pivot keeps sorted and quantised inputs fast
+    const mid = (lo + hi) >> 1;
+    let a = buf[lo], b = buf[mid], c = buf[hi];
+    if (a > b) [a, b] = [b, a];
+    if (b > c) [b, c] = [c, b];
+    if (a > b) [a, b] = [b, a];
+    const pivot = b;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (buf[i] < pivot) i++;
+      while (buf[j] > pivot) j--;
+      if (i <= j) {
+        const t = buf[i];
+        buf[i] = buf[j];
+        buf[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return buf[k];
+  }
+  return buf[k];
+}
+
+/** Median of values (copied; the input is not touched). */
+export function fastMedian(values: ArrayLike<number>, scratch?: Float64Array): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  const buf = scratch && scratch.length >= n ? scratch : new Float64Array(n);
+  for (let i = 0; i < n; i++) buf[i] = values[i];
+  const upper = selectInPlace(buf, n >> 1, n);
+  if (n % 2) return upper;
+  // the lower middle is the largest of the left part after selection
+  let lower = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (buf[i] > lower) lower = buf[i];
+  return (lower + upper) / 2;
+}
+
+/** Scaled MAD (robust sd) around a centre, in O(n). */
+export function fastScaledMad(values: ArrayLike<number>, centre = fastMedian(values), scratch?: Float64Array): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  const buf = scratch && scratch.length >= n ? scratch : new Float64Array(n);
+  for (let i = 0; i < n; i++) buf[i] = Math.abs(values[i] - centre);
+  return 1.4826 * fastMedian(buf.subarray(0, n), buf);
+}
+
+/** In-place ascending sort of a small numeric array (insertion sort below 24, else quicksort). */
+export function sortNumbers(buf: Float64Array, lo = 0, hi = buf.length - 1): Float64Array {
+  while (hi - lo > 24) {
+    const mid = (lo + hi) >> 1;
+    let a = buf[lo], b = buf[mid], c = buf[hi];
+    if (a > b) [a, b] = [b, a];
+    if (b > c) [b, c] = [c, b];
+    if (a > b) [a, b] = [b, a];
+    const pivot = b;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (buf[i] < pivot) i++;
+      while (buf[j] > pivot) j--;
+      if (i <= j) {
+        const t = buf[i];
+        buf[i] = buf[j];
+        buf[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // recurse into the smaller side, loop on the larger
+    if (j - lo < hi - i) {
+      sortNumbers(buf, lo, j);
+      lo = i;
+    } else {
+      sortNumbers(buf, i, hi);
+      hi = j;
+    }
+  }
+  for (let i = lo + 1; i <= hi; i++) {
+    const v = buf[i];
+    let j = i - 1;
+    while (j >= lo && buf[j] > v) {
+      buf[j + 1] = buf[j];
+      j--;
+    }
+    buf[j + 1] = v;
+  }
+  return buf;
+}
