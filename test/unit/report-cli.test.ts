@@ -40,6 +40,16 @@ describe('perf-pulse report (from the history, running nothing)', function () {
     assert.equal(XMLValidator.validate(junit.stdout), true);
   });
 
+  it('an absent history gives an empty report and is not created', async () => {
+    const missing = join(tmp.dir, 'no-history-here');
+    const run = await runCli(['report', '--history', missing], tmp.dir);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /No series recorded yet/);
+    assert.match(run.stderr, /no history at .*no-history-here/);
+    const { existsSync } = await import('node:fs');
+    assert.equal(existsSync(missing), false);
+  });
+
   it('bad usage and a broken config exit 2 with the reason', async () => {
     const bad = await runCli(['report', '--history', history, '--format', 'pdf'], tmp.dir);
     assert.equal(bad.code, 2);

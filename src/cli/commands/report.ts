@@ -1,9 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
 import { analyzeStore } from '../../core/findings/from-store';
 import { buildReport, toHtml, toJson, toJUnit, toMarkdown } from '../../core/report';
+import { resolveHistoryDir } from '../../core/store/history-store';
 import { openHistory, parseArgs, readDecisions, sensitivityOf, str } from './check';
 
 const usage = `Usage: perf-pulse report [options]
@@ -47,6 +48,13 @@ export const command: CliCommand = {
     const sensitivity = sensitivityOf(str(flags, 'sensitivity'));
     const workspace = path.resolve(io.cwd, str(flags, 'workspace') ?? '.');
     const config = await optionalConfig(workspace);
+    const dir = resolveHistoryDir({ workspaceDir: workspace, ...(str(flags, 'history') ? { override: str(flags, 'history') } : {}), env: io.env });
+    if (!existsSync(dir)) {
+      // A report must not create a history where there is none: it says so and shows nothing.
+      io.stderr(`perf-pulse report: no history at ${dir} yet; the report is empty\n`);
+      const empty = buildReport({ series: [], findings: [], events: [] }, { generatedAt: Date.now() });
+      return write(RENDER[format as keyof typeof RENDER](empty), str(flags, 'output'), io);
+    }
     const store = await openHistory(workspace, str(flags, 'history'), io.env);
     let text: string;
     try {
@@ -62,18 +70,21 @@ export const command: CliCommand = {
     } finally {
       await store.close();
     }
-    const output = str(flags, 'output');
-    if (output) {
-      const full = path.resolve(io.cwd, output);
-      try {
-        await fs.mkdir(path.dirname(full), { recursive: true });
-        await fs.writeFile(full, text);
-      } catch (err) {
-        throw new CliError(`cannot write ${output}: ${(err as Error).message}`);
-      }
-    } else {
-      io.stdout(text);
-    }
-    return 0;
+    return write(text, str(flags, 'output'), io);
   },
 };
+
+async function write(text: string, output: string | undefined, io: CliIO): Promise<number> {
+  if (!output) {
+    io.stdout(text);
+    return 0;
+  }
+  const full = path.resolve(io.cwd, output);
+  try {
+    await fs.mkdir(path.dirname(full), { recursive: true });
+    await fs.writeFile(full, text);
+  } catch (err) {
+    throw new CliError(`cannot write ${output}: ${(err as Error).message}`);
+  }
+  return 0;
+}
