@@ -87,6 +87,34 @@ describe('share: sync history through git notes (real git)', function () {
     assert.equal(new Set([...historyFresh.records.values()].map((r) => r.seriesId)).size, 2);
   });
 
+  it('a push rejected because another machine pushed first is merged and retried, losing nothing', async () => {
+    const a = world.clone('a');
+    const head = git(a, 'rev-parse', 'HEAD');
+    const b = world.clone('b');
+    const historyB = new MemoryHistory([record('b1', head, 'ci')]);
+    await syncHistory(historyB, { workspaceDir: b });
+    historyB.records.set('b2', record('b2', head, 'ci'));
+    // Machine b pushes at the worst moment for a: after a fetched, before a pushes.
+    let raced = false;
+    class RacingHistory extends MemoryHistory {
+      override async *allRecords() {
+        if (!raced) {
+          raced = true;
+          const report = await syncHistory(historyB, { workspaceDir: b });
+          assert.equal(report.pushed, true);
+        }
+        yield* super.allRecords();
+      }
+    }
+    const historyA = new RacingHistory([record('a1', head, 'laptop')]);
+    const report = await syncHistory(historyA, { workspaceDir: a, log: () => undefined });
+    assert.equal(report.attempts, 2, 'the first push was rejected');
+    assert.equal(report.pushed, true);
+    assert.deepEqual(historyA.ids(), ['a1', 'b1', 'b2']);
+    const onServer = git(world.bare, 'notes', '--ref', 'perf-pulse', 'show', head).split('\n').map((l) => JSON.parse(l).id);
+    assert.deepEqual(onServer, ['a1', 'b1', 'b2']);
+  });
+
   it('keeps results of commits rebased or force-pushed away, and reports them', async () => {
     const a = world.clone('a');
     const base = git(a, 'rev-parse', 'HEAD');
