@@ -12,4 +12,6 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   export: async () => (await import('./export')).command,
   sync: async () => (await import('./sync')).command,
   run: async () => (await import('./run')).command,
+  history: async () => (await import('./history')).command,
+  import: async () => (await import('./import')).command,
 };

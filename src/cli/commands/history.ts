@@ -1,0 +1,262 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { HistoryStore, StoreError } from '../../core/store/history-store';
+import { describeProblem } from '../../core/store/errors';
+import { DEFAULT_RETENTION, type RetentionOptions } from '../../core/store/retention';
+import { resolveHistoryDir } from '../../core/store/location';
+
+const usage = `Usage: perf-pulse history <list|export|verify|compact|where> [options]
+
+The workspace's performance history (see docs/HISTORY.md for where it lives).
+
+  list [--json]                               the series with run counts and latest values
+  export [--format json|csv] [--series ID…] [--out FILE]
+                                              all or some series (ids or names); stdout by default
+  verify [--json]                             re-read every record; exit 1 when any is damaged
+  compact [--keep-samples N] [--max-runs N] [--max-age-days N]
+                                              drop old raw samples (summaries stay), apply limits
+  where                                       print the history folder
+
+Options for all:
+  --workspace DIR   the workspace (default: current folder)
+  --history DIR     the history folder itself (overrides everything; also PERF_PULSE_HISTORY)
+
+Exit codes: 0 done, 1 verify found damage, 2 bad usage or an unreadable history.
+`;
+
+export const command: CliCommand = {
+  summary: 'list, export, verify or compact the workspace history',
+  usage,
+  async run(argv, io) {
+    const { location, rest } = takeLocationArgs(argv);
+    const [sub, ...args] = rest;
+    const dir = historyDirFor(location, io);
+    switch (sub) {
+      case 'list':
+        return list(dir, args, io);
+      case 'export':
+        return exportHistory(dir, args, io);
+      case 'verify':
+        return verify(dir, args, io);
+      case 'compact':
+        return compact(dir, args, io);
+      case 'where':
+        noExtra(args);
+        io.stdout(dir + '\n');
+        return 0;
+      default:
+        throw new CliError(sub ? `unknown sub-command '${sub}'\n${usage}` : usage);
+    }
+  },
+};
+
+function noExtra(args: string[]): void {
+  if (args.length) throw new CliError(`unexpected argument ${args[0]}`);
+}
+
+async function withStore<T>(dir: string, fn: (store: HistoryStore) => Promise<T>, options: { retention?: Partial<RetentionOptions> } = {}): Promise<T> {
+  let store: HistoryStore;
+  try {
+    store = await HistoryStore.open(dir, options);
+  } catch (err) {
+    if (err instanceof StoreError) throw new CliError(err.message);
+    throw err;
+  }
+  try {
+    return await fn(store);
+  } catch (err) {
+    if (err instanceof StoreError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+function exists(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'segments'));
+}
+
+function warnProblems(store: HistoryStore, io: CliIO): void {
+  if (store.problems.length) {
+    io.stderr(`warning: ${store.problems.length} damaged record(s) skipped; run \`perf-pulse history verify\` for details\n`);
+  }
+}
+
+async function list(dir: string, args: string[], io: CliIO): Promise<number> {
+  const json = args.includes('--json');
+  noExtra(args.filter((a) => a !== '--json'));
+  if (!exists(dir)) {
+    if (json) io.stdout('[]\n');
+    else io.stdout(`No history yet in ${dir}\n`);
+    return 0;
+  }
+  return withStore(dir, async (store) => {
+    const series = store.listSeries();
+    if (json) {
+      io.stdout(JSON.stringify(series, null, 2) + '\n');
+    } else {
+      const rows = series.map((s) => [s.seriesId, s.name, s.metric, String(s.runs), `${formatNumber(s.lastValue)} ${s.unit}`, new Date(s.lastTimestamp).toISOString().slice(0, 16).replace('T', ' '), s.machineId]);
+      const head = ['SERIES', 'NAME', 'METRIC', 'RUNS', 'LAST', 'WHEN (UTC)', 'MACHINE'];
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n';
+      io.stdout(line(head) + rows.map(line).join(''));
+      io.stdout(`${series.length} series, ${series.reduce((n, s) => n + s.runs, 0)} runs in ${dir}\n`);
+    }
+    warnProblems(store, io);
+    return 0;
+  });
+}
+
+function formatNumber(v: number): string {
+  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
+}
+
+async function exportHistory(dir: string, args: string[], io: CliIO): Promise<number> {
+  let format: 'json' | 'csv' = 'json';
+  let out: string | undefined;
+  const wanted: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--format' || a.startsWith('--format=')) {
+      const v = a.includes('=') ? a.slice(9) : args[++i];
+      if (v !== 'json' && v !== 'csv') throw new CliError(`--format must be json or csv, not ${v ?? 'nothing'}`);
+      format = v;
+    } else if (a === '--out' || a.startsWith('--out=')) {
+      out = a.includes('=') ? a.slice(6) : args[++i];
+      if (!out) throw new CliError('--out needs a FILE');
+    } else if (a === '--series') {
+      while (i + 1 < args.length && !args[i + 1].startsWith('--')) wanted.push(args[++i]);
+      if (!wanted.length) throw new CliError('--series needs at least one series id or name');
+    } else throw new CliError(`unexpected argument ${a}`);
+  }
+  if (!exists(dir) && wanted.length) throw new CliError(`no history in ${dir}`);
+  if (!exists(dir)) {
+    const empty = format === 'json' ? '{"format":"perf-pulse-history","version":1,"records":[\n\n]}\n' : (await import('../../core/store/export-format')).csvHeader();
+    await emit(empty, out, io);
+    return 0;
+  }
+  return withStore(dir, async (store) => {
+    const series = store.listSeries();
+    const ids = wanted.flatMap((w) => {
+      const byId = series.filter((s) => s.seriesId === w);
+      const matches = byId.length ? byId : series.filter((s) => s.name === w);
+      if (!matches.length) throw new CliError(`no series '${w}' in ${dir} (see \`perf-pulse history list\`)`);
+      return matches.map((s) => s.seriesId);
+    });
+    const chunks = format === 'json' ? store.exportJson(ids.length ? ids : undefined) : store.exportCsv(ids.length ? ids : undefined);
+    if (out) {
+      const target = path.resolve(io.cwd, out);
+      const tmp = `${target}.${process.pid}.tmp`;
+      const handle = await fs.promises.open(tmp, 'w').catch((err) => {
+        throw new CliError(`cannot write ${target}: ${(err as Error).message}`);
+      });
+      try {
+        for await (const chunk of chunks) await handle.write(chunk);
+        await handle.close();
+        await fs.promises.rename(tmp, target);
+      } catch (err) {
+        await handle.close().catch(() => undefined);
+        await fs.promises.rm(tmp, { force: true });
+        if (err instanceof CliError || err instanceof StoreError) throw err;
+        throw new CliError(`cannot write ${target}: ${(err as Error).message}`);
+      }
+    } else {
+      for await (const chunk of chunks) io.stdout(chunk);
+    }
+    warnProblems(store, io);
+    return 0;
+  });
+}
+
+async function emit(text: string, out: string | undefined, io: CliIO): Promise<void> {
+  if (!out) return io.stdout(text);
+  await fs.promises.writeFile(path.resolve(io.cwd, out), text);
+}
+
+async function verify(dir: string, args: string[], io: CliIO): Promise<number> {
+  const json = args.includes('--json');
+  noExtra(args.filter((a) => a !== '--json'));
+  if (!exists(dir)) {
+    io.stdout(json ? JSON.stringify({ dir, segments: 0, records: 0, problems: [] }) + '\n' : `No history yet in ${dir}: nothing to verify\n`);
+    return 0;
+  }
+  return withStore(dir, async (store) => {
+    const report = await store.verify();
+    if (json) {
+      io.stdout(JSON.stringify({ dir, ...report }, null, 2) + '\n');
+    } else {
+      io.stdout(`${report.records} records in ${report.series} series, ${report.segments} segment file(s), ${report.bytes} bytes in ${dir}\n`);
+      for (const note of report.notes) io.stdout(`note: ${note}\n`);
+      if (report.problems.length === 0) io.stdout('No damaged records.\n');
+      else {
+        io.stdout(`${report.problems.length} damaged record(s), skipped when loading:\n`);
+        for (const p of report.problems) io.stdout(`  ${describeProblem(p)}\n`);
+      }
+    }
+    return report.problems.length ? 1 : 0;
+  });
+}
+
+async function compact(dir: string, args: string[], io: CliIO): Promise<number> {
+  const retention: Partial<RetentionOptions> = {};
+  const flags: Record<string, keyof RetentionOptions> = { '--keep-samples': 'keepSamplesRuns', '--max-runs': 'maxRunsPerSeries', '--max-age-days': 'maxAgeDays' };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].includes('=') ? args[i].split('=', 2) : [args[i], undefined];
+    const key = flags[flag];
+    if (!key) throw new CliError(`unexpected argument ${args[i]}`);
+    const value = Number(inline ?? args[++i]);
+    if (!Number.isInteger(value) || value < 0) throw new CliError(`${flag} needs a whole number ≥ 0`);
+    retention[key] = value;
+  }
+  if (!exists(dir)) {
+    io.stdout(`No history yet in ${dir}: nothing to compact\n`);
+    return 0;
+  }
+  return withStore(dir, async (store) => {
+    const r = await store.compact();
+    if (!r.compacted) {
+      io.stdout('Another process is compacting this history right now; nothing done.\n');
+      return 0;
+    }
+    const effective = { ...DEFAULT_RETENTION, ...retention };
+    io.stdout(
+      `Compacted ${dir}: ${r.segmentsBefore} → ${r.segmentsAfter} segment file(s), ${r.bytesBefore} → ${r.bytesAfter} bytes; ` +
+        `${r.recordsKept} runs kept, ${r.samplesDropped} thinned to summaries (raw samples kept for the last ${effective.keepSamplesRuns} runs), ` +
+        `${r.recordsDropped} dropped by limits, ${r.duplicatesDropped} duplicates removed` +
+        (r.skippedLive ? `; ${r.skippedLive} file(s) in use by another process left for later` : '') +
+        '.\n',
+    );
+    return 0;
+  }, { retention });
+}
+
+/** `--workspace DIR` and `--history DIR`, shared by the history and import commands. */
+export interface HistoryLocationArgs {
+  workspace?: string;
+  history?: string;
+}
+
+/** Takes `--workspace`/`--history` (also `--name=value`) out of argv; returns the rest. */
+export function takeLocationArgs(argv: string[]): { location: HistoryLocationArgs; rest: string[] } {
+  const location: HistoryLocationArgs = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    if (flag === '--workspace' || flag === '--history') {
+      const value = inline ?? argv[++i];
+      if (!value) throw new CliError(`${flag} needs a DIR`);
+      location[flag === '--workspace' ? 'workspace' : 'history'] = value;
+    } else rest.push(a);
+  }
+  return { location, rest };
+}
+
+export function historyDirFor(location: HistoryLocationArgs, io: CliIO): string {
+  return resolveHistoryDir({
+    workspaceDir: path.resolve(io.cwd, location.workspace ?? '.'),
+    override: location.history ? path.resolve(io.cwd, location.history) : undefined,
+    env: io.env,
+  });
+}

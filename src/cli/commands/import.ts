@@ -1,0 +1,91 @@
+import * as path from 'node:path';
+import { CliError, type CliCommand } from '../cli-types';
+import type { MachineFingerprint, VcsInfo } from '../../core/model';
+import { FORMATS, ParseError } from '../../core/parsers';
+import { HistoryStore, StoreError } from '../../core/store/history-store';
+import { importFile } from '../../core/store/import';
+import { historyDirFor, takeLocationArgs } from './history';
+
+const usage = `Usage: perf-pulse import FILE… [--format NAME] [--this-machine] [--commit SHA] [--branch NAME]
+                         [--workspace DIR] [--history DIR]
+
+Adds results to the workspace history:
+  - a Perf Pulse history export (JSON or CSV from \`perf-pulse history export\`): records kept exactly;
+  - a github-action-benchmark data.js history: one run per entry, with its commit and date;
+  - any benchmark output \`perf-pulse parse\` reads (Bencher Metric Format included): one run, dated by
+    the file's modification time.
+Records already in the history (same id) are skipped, so importing a file twice adds nothing.
+
+Options:
+  --format NAME     read as this format (perf-pulse-json, perf-pulse-csv, gab-data-js or a parser format)
+  --this-machine    record the runs as made on this machine (default: the machine "import")
+  --commit SHA      commit of the imported runs (harness outputs carry none)
+  --branch NAME     branch of the imported runs
+  --workspace DIR   the workspace (default: current folder)
+  --history DIR     the history folder itself
+
+Exit codes: 0 all imported, 2 a file could not be read (the others are still imported).
+`;
+
+export const command: CliCommand = {
+  summary: 'add benchmark results or exported/CI histories to the workspace history',
+  usage,
+  async run(argv, io) {
+    const { location, rest } = takeLocationArgs(argv);
+    const files: string[] = [];
+    let format: string | undefined;
+    let thisMachine = false;
+    const vcs: VcsInfo = {};
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i];
+      const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+      const value = () => {
+        const v = inline ?? rest[++i];
+        if (!v) throw new CliError(`${flag} needs a value`);
+        return v;
+      };
+      if (flag === '--format') format = value();
+      else if (flag === '--this-machine') thisMachine = true;
+      else if (flag === '--commit') vcs.commit = value();
+      else if (flag === '--branch') vcs.branch = value();
+      else if (a.startsWith('-')) throw new CliError(`unknown option ${a}\n${usage}`);
+      else files.push(a);
+    }
+    if (!files.length) throw new CliError(`expected at least one FILE\n${usage}`);
+    const known = ['perf-pulse', 'perf-pulse-json', 'perf-pulse-csv', ...FORMATS];
+    if (format && !known.includes(format)) throw new CliError(`unknown format '${format}'. Known formats: ${known.join(', ')}`);
+    let machine: MachineFingerprint | undefined;
+    if (thisMachine) machine = await (await import('../../core/env/machine')).machineFingerprint();
+
+    const dir = historyDirFor(location, io);
+    let store: HistoryStore;
+    try {
+      store = await HistoryStore.open(dir);
+    } catch (err) {
+      throw err instanceof StoreError ? new CliError(err.message) : err;
+    }
+    let failed = 0;
+    try {
+      for (const file of files) {
+        const full = path.resolve(io.cwd, file);
+        try {
+          const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined });
+          const added = await store.appendNew(result.records);
+          const skipped = result.records.length - added;
+          io.stdout(`${file}: ${added} run(s) added${skipped ? `, ${skipped} already in the history` : ''} (read as ${result.format})\n`);
+        } catch (err) {
+          if (err instanceof ParseError) {
+            failed++;
+            io.stderr(`perf-pulse import: ${err.file ? err.message.replace(err.file, file) : `${file}: ${err.message}`}\n`);
+          } else if (err instanceof StoreError) {
+            throw new CliError(err.message);
+          } else throw err;
+        }
+      }
+    } finally {
+      await store.close();
+    }
+    io.stdout(`History: ${dir}\n`);
+    return failed ? 2 : 0;
+  },
+};

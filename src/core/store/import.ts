@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { MachineFingerprint, Measurement, RecordSource, RunRecord, VcsInfo } from '../model';
+import { seriesIdOf } from '../series-id';
+import { summarize } from '../stats/summary';
+import { parseFile, parseGabDataJs, ParseError, type HistoryEntry } from '../parsers';
+import { looksLikeDataJs } from '../parsers/gab-data-js';
+import { IMPORT_MACHINE, RECORD_VERSION } from './migrate';
+import { detectExport, parseExport } from './export-format';
+
+/** Facts that a harness output does not carry, supplied by whoever imports it. */
+export interface RecordContext {
+  /** Defaults to the `import` machine: a file's origin machine is unknown. */
+  machine?: MachineFingerprint;
+  vcs?: VcsInfo;
+  /** Milliseconds since the epoch; defaults to now. */
+  timestamp?: number;
+  source?: RecordSource;
+  /** Mixed into record ids, so importing the same file twice adds nothing. */
+  idSeed?: string;
+  config?: Record<string, unknown>;
+}
+
+function stableId(...parts: Array<string | number | undefined>): string {
+  return createHash('sha1').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest('hex').slice(0, 24);
+}
+
+/** Turns parsed measurements (one run of each series) into run records. */
+export function recordsFromMeasurements(measurements: Measurement[], format: string, ctx: RecordContext = {}): RunRecord[] {
+  const machine = ctx.machine ?? IMPORT_MACHINE;
+  const timestamp = ctx.timestamp ?? Date.now();
+  return measurements.map((m, i) => {
+    const metric = m.metric ?? 'time';
+    const record: RunRecord = {
+      v: RECORD_VERSION,
+      id: ctx.idSeed !== undefined ? stableId(ctx.idSeed, i, m.series, metric, machine.id) : stableId(Math.random(), Date.now(), i),
+      seriesId: seriesIdOf(m.series, metric, machine.id),
+      name: m.series,
+      metric,
+      unit: m.unit,
+      direction: m.direction,
+      value: m.value,
+      timestamp,
+      vcs: { ...(ctx.vcs ?? {}) },
+      machine,
+      source: ctx.source ?? 'import',
+      group: m.group ?? format,
+      config: { format, ...(ctx.config ?? {}) },
+    };
+    if (m.samples && m.samples.length) {
+      record.samples = m.samples;
+      // The seeded bootstrap is cheap for harness-sized sample sets; skip it for huge ones.
+      record.summary = summarize(m.samples, { bootstrap: m.samples.length <= 5000 });
+    }
+    if (m.spread) record.spread = m.spread;
+    if (m.location) record.location = m.location;
+    if (m.iterations !== undefined) record.extra = { iterations: m.iterations };
+    return record;
+  });
+}
+
+/** github-action-benchmark history: every entry becomes records at its commit and date. */
+export function recordsFromGabHistory(entries: HistoryEntry[], ctx: { machine?: MachineFingerprint } = {}): RunRecord[] {
+  const machine = ctx.machine ?? IMPORT_MACHINE;
+  return entries.flatMap((entry) =>
+    recordsFromMeasurements(entry.measurements, 'gab-data-js', {
+      machine,
+      timestamp: entry.date,
+      vcs: entry.commit ? { commit: entry.commit.id } : {},
+      idSeed: stableId('gab', entry.suite, entry.commit?.id, entry.date),
+      config: {
+        ...(entry.tool ? { tool: entry.tool } : {}),
+        ...(entry.commit?.message ? { commitMessage: entry.commit.message } : {}),
+        ...(entry.commit?.url ? { commitUrl: entry.commit.url } : {}),
+      },
+    }),
+  );
+}
+
+export interface ImportResult {
+  file: string;
+  /** `perf-pulse-json`, `perf-pulse-csv`, `gab-data-js` or a parser format name. */
+  format: string;
+  records: RunRecord[];
+}
+
+/**
+ * Reads one file into records: our own JSON/CSV export (exact, ids kept), a
+ * github-action-benchmark `data.js` history, or any output the parsers know
+ * (Bencher Metric Format included), as one run dated by the file's mtime.
+ * Errors are `ParseError`s that name the file.
+ */
+export async function importFile(file: string, options: { format?: string } & Omit<RecordContext, 'idSeed'> = {}): Promise<ImportResult> {
+  let text: string;
+  let mtime: number;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+    mtime = (await fsp.stat(file)).mtimeMs;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ParseError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message, { file });
+  }
+  const wantOwn = options.format === 'perf-pulse-json' || options.format === 'perf-pulse-csv' || options.format === 'perf-pulse';
+  const own = detectExport(text);
+  if (wantOwn || (!options.format && own)) {
+    try {
+      return { file, format: `perf-pulse-${own ?? 'json'}`, records: parseExport(text, file) };
+    } catch (err) {
+      throw new ParseError((err as Error).message.replace(`${file}: `, ''), { file });
+    }
+  }
+  if (options.format === 'gab-data-js' || (!options.format && looksLikeDataJs(text))) {
+    try {
+      return { file, format: 'gab-data-js', records: recordsFromGabHistory(parseGabDataJs(text), options) };
+    } catch (err) {
+      throw err instanceof ParseError ? err.withFile(file) : new ParseError((err as Error).message, { file });
+    }
+  }
+  const parsed = await parseFile(file, { format: options.format });
+  const content = createHash('sha1').update(text).digest('hex');
+  return {
+    file,
+    format: parsed.format,
+    records: recordsFromMeasurements(parsed.measurements, parsed.format, {
+      ...options,
+      timestamp: options.timestamp ?? Math.round(mtime),
+      idSeed: content,
+      config: { format: parsed.format, file: path.basename(file) },
+    }),
+  };
+}
