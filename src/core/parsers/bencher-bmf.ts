@@ -1,7 +1,7 @@
-import { scaled } from './units';
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, requireJson, requireSome } from './shared';
+import { scaled } from './units';
 
 /**
  * Bencher Metric Format: `{ <benchmark>: { <measure>: { value, lower_value?, upper_value? } } }`.

@@ -1,7 +1,7 @@
-import { scaled } from './units';
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, asString, numericArray, medianOf, requireJson, requireSome, scaleAll } from './shared';
+import { scaled } from './units';
 
 /**
  * BenchmarkDotNet JSON exporters (`JsonExporter.Full/Brief`). Statistics are in nanoseconds.

@@ -1,7 +1,7 @@
-import { scaled } from './units';
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, type ParseInput, isObject, asNumber, asString, numericArray, medianOf, requireJson, requireSome } from './shared';
+import { scaled } from './units';
 
 /**
  * criterion.rs result files under `target/criterion/<id>/new/`:

@@ -1,7 +1,7 @@
-import { scaled } from './units';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, asString, requireJson } from './shared';
 import { type TestTiming, testReportMeasurements, TEST_SEPARATOR } from './test-report';
+import { scaled } from './units';
 
 /**
  * CTRF (Common Test Report Format) JSON: `{ results: { summary: { start, stop, duration? }, tests: [{ name,

@@ -1,7 +1,7 @@
-import { scaled } from './units';
 import { ParseError } from './errors';
 import { type FormatModule, type JsonObject, isObject, asNumber, asString, requireJson } from './shared';
 import { type SuiteTiming, type TestTiming, testReportMeasurements, TEST_SEPARATOR } from './test-report';
+import { scaled } from './units';
 
 /**
  * jest `--json` and vitest `--reporter=json` (which copies jest's shape). Durations are milliseconds.

@@ -55,6 +55,8 @@ export const jmh: FormatModule = {
           if (!isObject(pm)) continue;
           const extra = metricOf(`${series} (${key})`, key, pm);
           if (!extra) continue;
+          // Profiler metrics (·gc.alloc.rate in MB/sec, ·gc.count...) are costs even when they are rates.
+          if (key.startsWith('·') || /gc|alloc/i.test(key)) extra.direction = 'smaller';
           if (group) extra.group = group;
           out.push(extra);
         }

@@ -1,7 +1,7 @@
-import { scaled } from './units';
 import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, numericArray, medianOf, requireJson, requireSome, scaleAll } from './shared';
+import { scaled } from './units';
 
 /**
  * Julia BenchmarkTools `BenchmarkTools.save` JSON: `[{ Julia, BenchmarkTools }, [[ "BenchmarkGroup", { data: {...} } ]]]`,

@@ -1,7 +1,7 @@
-import { scaled } from './units';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, asString, requireJson } from './shared';
 import { type TestTiming, testReportMeasurements } from './test-report';
+import { scaled } from './units';
 
 /**
  * mocha `--reporter json`: `{ stats: { duration }, tests: [{ title, fullTitle, file, duration }] }`,

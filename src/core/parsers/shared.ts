@@ -1,7 +1,7 @@
-import { scaled } from './units';
 import type { Measurement } from '../model';
 import { median } from '../stats/summary';
 import { ParseError } from './errors';
+import { scaled } from './units';
 
 /** What a format module sees: the text, its file name if known, and sibling files some formats use. */
 export interface ParseInput {

@@ -249,7 +249,8 @@ describe('parsers: benchmark formats (shared files)', () => {
     find(r, 'org.openjdk.jmh.samples.JMHSample_01_HelloWorld.wellHelloThere (paramA=17, paramB=33)');
     const avgt = parseText(
       JSON.stringify([{ benchmark: 'a.B.c', mode: 'avgt', primaryMetric: { score: 2.5, scoreError: 0.1, scoreUnit: 'us/op', rawData: [[2, 3]] },
-        secondaryMetrics: { '·gc.alloc.rate.norm': { score: 64, scoreError: 0, scoreUnit: 'B/op', rawData: [[64, 64]] } } }]),
+        secondaryMetrics: { '·gc.alloc.rate.norm': { score: 64, scoreError: 0, scoreUnit: 'B/op', rawData: [[64, 64]] },
+          '·gc.alloc.rate': { score: 2, scoreError: 0, scoreUnit: 'MB/sec', rawData: [[2, 2]] } } }]),
     );
     const t = find(avgt, 'a.B.c');
     assert.equal(t.direction, 'smaller');
@@ -257,6 +258,10 @@ describe('parsers: benchmark formats (shared files)', () => {
     close(t.value, 2.5e-6);
     close(t.spread?.value, 0.1e-6);
     assert.equal(find(avgt, 'a.B.c (·gc.alloc.rate.norm)').unit, 'B');
+    const rate = find(avgt, 'a.B.c (·gc.alloc.rate)');
+    assert.equal(rate.unit, 'B/s');
+    assert.equal(rate.value, 2e6);
+    assert.equal(rate.direction, 'smaller', 'an allocation rate is a cost');
   });
 
   it('benchmark.js (gab/benchmarkjs_output.txt): ops/sec with a 95% margin, other lines ignored', async () => {
@@ -416,5 +421,24 @@ describe('parsers: Catch2 wrapped names', () => {
     assert.deepEqual(r.measurements.map((m) => m.series), ['a rather long benchmark name that does not fit', 'short']);
     assert.equal(r.measurements[0].value, 10e-6);
     assert.equal(r.measurements[1].value, 20e-9);
+  });
+});
+
+describe('parsers: tinybench results as JSON', () => {
+  it('reads tinybench 3+ (latency statistics) and tinybench 2 (flat) task results, in ms', () => {
+    const v3 = JSON.stringify([
+      { name: 'sort', result: { latency: { mean: 2, moe: 0.1, samples: [1, 2, 4] }, throughput: { mean: 500 } } },
+      { name: 'map', result: { latency: { mean: 0.5, moe: 0.01 } } },
+    ]);
+    const r = parseText(v3);
+    assert.equal(r.format, 'vitest-bench');
+    const sort = find(r, 'sort');
+    assert.deepEqual(sort.samples, [0.001, 0.002, 0.004]);
+    assert.equal(sort.value, 0.002);
+    assert.deepEqual(sort.spread, { kind: 'margin95', value: 0.0001 });
+    assert.equal(find(r, 'map').value, 0.0005);
+    const v2 = parseText(JSON.stringify([{ name: 'old', result: { mean: 3, rme: 10, hz: 333 } }]));
+    assert.equal(find(v2, 'old').value, 0.003);
+    close(find(v2, 'old').spread?.value, 0.0003);
   });
 });

@@ -19,7 +19,16 @@ function filesUnder(dir: string): string[] {
 }
 
 const SHARED_FILES = [...filesUnder(join(SHARED, 'formats')), ...filesUnder(join(SHARED, 'test-reports'))].sort();
-const TEXTS = SHARED_FILES.map((f) => ({ name: relative(SHARED, f), text: readFileSync(f, 'utf8') }));
+/** Shapes the shared files lack, so that mutations reach those code paths too. */
+const SYNTHETIC = [
+  { name: 'tinybench.json', text: JSON.stringify([{ name: 't', result: { latency: { mean: 2, moe: 0.1, samples: [1, 2] } } }, { name: 'u', result: { mean: 1, rme: 3 } }]) },
+  { name: 'jmh-avgt.json', text: JSON.stringify([{ benchmark: 'a.B.c', mode: 'avgt', params: { n: '1' }, primaryMetric: { score: 2, scoreError: 0.1, scoreUnit: 'us/op', rawData: [[2, 3]] }, secondaryMetrics: { '·gc.alloc.rate': { score: 2, scoreUnit: 'MB/sec' } } }]) },
+  { name: 'gbench-aggregates.json', text: JSON.stringify({ context: {}, benchmarks: [{ name: 'X_median', run_name: 'X', run_type: 'aggregate', aggregate_name: 'median', real_time: 3, time_unit: 'ms', items_per_second: 5 }] }) },
+  { name: 'bdn-memory.json', text: JSON.stringify({ HostEnvironmentInfo: {}, Benchmarks: [{ FullName: 'A.B', Parameters: 'N=1', Statistics: { Mean: 3, ConfidenceInterval: { Margin: 1 } }, Memory: { BytesAllocatedPerOperation: 8 } }] }) },
+  { name: 'julia-trial.json', text: JSON.stringify([{ BenchmarkTools: '1' }, [['BenchmarkGroup', { data: { a: ['Trial', { times: [1, 2], memory: 3, allocs: 1 }] } }]]]) },
+];
+
+const TEXTS = [...SHARED_FILES.map((f) => ({ name: relative(SHARED, f), text: readFileSync(f, 'utf8') })), ...SYNTHETIC];
 
 function checkMeasurements(ms: Measurement[], where: string): void {
   assert.ok(Array.isArray(ms), where);
@@ -120,7 +129,7 @@ describe('parsers: robustness (property-based)', function () {
       fc.property(sharedText, fc.double({ min: 0, max: 1, noNaN: true }), (file, at) => {
         neverCrashes(file.text.slice(0, Math.floor(file.text.length * at)), file.name);
       }),
-      { numRuns: 100, seed: 1 },
+      { numRuns: 60, seed: 1 },
     );
   });
 
@@ -134,7 +143,7 @@ describe('parsers: robustness (property-based)', function () {
         }
         neverCrashes(text, file.name);
       }),
-      { numRuns: 100, seed: 2 },
+      { numRuns: 60, seed: 2 },
     );
   });
 
@@ -151,12 +160,12 @@ describe('parsers: robustness (property-based)', function () {
       fc.property(fc.constantFrom(...jsonFiles), fc.array(fc.nat(50), { maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), (file, path, replacement) => {
         neverCrashes(JSON.stringify(mutateJson(JSON.parse(file.text), path, replacement)), file.name);
       }),
-      { numRuns: 300, seed: 3 },
+      { numRuns: 150, seed: 3 },
     );
   });
 
   it('every node of every shared JSON file, replaced by an odd value or removed, parses or throws ParseError in its own format', () => {
-    const odd: unknown[] = [null, 'x', -1, [], {}, REMOVE];
+    const odd: unknown[] = [null, 'x', {}, REMOVE];
     let cases = 0;
     for (const file of TEXTS) {
       const format = detectFormat(file.text, file.name);
@@ -168,9 +177,9 @@ describe('parsers: robustness (property-based)', function () {
         continue;
       }
       if (!module) continue;
-      const paths = nodePaths(doc);
-      const step = Math.max(1, Math.floor(paths.length / 60));
-      for (let i = 0; i < paths.length; i += step) {
+      // Every structural node, but only the first two elements of each array (samples add nothing new).
+      const paths = nodePaths(doc).filter((p) => p.every((step) => typeof step === 'string' || step < 2));
+      for (let i = 0; i < paths.length; i++) {
         for (const value of odd) {
           const text = JSON.stringify(replaceAt(doc, paths[i], value));
           cases++;
@@ -206,7 +215,7 @@ describe('parsers: robustness (property-based)', function () {
       fc.property(fc.array(fragment, { maxLength: 60 }), (parts) => {
         neverCrashes(parts.join(''));
       }),
-      { numRuns: 300, seed: 5 },
+      { numRuns: 200, seed: 5 },
     );
   });
 
