@@ -12,6 +12,7 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   export: async () => (await import('./export')).command,
   sync: async () => (await import('./sync')).command,
   run: async () => (await import('./run')).command,
+  compare: async () => (await import('./compare')).command,
   history: async () => (await import('./history')).command,
   import: async () => (await import('./import')).command,
 };

@@ -638,3 +638,4 @@ export function toRunRecords(result: BenchmarkResult, bench: BenchmarkConfig): R
     },
   ];
 }
+export { withWorktree, WorktreeError } from './worktree';
