@@ -26,6 +26,8 @@ const builds = [
     format: 'cjs',
     target: 'node18',
     external: ['vscode'],
+    // jsonc-parser's UMD entry requires its parts dynamically; its ES module build bundles cleanly.
+    mainFields: ['module', 'main'],
   },
   {
     ...common,
@@ -35,6 +37,7 @@ const builds = [
     format: 'cjs',
     target: 'node18',
     banner: { js: '#!/usr/bin/env node' },
+    mainFields: ['module', 'main'],
   },
 ];
 if (existsSync('webview/src/main.ts')) {

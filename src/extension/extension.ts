@@ -2,13 +2,17 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { PerfStatusBar } from './status-bar';
+import { registerTrendsPanel, type TrendsPanelController } from './trends';
+import type { TrendsDataSource } from './trends/data-source';
+import { LazyTrendsSource } from './lazy-trends-source';
 
 /** The stage-two container, loaded from its own bundle (see services/index.ts). */
 export interface PerfPulseServices extends vscode.Disposable {
   execute(commandId: string, args: unknown[]): Promise<unknown>;
+  readonly trendsSource: TrendsDataSource;
 }
 export interface ServicesModule {
-  createServices(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, statusBar: PerfStatusBar): Promise<PerfPulseServices>;
+  createServices(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, statusBar: PerfStatusBar, trends: TrendsPanelController): Promise<PerfPulseServices>;
 }
 
 /** What the extension exports: used by the integration tests and by other extensions. */
@@ -34,13 +38,17 @@ export function activate(context: vscode.ExtensionContext): PerfPulseApi {
   context.subscriptions.push(statusBar);
 
   let loading: Promise<PerfPulseServices> | undefined;
+  // Registered now so that a panel restored after a reload finds its serializer; its data loads lazily.
+  const trendsSource = new LazyTrendsSource(() => services().then((s) => s.trendsSource));
+  const trends = registerTrendsPanel(context, trendsSource);
+  context.subscriptions.push(trendsSource, trends);
   const services = (): Promise<PerfPulseServices> =>
     (loading ??= (async () => {
       const t0 = performance.now();
       // Kept out of this bundle so that activation does not parse it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const module = require(join(__dirname, 'services.js')) as ServicesModule;
-      const instance = await module.createServices(context, log, statusBar);
+      const instance = await module.createServices(context, log, statusBar, trends);
       context.subscriptions.push(instance);
       log.info(`services ready in ${(performance.now() - t0).toFixed(1)} ms`);
       return instance;

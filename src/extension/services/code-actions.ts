@@ -1,0 +1,35 @@
+import * as vscode from 'vscode';
+import type { FindingsService } from './findings-service';
+
+/** Quick fixes on Perf Pulse diagnostics: trend, run again, compare with HEAD, accept, ignore. */
+export class FindingCodeActions implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+
+  constructor(private readonly findings: FindingsService) {}
+
+  provideCodeActions(_document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    for (const diagnostic of context.diagnostics) {
+      if (diagnostic.source !== 'Perf Pulse') continue;
+      const located = this.findings.findingForDiagnostic(diagnostic);
+      if (!located) continue;
+      const { finding, series } = located;
+      const benchmark = series?.source === 'benchmark' ? series.name : undefined;
+      const make = (title: string, command: string, args: unknown[], preferred = false) => {
+        const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [diagnostic];
+        action.command = { title, command, arguments: args };
+        action.isPreferred = preferred;
+        actions.push(action);
+      };
+      make(`Show the trend of ${finding.name}`, 'perfPulse.showTrends', [{ seriesId: finding.seriesId }], true);
+      if (benchmark) {
+        make(`Run ${benchmark} again`, 'perfPulse.runBenchmark', [benchmark]);
+        make(`Compare the working tree with HEAD (interleaved A/B)`, 'perfPulse.compareWithHead', [benchmark]);
+      }
+      make(`Accept ${finding.name} as the new baseline`, 'perfPulse.acceptBaseline', [{ seriesId: finding.seriesId, recordId: finding.firstBad.recordId }]);
+      make(`Ignore the series ${finding.name}`, 'perfPulse.ignoreSeries', [{ seriesId: finding.seriesId }]);
+    }
+    return actions;
+  }
+}

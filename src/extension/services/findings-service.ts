@@ -1,0 +1,194 @@
+import * as vscode from 'vscode';
+import type { LoadedConfig } from '../../core/config';
+import { analyzeHistory, editorFindings, loadDecisions, type Analysis, type Finding, type SeriesAnalysis } from '../../core/findings';
+import type { RunRecord } from '../../core/model';
+import { Disposable } from '../disposable';
+import { ConfigDiagnostics } from '../config-diagnostics';
+import type { PerfStatusBar } from '../status-bar';
+import type { HistoryService } from './history-service';
+import { SourceLocator } from './source-locator';
+import { primaryFolder } from './workspace';
+
+export const RUN_SCHEME = 'perf-pulse-run';
+const ANALYSIS_DEBOUNCE_MS = 250;
+
+/** A finding with the place in the source it was put on. */
+export interface LocatedFinding {
+  finding: Finding;
+  series?: SeriesAnalysis;
+  location?: vscode.Location;
+}
+
+/** Runs that count as timings: failed task or terminal runs are kept in the history but never judged. */
+export function judgedRuns(runs: RunRecord[]): RunRecord[] {
+  return runs.filter((r) => r.extra?.failed !== true);
+}
+
+/**
+ * Turns the history into findings, and findings into diagnostics on the source and the
+ * status-bar badge. Recomputed (debounced) whenever the history, the config or the
+ * decisions change.
+ */
+export class FindingsService extends Disposable {
+  private readonly diagnostics = this._register(vscode.languages.createDiagnosticCollection('perf-pulse'));
+  private readonly changed = this._register(new vscode.EventEmitter<Analysis>());
+  readonly onDidChange = this.changed.event;
+  readonly locator = new SourceLocator();
+  private analysisValue?: Analysis;
+  private located: LocatedFinding[] = [];
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<Analysis>;
+  private again = false;
+
+  constructor(
+    private readonly history: HistoryService,
+    private readonly config: ConfigDiagnostics,
+    private readonly statusBar: PerfStatusBar,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this._register(history.onDidChange(() => this.schedule()));
+    this._register(config.onDidChange(() => this.schedule()));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('perfPulse.detection')) this.schedule();
+    }));
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/*{_test.go,.cc,.cpp,.py,.rs,.bench.ts,.bench.js,.java,.kt,.cs}', true, false, true));
+    this._register(watcher.onDidChange(() => this.locator.invalidate()));
+    this._register({ dispose: () => clearTimeout(this.timer) });
+  }
+
+  get analysis(): Analysis | undefined {
+    return this.analysisValue;
+  }
+
+  /** Active findings shown in the editor, with where they are shown. */
+  get findings(): readonly LocatedFinding[] {
+    return this.located;
+  }
+
+  seriesByName(name: string): SeriesAnalysis[] {
+    return this.analysisValue?.series.filter((s) => s.name === name) ?? [];
+  }
+
+  findingForDiagnostic(d: vscode.Diagnostic): LocatedFinding | undefined {
+    return this.located.find((f) => f.finding.message === d.message);
+  }
+
+  schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh().catch((err) => this.log.error(`analysis failed: ${err?.stack ?? err}`)), ANALYSIS_DEBOUNCE_MS);
+  }
+
+  /** Recomputes now (coalescing overlapping requests) and returns the analysis. */
+  async refresh(): Promise<Analysis> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.compute();
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.schedule();
+      }
+    }
+  }
+
+  private async currentConfig(): Promise<LoadedConfig | undefined> {
+    const folder = primaryFolder();
+    return folder ? this.config.check(ConfigDiagnostics.uriFor(folder)) : undefined;
+  }
+
+  private async compute(): Promise<Analysis> {
+    const t0 = performance.now();
+    const store = await this.history.ready();
+    const config = await this.currentConfig();
+    const decisions = await loadDecisions(this.history.directory()).catch((err) => {
+      this.log.warn(`${err.message}; decisions ignored until the file is fixed`);
+      return undefined;
+    });
+    const benchmarkBudgets = Object.fromEntries((config?.config.benchmarks ?? []).filter((b) => b.budget).map((b) => [b.name, b.budget!]));
+    const sensitivity = vscode.workspace.getConfiguration('perfPulse.detection').get<'low' | 'default' | 'high'>('sensitivity', 'default');
+    const analysis = await analyzeHistory({
+      series: store.listSeries(),
+      load: async (id) => judgedRuns(await store.readSeries(id)),
+      budgets: config?.config.budgets,
+      benchmarkBudgets,
+      decisions,
+      options: { sensitivity },
+    });
+    const located: LocatedFinding[] = [];
+    for (const finding of editorFindings(analysis)) {
+      const series = analysis.series.find((s) => s.id === finding.seriesId);
+      const location = series ? await this.locator.locate(series, config) : undefined;
+      located.push({ finding, series, location });
+    }
+    this.analysisValue = analysis;
+    this.located = located;
+    this.publish();
+    this.log.info(`analysis: ${analysis.series.length} series, ${located.length} active finding(s) in ${(performance.now() - t0).toFixed(0)} ms`);
+    this.changed.fire(analysis);
+    return analysis;
+  }
+
+  private publish(): void {
+    const byFile = new Map<string, { uri: vscode.Uri; list: vscode.Diagnostic[] }>();
+    for (const { finding, location } of this.located) {
+      if (!location) continue;
+      const d = new vscode.Diagnostic(location.range, finding.message, severityOf(finding));
+      d.source = 'Perf Pulse';
+      d.code = {
+        value: finding.kind === 'budget' ? 'over-budget' : finding.kind,
+        target: vscode.Uri.parse(`${vscode.env.uriScheme}://perf-pulse.perf-pulse/trends?series=${encodeURIComponent(finding.seriesId)}`),
+      };
+      if (finding.lastGood) {
+        const when = finding.lastGood.commit ? finding.lastGood.commit.slice(0, 7) : new Date(finding.lastGood.timestamp).toISOString();
+        d.relatedInformation = [
+          new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(runUri(finding.seriesId, finding.lastGood.recordId), new vscode.Position(0, 0)),
+            `last good run: ${when}`,
+          ),
+        ];
+      }
+      const key = location.uri.toString();
+      const entry = byFile.get(key) ?? { uri: location.uri, list: [] };
+      entry.list.push(d);
+      byFile.set(key, entry);
+    }
+    this.diagnostics.clear();
+    for (const { uri, list } of byFile.values()) this.diagnostics.set(uri, list);
+    this.statusBar.setFindings(
+      this.located.map(({ finding }) => ({
+        severity: finding.severity,
+        kind: finding.kind,
+        seriesId: finding.seriesId,
+        text: finding.message,
+      })),
+    );
+  }
+}
+
+export function runUri(seriesId: string, recordId: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: RUN_SCHEME, path: `/${seriesId}/${recordId}.json` });
+}
+
+function severityOf(f: Finding): vscode.DiagnosticSeverity {
+  if (f.kind === 'budget' || f.severity === 'critical') return vscode.DiagnosticSeverity.Error;
+  if (f.severity === 'warning') return vscode.DiagnosticSeverity.Warning;
+  return vscode.DiagnosticSeverity.Information;
+}
+
+/** Shows a recorded run (the target of "last good run" links) as read-only JSON. */
+export class RunDocumentProvider implements vscode.TextDocumentContentProvider {
+  constructor(private readonly history: HistoryService) {}
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const [, seriesId, file] = uri.path.split('/');
+    const recordId = file.replace(/\.json$/, '');
+    const run = (await this.history.readSeries(seriesId)).find((r) => r.id === recordId);
+    return run ? JSON.stringify(run, null, 2) + '\n' : `// This run (${recordId}) is no longer in the history.\n`;
+  }
+}

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import { execFile } from 'node:child_process';
+import type { Analysis, Finding } from '../../core/findings';
+import { groupEvents } from '../../core/findings';
+import { Disposable } from '../disposable';
+import type { FindingsService } from './findings-service';
+import { primaryFolder } from './workspace';
+
+const NOTIFIED_KEY = 'perfPulse.notifiedFindings';
+const NOTIFIED_LIMIT = 1000;
+
+/** `git diff --stat A..B`, trimmed to the files, or undefined when git cannot tell. */
+export function diffStat(dir: string, from: string, to: string): Promise<string[] | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['diff', '--stat=120', '--stat-count=6', `${from}..${to}`], { cwd: dir, timeout: 5000 }, (err, stdout) => {
+      if (err) return resolve(undefined);
+      const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      resolve(lines.length ? lines : undefined);
+    });
+  });
+}
+
+/**
+ * One notification per new finding event (findings that appeared at the same commit),
+ * never one per run. Findings already notified are remembered across restarts.
+ */
+export class FindingNotifier extends Disposable {
+  constructor(
+    findings: FindingsService,
+    private readonly state: vscode.Memento,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this._register(findings.onDidChange((analysis) => void this.notify(analysis)));
+  }
+
+  async notify(analysis: Analysis): Promise<void> {
+    const level = vscode.workspace.getConfiguration('perfPulse.notifications').get<'all' | 'critical' | 'off'>('level', 'all');
+    const notified = new Set(this.state.get<string[]>(NOTIFIED_KEY, []));
+    const fresh = analysis.findings.filter((f) => f.kind !== 'improvement' && !notified.has(f.id));
+    if (!fresh.length) return;
+    await this.state.update(NOTIFIED_KEY, [...notified, ...fresh.map((f) => f.id)].slice(-NOTIFIED_LIMIT));
+    const shown = fresh.filter((f) => level === 'all' || (level === 'critical' && f.severity === 'critical'));
+    if (level === 'off' || !shown.length) return;
+    const events = groupEvents(shown);
+    if (events.length > 2) {
+      // Several events at once: one grouped notification.
+      const choice = await vscode.window.showWarningMessage(
+        `Perf Pulse: ${shown.length} new findings in ${events.length} commits (${shown.slice(0, 3).map((f) => f.name).join(', ')}${shown.length > 3 ? ', …' : ''}).`,
+        'Show',
+      );
+      if (choice === 'Show') await vscode.commands.executeCommand('perfPulse.showFindings');
+      return;
+    }
+    for (const event of events) {
+      const group = shown.filter((f) => event.findingIds.includes(f.id));
+      void this.showEvent(group);
+    }
+  }
+
+  private async showEvent(group: Finding[]): Promise<void> {
+    const first = group[0];
+    const range = first.lastGood?.commit && first.firstBad.commit ? `${first.lastGood.commit.slice(0, 7)}..${first.firstBad.commit.slice(0, 7)}` : undefined;
+    let text = group.length === 1 ? first.message : `${group.length} findings${range ? ` between ${range}` : ''}: ${group.map((f) => f.message).join('; ')}`;
+    if (range) {
+      const folder = primaryFolder();
+      const stat = folder ? await diffStat(folder.uri.fsPath, first.lastGood!.commit!, first.firstBad.commit!) : undefined;
+      if (stat) {
+        const files = stat.slice(0, -1).map((l) => l.split('|')[0].trim());
+        text += `. Changed in ${range}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}`;
+        this.log.info(`findings at ${range}:\n  ${stat.join('\n  ')}`);
+      }
+    }
+    const show = group.some((f) => f.severity === 'critical' || f.kind === 'budget') ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    const compare = group.length === 1 && first.kind === 'regression' ? ['Compare with HEAD'] : [];
+    const choice = await show(`Perf Pulse: ${text}`, 'Show', ...compare, 'Ignore');
+    if (choice === 'Show') await vscode.commands.executeCommand('perfPulse.showTrends', { seriesId: first.seriesId });
+    else if (choice === 'Compare with HEAD') await vscode.commands.executeCommand('perfPulse.compareWithHead', first.name);
+    else if (choice === 'Ignore') for (const f of group) await vscode.commands.executeCommand('perfPulse.ignoreSeries', { seriesId: f.seriesId });
+  }
+}

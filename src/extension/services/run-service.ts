@@ -1,0 +1,111 @@
+import * as vscode from 'vscode';
+import type { BenchmarkConfig } from '../../core/config';
+import { runBenchmark, toRunRecords, type BenchmarkResult } from '../../core/runner';
+import { formatSeconds } from '../../core/format';
+import type { ConfigDiagnostics } from '../config-diagnostics';
+import type { PerfStatusBar } from '../status-bar';
+import { Disposable } from '../disposable';
+import type { HistoryService } from './history-service';
+import { primaryFolder, requireTrust } from './workspace';
+
+/** Runs configured benchmarks with a cancellable progress notification and records the results. */
+export class RunService extends Disposable {
+  private running?: AbortController;
+  private readonly finished = this._register(new vscode.EventEmitter<BenchmarkResult[]>());
+  readonly onDidFinish = this.finished.event;
+
+  constructor(
+    private readonly config: ConfigDiagnostics,
+    private readonly history: HistoryService,
+    private readonly statusBar: PerfStatusBar,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this._register({ dispose: () => this.running?.abort() });
+  }
+
+  async runAll(): Promise<BenchmarkResult[] | undefined> {
+    return this.run();
+  }
+
+  async pickAndRun(name?: string): Promise<BenchmarkResult[] | undefined> {
+    if (name) return this.run([name]);
+    const folder = primaryFolder();
+    if (!folder) return undefined;
+    const loaded = await this.config.load(folder);
+    if (!loaded) return undefined;
+    const picked = await vscode.window.showQuickPick(
+      loaded.config.benchmarks.map((b) => ({ label: b.name, description: Array.isArray(b.command) ? b.command.join(' ') : b.command })),
+      { placeHolder: 'Benchmark to run', canPickMany: true },
+    );
+    if (!picked?.length) return undefined;
+    return this.run(picked.map((p) => p.label));
+  }
+
+  /** Runs the named benchmarks (all when none are named). Results are recorded one benchmark at a time, so a cancel keeps what finished. */
+  async run(names?: string[]): Promise<BenchmarkResult[] | undefined> {
+    if (!requireTrust('run benchmarks')) return undefined;
+    const folder = primaryFolder();
+    if (!folder) {
+      void vscode.window.showWarningMessage('Perf Pulse: open a folder with a perfpulse.json to run benchmarks.');
+      return undefined;
+    }
+    if (this.running) {
+      void vscode.window.showInformationMessage('Perf Pulse is already running benchmarks.');
+      return undefined;
+    }
+    const loaded = await this.config.load(folder);
+    if (!loaded) return undefined;
+    let benches: BenchmarkConfig[] = loaded.config.benchmarks;
+    if (names?.length) {
+      const unknown = names.filter((n) => !benches.some((b) => b.name === n));
+      if (unknown.length) {
+        void vscode.window.showErrorMessage(`Perf Pulse: no benchmark named ${unknown.join(', ')} in ${vscode.workspace.asRelativePath(loaded.file)}.`);
+        return undefined;
+      }
+      benches = benches.filter((b) => names.includes(b.name));
+    }
+    if (!benches.length) {
+      void vscode.window.showInformationMessage(`Perf Pulse: ${vscode.workspace.asRelativePath(loaded.file)} lists no benchmarks.`);
+      return undefined;
+    }
+    const controller = new AbortController();
+    this.running = controller;
+    const results: BenchmarkResult[] = [];
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Perf Pulse', cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => controller.abort());
+          for (const [i, bench] of benches.entries()) {
+            if (controller.signal.aborted) break;
+            this.statusBar.running(i + 1, benches.length, bench.name);
+            progress.report({ message: `${i + 1}/${benches.length} ${bench.name}`, increment: i ? 100 / benches.length : 0 });
+            this.log.info(`running ${bench.name}`);
+            const result = await runBenchmark(bench, {
+              cwd: folder.uri.fsPath,
+              signal: controller.signal,
+              log: (line) => this.log.info(`[${bench.name}] ${line}`),
+              onProgress: (p) => progress.report({ message: `${i + 1}/${benches.length} ${bench.name} (${p.phase} ${p.run})` }),
+            });
+            if (controller.signal.aborted) break;
+            for (const w of result.warnings) this.log.warn(`[${bench.name}] ${w}`);
+            this.log.info(`[${bench.name}] median ${formatSeconds(result.summary.median)} over ${result.samples.length} runs, ${result.failedRuns} failed`);
+            await this.history.append(toRunRecords(result, bench));
+            results.push(result);
+          }
+        },
+      );
+    } catch (err) {
+      this.log.error(`run failed: ${(err as Error)?.stack ?? err}`);
+      void vscode.window.showErrorMessage(`Perf Pulse: the run failed: ${(err as Error)?.message ?? err}`, 'Show Log').then((c) => c && this.log.show());
+    } finally {
+      this.running = undefined;
+      const last = results.at(-1);
+      this.statusBar.idle(controller.signal.aborted ? 'run cancelled' : last ? `${last.name} ${formatSeconds(last.summary.median)}` : undefined);
+    }
+    if (controller.signal.aborted) this.log.info(`run cancelled after ${results.length} benchmark(s)`);
+    this.finished.fire(results);
+    return results;
+  }
+}
