@@ -1,5 +1,5 @@
 import type { Measurement } from '../model';
-import { type FormatModule, textLines, requireSome } from './shared';
+import { type FormatModule, detectionHead, textLines, requireSome } from './shared';
 
 /**
  * benchmark.js console text: `<name> x 1,431,759 ops/sec ±0.74% (93 runs sampled)`.
@@ -34,6 +34,6 @@ function measurements(text: string): Measurement[] {
 export const benchmarkJs: FormatModule = {
   name: 'benchmarkjs',
   description: 'benchmark.js console text',
-  detect: (input) => measurements(input.text).length > 0,
+  detect: (input) => measurements(detectionHead(input.text)).length > 0,
   parse: (input) => requireSome(measurements(input.text), 'lines like "name x 1,234 ops/sec ±0.50% (90 runs sampled)"'),
 };

@@ -1,6 +1,6 @@
 import type { Measurement, SourceLocation } from '../model';
 import { normaliseUnit, scaled } from './units';
-import { type FormatModule, textLines, requireSome } from './shared';
+import { type FormatModule, detectionHead, textLines, requireSome } from './shared';
 
 /**
  * Catch2 (v2 and v3) console benchmark output. Each benchmark is three lines:
@@ -87,6 +87,6 @@ function measurements(text: string): Measurement[] {
 export const catch2: FormatModule = {
   name: 'catch2',
   description: 'Catch2 console benchmark output',
-  detect: (input) => /benchmark name\s{1,80}samples/.test(input.text.slice(0, 20000)) && measurements(input.text).length > 0,
+  detect: (input) => /benchmark name\s{1,80}samples/.test(input.text.slice(0, 20000)) && measurements(detectionHead(input.text)).length > 0,
   parse: (input) => requireSome(measurements(input.text), 'Catch2 benchmark results'),
 };

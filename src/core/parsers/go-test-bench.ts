@@ -1,6 +1,6 @@
 import type { Measurement } from '../model';
 import { normaliseUnit, scaled } from './units';
-import { type FormatModule, textLines, medianOf, requireSome } from './shared';
+import { type FormatModule, detectionHead, textLines, medianOf, requireSome } from './shared';
 
 /**
  * `go test -bench` text: `BenchmarkName-8  <N>  <value> ns/op  [<value> <unit>]...`.
@@ -47,13 +47,13 @@ function rows(text: string): Row[] {
 export const goTestBench: FormatModule = {
   name: 'go-test-bench',
   description: 'go test -bench text',
-  detect: (input) => rows(input.text).length > 0,
+  detect: (input) => rows(detectionHead(input.text)).length > 0,
   parse(input) {
     // Keyed by group + name + unit, in first-seen order.
     const series = new Map<string, { row: Row; unit: string; values: number[]; iterations: number[] }>();
     for (const row of rows(input.text)) {
       for (const [value, unit] of row.metrics) {
-        const key = JSON.stringify([row.group ?? '', row.name, unit]);
+        const key = `${row.group ?? ''}\u0000${row.name}\u0000${unit}`;
         const entry = series.get(key) ?? { row, unit, values: [], iterations: [] };
         entry.values.push(value);
         entry.iterations.push(row.iterations);

@@ -1,6 +1,6 @@
 import type { Measurement } from '../model';
 import { normaliseUnit, scaled } from './units';
-import { type FormatModule, type ParseInput, textLines, requireSome } from './shared';
+import { type FormatModule, type ParseInput, detectionHead, textLines, requireSome } from './shared';
 
 /**
  * Rust `cargo bench` (libtest) text and criterion's `--output-format bencher`, which share the line
@@ -69,8 +69,9 @@ function module(name: 'cargo-libtest' | 'criterion-bencher'): FormatModule {
     name,
     description: wantCriterion ? 'criterion.rs --output-format bencher text' : 'cargo bench (libtest) text',
     detect(input: ParseInput) {
-      const lines = benchLines(input.text);
-      return lines.length > 0 && looksLikeCriterion(input.text, lines) === wantCriterion;
+      const head = detectionHead(input.text);
+      const lines = benchLines(head);
+      return lines.length > 0 && looksLikeCriterion(head, lines) === wantCriterion;
     },
     parse(input: ParseInput) {
       return requireSome(toMeasurements(benchLines(input.text)), 'lines like "test NAME ... bench: N ns/iter (+/- M)"');

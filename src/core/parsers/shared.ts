@@ -111,6 +111,14 @@ export function textLines(text: string, maxLength = 2000): string[] {
   return text.split(/\r?\n/).filter((l) => l.length <= maxLength);
 }
 
+/**
+ * The part of a text that detectors of line formats look at: enough to recognise any harness
+ * output, and detection stays cheap on very large files (parsing still reads everything).
+ */
+export function detectionHead(text: string): string {
+  return text.length <= 262144 ? text : text.slice(0, 262144);
+}
+
 /** Throws a clear error when a parser found nothing it could use. */
 export function requireSome(measurements: Measurement[], what: string): Measurement[] {
   if (measurements.length === 0) throw new ParseError(`no ${what} found`);
