@@ -64,6 +64,7 @@ const SCAN_WINDOW = 20;
 const SCAN_Z = 3;
 const MIN_BEFORE = 5;
 const MIN_SPACING = 4;
+const REFINE = 4;
 
 export function detectRaw(values: readonly number[], settings: DetectorSettings): RawDetection {
   const n = values.length;
@@ -88,6 +89,9 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   const clipped = clipToRunningMedian(y, noise, 3);
   for (let round = 0; round < 4; round++) {
     const candidates = scanCandidates(clipped, noise, accepted.map((c) => c.index));
+    // The newest runs are always looked at: clipping hides a jump in the last one or two, and
+    // that is exactly where a fresh regression (or a suspect) sits.
+    if (round === 0) for (let t = Math.max(MIN_BEFORE, n - 3); t < n; t++) if (!candidates.includes(t)) candidates.push(t);
     let added = false;
     for (const t of candidates) {
       if (accepted.some((c) => Math.abs(c.index - t) < MIN_SPACING)) continue;
@@ -270,12 +274,12 @@ function medianOf(values: ArrayLike<number>): number {
 }
 
 /**
- * Where exactly the step is: the split within ±2 of the candidate that minimises the summed
+ * Where exactly the step is: the split within ±REFINE of the candidate that minimises the summed
  * absolute deviations from each side's median (an L1 two-segment fit, robust to spikes).
  */
 function refineLocation(y: Float64Array, t: number, lower: number, upper: number, window: number): number {
   let best = t, bestCost = Infinity;
-  for (let c = Math.max(lower + MIN_BEFORE, t - 2); c <= Math.min(upper - 1, t + 2); c++) {
+  for (let c = Math.max(lower + MIN_BEFORE, t - REFINE); c <= Math.min(upper - 1, t + REFINE); c++) {
     const lo = Math.max(lower, t - window), hi = Math.min(upper, t + window);
     const left = Array.from(y.subarray(lo, c));
     const right = Array.from(y.subarray(c, hi));
