@@ -19,7 +19,8 @@ async function storedIds(dir: string): Promise<{ ids: string[]; store: HistorySt
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('history store under faults (real processes)', function () {
-  this.timeout(120_000);
+  // Real processes on a shared machine: generous, the work itself is a fraction of this.
+  this.timeout(300_000);
   let root: string;
   before(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-store-faults-'));
