@@ -50,6 +50,8 @@ export interface SampleRun {
   signal?: string;
   timedOut?: boolean;
   failed: boolean;
+  /** Seconds from calling spawn to the exit event, launcher fork included: what a naive runner reports. */
+  launchWall?: number;
 }
 
 export interface BenchmarkResult {
@@ -240,6 +242,7 @@ class Session {
       wall: Math.max(0, raw.wall - (shell?.wall ?? 0)),
       exitCode: raw.exitCode,
       failed,
+      launchWall: raw.wallFromSpawn,
     };
     if (raw.user !== undefined) run.user = Math.max(0, raw.user - (shell?.user ?? 0));
     if (raw.system !== undefined) run.system = Math.max(0, raw.system - (shell?.system ?? 0));

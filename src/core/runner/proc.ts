@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
 /**
  * Process facts read from Linux's /proc. Every function degrades to "unknown"
@@ -10,6 +10,22 @@ const IS_LINUX = process.platform === 'linux';
 
 /** USER_HZ: the unit of the CPU times in /proc/<pid>/stat; 100 on every mainstream Linux ABI. */
 export const CLOCK_TICKS_PER_SECOND = 100;
+
+const smallFileBuffer = Buffer.alloc(16384);
+
+/** Reads a small /proc file into a reused buffer (far cheaper than readFileSync, which matters while timing). */
+function readSmall(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const n = readSync(fd, smallFileBuffer, 0, smallFileBuffer.length, 0);
+    return smallFileBuffer.toString('latin1', 0, n);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 function statFields(text: string): string[] {
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
@@ -41,7 +57,15 @@ interface ProcEntry {
   session: number;
 }
 
-function listProcesses(): ProcEntry[] {
+/**
+ * Processes known not to belong to any tree we started: read once, then skipped, so
+ * that walking /proc on a machine with hundreds of processes costs little. A pid is
+ * reused only after the kernel's pid counter wraps, which is rare within one run;
+ * the set is dropped when it grows large so that stale entries cannot pile up.
+ */
+const foreign = new Set<number>();
+
+function listProcesses(rootPid: number): ProcEntry[] {
   const out: ProcEntry[] = [];
   let names: string[];
   try {
@@ -49,15 +73,17 @@ function listProcesses(): ProcEntry[] {
   } catch {
     return out;
   }
+  if (foreign.size > 50_000) foreign.clear();
   for (const name of names) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
-    try {
-      const f = statFields(readFileSync(`/proc/${name}/stat`, 'latin1'));
-      out.push({ pid: Number(name), ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]) });
-    } catch {
-      // The process ended while we looked.
-    }
+    const pid = Number(name);
+    // Older processes that were not ours cannot have become ours.
+    if (pid < rootPid && foreign.has(pid)) continue;
+    const text = readSmall(`/proc/${name}/stat`);
+    if (text === undefined) continue; // the process ended while we looked
+    const f = statFields(text);
+    out.push({ pid, ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]) });
   }
   return out;
 }
@@ -69,7 +95,7 @@ function listProcesses(): ProcEntry[] {
  */
 export function processTree(rootPid: number): number[] {
   if (!IS_LINUX) return [];
-  const all = listProcesses();
+  const all = listProcesses(rootPid);
   const children = new Map<number, number[]>();
   for (const p of all) {
     const list = children.get(p.ppid);
@@ -88,21 +114,31 @@ export function processTree(rootPid: number): number[] {
       }
     }
   }
+  // Anything older than the root that is not in the tree now never will be.
+  for (const p of all) if (p.pid < rootPid && !found.has(p.pid)) foreign.add(p.pid);
   return [...found];
 }
 
-/** Current and peak resident memory of one live process, in bytes (VmRSS, VmHWM). */
+
+function kbField(text: string, name: string): number | undefined {
+  const at = text.indexOf(name);
+  if (at < 0) return undefined;
+  const value = parseInt(text.slice(at + name.length, at + name.length + 32).trim(), 10);
+  return Number.isFinite(value) ? value * 1024 : undefined;
+}
+
+/**
+ * Current and peak resident memory of one live process, in bytes (VmRSS, VmHWM).
+ * Read with one reused buffer: this runs while a benchmark is being timed.
+ */
 export function processMemory(pid: number): { rss: number; peak: number } | undefined {
   if (!IS_LINUX) return undefined;
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'latin1');
-    const rss = /VmRSS:\s+(\d+) kB/.exec(text);
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(text);
-    if (!rss || !hwm) return undefined; // a zombie has no memory left
-    return { rss: Number(rss[1]) * 1024, peak: Number(hwm[1]) * 1024 };
-  } catch {
-    return undefined;
-  }
+  const text = readSmall(`/proc/${pid}/status`);
+  if (text === undefined) return undefined;
+  const rss = kbField(text, 'VmRSS:');
+  const peak = kbField(text, 'VmHWM:');
+  if (rss === undefined || peak === undefined) return undefined; // a zombie has no memory left
+  return { rss, peak };
 }
 
 /**
@@ -117,7 +153,8 @@ export class TreeMemorySampler {
   private peak = 0;
   private samples = 0;
   private readonly startedAt = Date.now();
-  private lastTreeScan = 0;
+  /** No tree walk in the first moments: most commands are one process, and short ones must not be disturbed. */
+  private lastTreeScan = Date.now();
   private tree: number[] = [];
 
   constructor(private readonly rootPid: number) {
@@ -136,7 +173,7 @@ export class TreeMemorySampler {
 
   sample(): void {
     const now = Date.now();
-    if (now - this.lastTreeScan >= Math.max(20, (now - this.startedAt) / 2)) {
+    if (now - this.lastTreeScan >= Math.max(30, (now - this.startedAt) / 2)) {
       this.tree = processTree(this.rootPid);
       this.lastTreeScan = now;
     }

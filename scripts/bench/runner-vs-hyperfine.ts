@@ -1,0 +1,159 @@
+// Our runner side by side with hyperfine on the same commands, in one session,
+// interleaved in blocks (hyperfine block, our block, three times over) so that drift of
+// the machine hits both alike. Prints a Markdown table and writes bench/results/runner.json.
+//
+// Commands: `true`, `sleep 0.01`, `sleep 0.05`, and two shell-free CPU loops (a POSIX `sh`
+// counting loop, run as `sh -c '…'` argv by both tools) sized by their measured CPU time to
+// ~10 ms and ~200 ms. hyperfine runs with `-N` (no shell); our runner runs in this process
+// through its library API (as the editor calls it), with its defaults (memory sampling on).
+//
+// Options: --blocks N (default 3)  --runs N (default 30)  --warmup N (default 3)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { runBenchmark } from '../../src/core/runner';
+import { median, scaledMad } from '../../src/core/stats/summary';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const BLOCKS = opt('--blocks', 3);
+const RUNS = opt('--runs', 30);
+const WARMUP = opt('--warmup', 3);
+
+const root = join(__dirname, '../..');
+const resultsDir = join(root, 'bench/results');
+const scratch = mkdtempSync(join(os.tmpdir(), 'perf-pulse-bench-runner-'));
+
+function hyperfineVersion(): string | undefined {
+  const r = spawnSync('hyperfine', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+const loopScript = (n: number) => `i=0; while [ $i -lt ${n} ]; do i=$((i+1)); done`;
+
+/** Iterations of the sh loop for a target CPU time, from the exact CPU time of reaped children. */
+async function sizeLoop(): Promise<(seconds: number) => number> {
+  const probe = 200_000;
+  const r = await runBenchmark({ name: 'calibrate', command: ['sh', '-c', loopScript(probe)], runs: 5, warmup: 1 }, { cwd: scratch });
+  const cpu = (r.user ?? 0) + (r.system ?? 0);
+  // CPU time barely depends on how busy the machine is; wall time would.
+  const perIteration = cpu > 0 ? cpu / probe : r.summary.min / probe;
+  return (seconds) => Math.max(1000, Math.round(seconds / perIteration / 1000) * 1000);
+}
+
+interface Block {
+  samples: number[];
+  /** Wall seconds of the whole tool run (start-up, warm-up and measured runs). */
+  total: number;
+  /** The naive measure of the same runs, when the tool has one (ours: spawn to exit event). */
+  naive?: number[];
+}
+
+function hyperfineBlock(argv: string[]): Block {
+  const out = join(scratch, 'hyperfine.json');
+  // hyperfine -N splits its command like a shell would; quote each word for it.
+  const commandLine = argv.map((a) => (/^[\w./=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  const started = process.hrtime.bigint();
+  execFileSync('hyperfine', ['-N', '--warmup', String(WARMUP), '--runs', String(RUNS), '--style', 'none', '--export-json', out, commandLine], { stdio: 'ignore' });
+  const total = Number(process.hrtime.bigint() - started) / 1e9;
+  const json = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ times: number[] }> };
+  return { samples: json.results[0].times, total };
+}
+
+async function oursBlock(argv: string[]): Promise<Block> {
+  const started = process.hrtime.bigint();
+  const r = await runBenchmark({ name: argv.join(' '), command: argv, runs: RUNS, warmup: WARMUP }, { cwd: scratch });
+  const total = Number(process.hrtime.bigint() - started) / 1e9;
+  return { samples: r.samples, total, naive: r.runs.flatMap((x) => (x.failed || x.launchWall === undefined ? [] : [x.launchWall])) };
+}
+
+const ms = (s: number) => (s * 1e3).toFixed(3);
+
+async function main(): Promise<void> {
+  const version = hyperfineVersion();
+  mkdirSync(resultsDir, { recursive: true });
+  if (!version) {
+    const note = 'hyperfine is not installed (Debian: apt-get install hyperfine); nothing was compared.';
+    console.log(`# Runner vs hyperfine\n\n${note}`);
+    writeFileSync(join(resultsDir, 'runner.json'), JSON.stringify({ title: 'Runner vs hyperfine', rows: [], targets: [], notes: note }, null, 2) + '\n');
+    process.exitCode = 1;
+    return;
+  }
+  const loadBefore = os.loadavg();
+  const iterations = await sizeLoop();
+  const n10 = iterations(0.01);
+  const n200 = iterations(0.2);
+  const commands: Array<{ label: string; argv: string[]; fromTenMs: boolean }> = [
+    { label: 'true', argv: ['true'], fromTenMs: false },
+    { label: 'sleep 0.01', argv: ['sleep', '0.01'], fromTenMs: true },
+    { label: 'sleep 0.05', argv: ['sleep', '0.05'], fromTenMs: true },
+    { label: `sh loop ×${n10} (~10 ms CPU)`, argv: ['sh', '-c', loopScript(n10)], fromTenMs: true },
+    { label: `sh loop ×${n200} (~200 ms CPU)`, argv: ['sh', '-c', loopScript(n200)], fromTenMs: true },
+  ];
+
+  const rows: Array<Record<string, string | number | boolean>> = [];
+  const targets: Array<{ what: string; target: string; measured: string; met: boolean }> = [];
+  for (const c of commands) {
+    const hf: Block[] = [];
+    const ours: Block[] = [];
+    for (let b = 0; b < BLOCKS; b++) {
+      hf.push(hyperfineBlock(c.argv));
+      ours.push(await oursBlock(c.argv));
+    }
+    const hfSamples = hf.flatMap((b) => b.samples);
+    const ourSamples = ours.flatMap((b) => b.samples);
+    const naive = ours.flatMap((b) => b.naive ?? []);
+    const hfMedian = median(hfSamples);
+    const ourMedian = median(ourSamples);
+    const perRun = (blocks: Block[], m: number) => median(blocks.map((b) => b.total / (RUNS + WARMUP))) - m;
+    const row = {
+      command: c.label,
+      'hyperfine median (ms)': Number(ms(hfMedian)),
+      'ours median (ms)': Number(ms(ourMedian)),
+      'ours − hyperfine (ms)': Number(ms(ourMedian - hfMedian)),
+      'ratio ours/hyperfine': Number((ourMedian / hfMedian).toFixed(4)),
+      'naive spawn→exit median (ms)': Number(ms(median(naive))),
+      'hyperfine spread, scaled MAD (ms)': Number(ms(scaledMad(hfSamples))),
+      'ours spread, scaled MAD (ms)': Number(ms(scaledMad(ourSamples))),
+      'hyperfine wall per run beyond median (ms)': Number(ms(perRun(hf, hfMedian))),
+      'ours wall per run beyond median (ms)': Number(ms(perRun(ours, ourMedian))),
+      runs: `${ourSamples.length} + ${hfSamples.length}`,
+    };
+    rows.push(row);
+    const added = ourMedian - hfMedian;
+    targets.push({ what: `${c.label}: median added over hyperfine`, target: '< 0.3 ms', measured: `${ms(added)} ms`, met: added < 0.0003 });
+    if (c.fromTenMs) {
+      const ratio = ourMedian / hfMedian;
+      targets.push({ what: `${c.label}: median ratio ours/hyperfine`, target: 'within 2%', measured: ratio.toFixed(4), met: Math.abs(ratio - 1) <= 0.02 });
+    }
+    const spreadRatio = scaledMad(ourSamples) / scaledMad(hfSamples);
+    targets.push({ what: `${c.label}: spread (scaled MAD) ours/hyperfine`, target: 'no wider (≤ 1.10×)', measured: `${spreadRatio.toFixed(2)}×`, met: spreadRatio <= 1.1 });
+    console.error(`done: ${c.label}`);
+  }
+  const loadAfter = os.loadavg();
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const notes = [
+    `${version}, ${BLOCKS} interleaved blocks of ${RUNS} runs (+${WARMUP} warm-up) per tool and command; ${cpu}, ${os.cpus().length} cores, Node ${process.versions.node}.`,
+    `Load average at start ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, at end ${loadAfter.map((l) => l.toFixed(2)).join(' ')}: a loaded machine widens both tools' spread alike.`,
+    'Ours = the post-exec wall time (spawn returns once exec succeeded; the launcher fork is left out), memory sampling on. "naive" = the same runs timed from the spawn call to the exit event.',
+    '"Wall per run beyond median" = wall clock of the whole block / (runs + warm-up) − median: what each tool spends around a run (hyperfine includes its own process start).',
+    'CPU loops: a POSIX sh counting loop (`sh -c "i=0; while …"`) sized by its exact CPU time so that it takes about 10 ms and 200 ms.',
+  ].join(' ');
+
+  const headers = Object.keys(rows[0]);
+  const table = [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${headers.map((h) => String(r[h])).join(' | ')} |`)].join('\n');
+  const targetTable = ['| what | target | measured | met |', '|---|---|---|---|', ...targets.map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'no'} |`)].join('\n');
+  console.log(`# Runner vs hyperfine\n\n${table}\n\n${targetTable}\n\n${notes}\n`);
+  writeFileSync(join(resultsDir, 'runner.json'), JSON.stringify({ title: 'Runner vs hyperfine', rows, targets, notes }, null, 2) + '\n');
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(scratch, { recursive: true, force: true }));
