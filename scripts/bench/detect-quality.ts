@@ -7,6 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { detectMany } from '../../src/core/detect';
 import { generateCorpus, NOISE_SHAPES, type LabelledSeries } from './detect/generate';
 import { ANCHORS } from './detect/anchors';
@@ -88,7 +90,7 @@ if (fs.existsSync(tbFile)) {
 }
 
 // Speed: the CLI command on 2,000 series x 500 values (in process: read, parse, detect, print).
-async function timeCli(): Promise<number> {
+async function timeCli(): Promise<{ wall: number; cpu: number; processMs?: number }> {
   const r = seededRandom(7);
   const series = Array.from({ length: 2000 }, (_, k) => {
     const level = 1 + r() * 100;
@@ -102,22 +104,36 @@ async function timeCli(): Promise<number> {
   let out = '';
   const io = { stdout: (t: string) => { out += t; }, stderr: (t: string) => process.stderr.write(t), cwd: root, env: process.env, signal: new AbortController().signal };
   await main(['detect', file], io); // warm-up (module loading, JIT)
-  const best: number[] = [];
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let k = 0; k < 3; k++) {
     out = '';
+    const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const code = await main(['detect', file], io);
-    best.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    walls.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const cpu = process.cpuUsage(cpu0);
+    cpus.push((cpu.user + cpu.system) / 1000);
     if (code !== 0) throw new Error('detect failed');
   }
-  fs.unlinkSync(file);
   JSON.parse(out);
-  return Math.min(...best);
+  // The shipped bundle end to end (node start-up included), when it has been built.
+  let processMs: number | undefined;
+  const bundle = path.join(root, 'dist', 'cli.js');
+  if (fs.existsSync(bundle)) {
+    const t0 = process.hrtime.bigint();
+    const res = spawnSync(process.execPath, [bundle, 'detect', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (res.status === 0) processMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+  fs.unlinkSync(file);
+  return { wall: Math.min(...walls), cpu: Math.min(...cpus), processMs };
 }
 
 (async () => {
-  const ms = await timeCli();
-  targets.push({ what: 'perf-pulse detect on 2,000 series x 500 values (best of 3, one thread)', target: '< 1000 ms', measured: `${ms.toFixed(0)} ms`, met: ms < 1000 });
+  const t = await timeCli();
+  // CPU time is what the command costs; wall time also counts waiting for a busy machine's cores.
+  targets.push({ what: 'perf-pulse detect on 2,000 series x 500 values: CPU time (read, parse, detect, print; best of 3, one thread)', target: '< 1000 ms', measured: `${t.cpu.toFixed(0)} ms (wall ${t.wall.toFixed(0)} ms, load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`, met: t.cpu < 1000 });
+  if (t.processMs !== undefined) targets.push({ what: 'the same through dist/cli.js as a whole process (node start-up included), wall time', target: '< 1000 ms', measured: `${t.processMs.toFixed(0)} ms`, met: t.processMs < 1000 });
 
   const header = '| rule | corpus | precision | recall (>=4x noise, >=3%, >=8 after) | false alerts / 1,000 no-change points | recall, change among last 8 | recall 4-6x noise | alerts |';
   const lines = [

@@ -78,7 +78,7 @@ export function settingsFor(options: DetectOptions = {}): DetectorSettings {
     noiseMultiple: preset.noiseMultiple,
     earlyNoiseMultiple: preset.earlyNoiseMultiple,
     confirmAfter: 6,
-    minAfterEarly: 2,
+    minAfterEarly: 1,
     window: 30,
     candidateAlpha: 0.01,
     rankAlpha: 0.001,

@@ -354,6 +354,15 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     const allBeyond = right.every((v) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL) && sign * (v - edge) > 0);
     const strong = Math.abs(effect) >= Math.max(minEffect, s.earlyNoiseMultiple * sL);
     confirmed = nR >= s.minAfterEarly && allBeyond && strong;
+    if (nR === 1 && s.minAfterEarly <= 1) {
+      // One run only: confirmed solely when it is overwhelming (twice the early thresholds) and
+      // beyond every run since the last change by a further noise unit, so that no spike or
+      // second mode of this series' own past looks like it. Anything less stays a suspect.
+      const past = y.subarray(lower, t);
+      let extreme = sign > 0 ? -Infinity : Infinity;
+      for (const v of past) extreme = sign > 0 ? Math.max(extreme, v) : Math.min(extreme, v);
+      confirmed = Math.abs(effect) >= Math.max(2 * minEffect, 2 * s.earlyNoiseMultiple * sL) && sign * (right[0] - extreme) > sL;
+    }
   }
   if (pValue > s.candidateAlpha) return null;
   return { index: t, effect, ratio, ratioCi, pValue, confirmed, effectInNoise, before: nL, after: nR };

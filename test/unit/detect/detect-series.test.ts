@@ -71,7 +71,7 @@ describe('detect: history detector', () => {
     assert.equal(v.state, 'stable');
   });
 
-  it('a step only a few runs old: strong = confirmed early, modest = suspect, one run = suspect', () => {
+  it('a step only a few runs old: strong = confirmed early, modest = suspect, one run = suspect unless overwhelming', () => {
     const base = gaussian(4, 80, 10, 0.01);
     const strong = base.map((v, i) => (i >= 76 ? v * 1.2 : v));
     const s = detectSeries(strong, 'smaller');
@@ -82,11 +82,13 @@ describe('detect: history detector', () => {
     const m = detectSeries(modest, 'smaller');
     assert.ok(m.changes.every((c) => !c.confirmed));
     if (m.changes.length) assert.equal(m.state, 'suspect');
-    // a single run after a big jump cannot be told from a spike
-    const last = base.map((v, i) => (i === 79 ? v * 1.5 : v));
+    // a single run after a jump cannot be told from a spike: a suspect, unless it is overwhelming
+    const last = base.map((v, i) => (i === 79 ? v * 1.04 : v));
     const l = detectSeries(last, 'smaller');
     assert.deepEqual(confirmed(l.changes), []);
     assert.equal(l.state, 'suspect');
+    const huge = base.map((v, i) => (i === 79 ? v * 1.5 : v));
+    assert.equal(confirmed(detectSeries(huge, 'smaller').changes)[0]?.index, 79);
   });
 
   it('quantised timings (whole milliseconds) with a step of one tick', () => {
