@@ -176,13 +176,17 @@ interface LocalCandidates {
   commitMissing: Map<string, number>;
   withoutCommit: number;
   dirtySkipped: number;
+  /** Ids the local history holds: only other records need importing. */
+  stored: Set<string>;
 }
 
 async function localCandidates(git: Git, history: SyncHistory, noted: Set<string>, includeDirty: boolean): Promise<LocalCandidates> {
   const pending: RunRecord[] = [];
   let withoutCommit = 0;
   let dirtySkipped = 0;
+  const stored = new Set<string>();
   for await (const record of history.allRecords()) {
+    stored.add(record.id);
     if (noted.has(record.id)) continue;
     if (!record.vcs?.commit) withoutCommit++;
     else if (record.vcs.dirty && !includeDirty) dirtySkipped++;
@@ -201,7 +205,7 @@ async function localCandidates(git: Git, history: SyncHistory, noted: Set<string
     if (!list) byCommit.set(full, (list = []));
     list.push(record);
   }
-  return { byCommit, commitMissing, withoutCommit, dirtySkipped };
+  return { byCommit, commitMissing, withoutCommit, dirtySkipped, stored };
 }
 
 /** The union of two notes trees and local additions, written as git objects where new. */
@@ -297,7 +301,7 @@ export async function syncHistory(history: SyncHistory, options: SyncOptions): P
     // Without remote notes, a scratch ref left by an earlier sync must not pass for them.
     const remoteTip = remoteHasNotes ? tips.get(REMOTE_NOTES_REF) : undefined;
     const localTree = await readNotesTree(git, localTip);
-    const remoteTree = remoteTip ? await readNotesTree(git, remoteTip) : new Map<string, string>();
+    const remoteTree = !remoteTip ? new Map<string, string>() : remoteTip === localTip ? localTree : await readNotesTree(git, remoteTip);
 
     // Which record ids are noted already, on either side: only the others are candidates to add.
     const texts = await readBlobs(git, [...localTree.values(), ...remoteTree.values()]);
@@ -328,9 +332,12 @@ export async function syncHistory(history: SyncHistory, options: SyncOptions): P
     }
     noted += merged.noted;
 
-    // Everything noted belongs in the local history too (appendNew skips what it has).
+    // Everything noted belongs in the local history too. Only ids the history lacked are offered,
+    // and appendNew still skips any that another process added meanwhile.
     const fresh: RunRecord[] = [];
-    for (const list of merged.records.values()) for (const r of list) if (!imported.has(r.id)) (imported.add(r.id), fresh.push(r));
+    for (const list of merged.records.values()) {
+      for (const r of list) if (!candidates.stored.has(r.id) && !imported.has(r.id)) (imported.add(r.id), fresh.push(r));
+    }
     if (fresh.length) importedCount += await history.appendNew(fresh);
 
     let pushed = false;
