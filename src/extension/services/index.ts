@@ -14,8 +14,8 @@ import { FindingCommands, clearHistory, createConfig, exportReport } from './com
 import { TaskCapture } from './capture/task-capture';
 import { TerminalCapture } from './capture/terminal-capture';
 import { ReportCapture } from './capture/report-capture';
-// TEMP-WIRING import { importResults } from './import-results';
-// TEMP-WIRING import { CompareService } from './compare-service';
+import { importResults } from './import-results';
+import { CompareService } from './compare-service';
 import { SyncService } from './sync-service';
 
 export interface ServicesModule {
@@ -35,6 +35,7 @@ export class PerfPulseServices extends Disposable {
   readonly findings: FindingsService;
   readonly trendsSource: HistoryTrendsSource;
   readonly sync: SyncService;
+  readonly compare: CompareService;
   readonly reports?: ReportCapture;
   private readonly handlers = new Map<string, Handler>();
 
@@ -50,10 +51,11 @@ export class PerfPulseServices extends Disposable {
     this.runs = this._register(new RunService(this.config, this.history, statusBar, log));
     this.findings = this._register(new FindingsService(this.history, this.config, statusBar, log));
     this.sync = this._register(new SyncService(this.history, log));
+    this.compare = new CompareService(this.config, log);
     this._register(new FindingNotifier(this.findings, context.workspaceState, log));
     this.trendsSource = this._register(new HistoryTrendsSource(this.history, this.findings));
     this._register(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, new RunDocumentProvider(this.history)));
-    this._register(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new FindingCodeActions(this.findings), { providedCodeActionKinds: FindingCodeActions.kinds }));
+    this._register(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new FindingCodeActions(this.findings, log), { providedCodeActionKinds: FindingCodeActions.kinds }));
     const lens = this._register(new BenchmarkCodeLens(this.findings, this.config));
     this._register(vscode.languages.registerCodeLensProvider(BenchmarkCodeLens.selector(), lens));
     this._register(vscode.window.registerUriHandler({
@@ -82,7 +84,7 @@ export class PerfPulseServices extends Disposable {
     const commands = new FindingCommands(this.history, this.findings);
     this.handle('perfPulse.runAll', () => this.runs.runAll());
     this.handle('perfPulse.runBenchmark', (name) => this.runs.pickAndRun(typeof name === 'string' ? name : undefined));
-    // TEMP-WIRING compareWithHead
+    this.handle('perfPulse.compareWithHead', (name) => this.compare.compareWithHead(typeof name === 'string' ? name : undefined));
     this.handle('perfPulse.showTrends', (arg) => {
       const seriesId = typeof arg === 'object' && arg && 'seriesId' in arg ? String((arg as { seriesId: string }).seriesId) : undefined;
       this.trends.show(seriesId ? { seriesId } : { view: this.findings.findings.length ? 'findings' : 'overview' });
@@ -90,7 +92,7 @@ export class PerfPulseServices extends Disposable {
     this.handle('perfPulse.showFindings', () => commands.showFindings());
     this.handle('perfPulse.acceptBaseline', (arg) => commands.accept(arg as { seriesId: string; recordId: string } | undefined));
     this.handle('perfPulse.ignoreSeries', (arg) => commands.ignore(arg as { seriesId: string } | undefined));
-    // TEMP-WIRING importResults
+    this.handle('perfPulse.importResults', (uris) => importResults(this.history, log, Array.isArray(uris) ? (uris as vscode.Uri[]) : undefined));
     this.handle('perfPulse.exportReport', (uri, format) => exportReport(this.findings, uri as vscode.Uri | undefined, format as 'md' | 'json' | 'html' | undefined));
     this.handle('perfPulse.createConfig', () => createConfig());
     this.handle('perfPulse.clearHistory', (confirmed) => clearHistory(this.history, this.findings, confirmed === true));

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { Analysis, SeriesAnalysis } from '../../core/findings';
 import type { RunRecord } from '../../core/model';
-// TEMP-WIRING import { compareSamples } from '../../core/detect/ab';
-const compareSamples = (..._: unknown[]): any => { throw new Error('not wired yet'); };
+import { compareSamples } from '../../core/detect/ab';
 import { formatChange } from '../../core/format';
 import type {
   CompareRequest,
