@@ -2,7 +2,7 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killTree, reapedChildrenCpu, TreeMemorySampler } from './proc';
+import { killTree, mainThreadRunDelay, reapedChildrenCpu, TreeMemorySampler } from './proc';
 
 /** One launch of one program, measured. */
 export interface LaunchSpec {
@@ -22,9 +22,12 @@ export interface LaunchSpec {
 
 export interface LaunchResult {
   /**
-   * Seconds from the moment the program's image replaced the forked launcher (spawn
-   * returns once exec has succeeded) to its exit. This leaves out the launcher's own
-   * fork, which for a large Node process costs far more than the program does.
+   * Seconds from the moment the program's image replaced the forked launcher to its
+   * exit. spawn() returns once exec has succeeded, so timing from its return leaves out
+   * the launcher's own fork, which for a large Node process costs far more than the
+   * program does. If this thread had to wait for a CPU while spawning, the program may
+   * have been running before spawn() returned: that waiting time (measured by the
+   * kernel) is added back, so the figure is never shorter than the program's run.
    */
   wall: number;
   /** Seconds from calling spawn to the exit event: what a naive runner reports. */
@@ -67,6 +70,7 @@ export function launchOnce(spec: LaunchSpec): Promise<LaunchResult> {
     if (spec.signal?.aborted) return resolve({ ...empty('cancelled'), cancelled: true });
     const stdio: StdioOptions = ['ignore', spec.captureStdout ? 'pipe' : 'ignore', spec.stderrFd ?? 'ignore'];
     const cpuBefore = reapedChildrenCpu();
+    const delayBefore = mainThreadRunDelay();
     const t0 = process.hrtime.bigint();
     let child;
     try {
@@ -74,7 +78,10 @@ export function launchOnce(spec: LaunchSpec): Promise<LaunchResult> {
     } catch (err) {
       return resolve(empty((err as Error).message));
     }
-    const t1 = process.hrtime.bigint();
+    const t1Raw = process.hrtime.bigint();
+    const delayAfter = mainThreadRunDelay();
+    const waited = delayBefore !== undefined && delayAfter !== undefined ? BigInt(Math.max(0, delayAfter - delayBefore)) : 0n;
+    const t1 = t1Raw - (waited < t1Raw - t0 ? waited : t1Raw - t0);
     const pid = child.pid;
     let timedOut = false;
     let cancelled = false;

@@ -50,6 +50,18 @@ export function reapedChildrenCpu(): { user: number; system: number } | undefine
   }
 }
 
+/**
+ * Nanoseconds this process's main thread has spent runnable but waiting for a CPU
+ * (the second field of schedstat). Undefined off Linux or without schedstats.
+ */
+export function mainThreadRunDelay(): number | undefined {
+  if (!IS_LINUX) return undefined;
+  const text = readSmall(`/proc/self/task/${process.pid}/schedstat`);
+  if (text === undefined) return undefined;
+  const value = Number(text.split(' ')[1]);
+  return Number.isFinite(value) ? value : undefined;
+}
+
 interface ProcEntry {
   pid: number;
   ppid: number;
