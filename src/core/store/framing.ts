@@ -47,7 +47,8 @@ export function decodeFrame(buf: Uint8Array, start: number, end: number): FrameR
     };
   }
   if (crc32(buf, bodyStart, end) !== crc) return { ok: false, message: 'damaged record: checksum mismatch (bytes overwritten)' };
-  return { ok: true, json: Buffer.from(buf.buffer, buf.byteOffset + bodyStart, length).toString('utf8') };
+  const text = Buffer.isBuffer(buf) ? buf.toString('utf8', bodyStart, end) : Buffer.from(buf.buffer, buf.byteOffset + bodyStart, length).toString('utf8');
+  return { ok: true, json: text };
 }
 
 function hexDigit(c: number): number {

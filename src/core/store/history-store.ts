@@ -241,7 +241,8 @@ export class HistoryStore {
     if (input.length === 0) return;
     const records = input.map((r, i) => {
       try {
-        return migrateRecord(JSON.parse(JSON.stringify(r)));
+        // A shallow copy: validation may fill in defaults, and the caller's object stays untouched.
+        return migrateRecord({ ...r });
       } catch (err) {
         throw new StoreError(`Refusing to store record ${i} (${r?.name ?? r?.id ?? '?'}): ${(err as Error).message}`);
       }

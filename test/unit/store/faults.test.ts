@@ -40,7 +40,11 @@ describe('history store under faults (real processes)', function () {
           const name = `w${round * 10 + k}`;
           const worker = await startWorker(['append', dir, '1000000', '-40', name]);
           await worker.ready;
-          await sleep(2 + random() * 60);
+          // Kill after a random number of acknowledged appends plus a random delay, so kill points
+          // fall mid-stream whatever the machine's speed.
+          const batches = Math.floor(random() * 8);
+          while (worker.lines.filter((l) => l.startsWith('ok ')).length < batches && worker.child.exitCode === null) await sleep(1);
+          await sleep(random() * 4);
           worker.child.kill('SIGKILL');
           const exit = await worker.exited;
           assert.equal(exit.signal, 'SIGKILL', `worker ${name} ended by itself: ${worker.stderr()}`);
@@ -88,9 +92,11 @@ describe('history store under faults (real processes)', function () {
       a.exited,
       b.exited,
       (async () => {
-        for (let k = 0; k < 20 && !sawGrowth; k++) {
-          await sleep(50);
-          if (await reader.refresh()) sawGrowth = reader.listSeries().some((s) => s.runs > 0);
+        let running = true;
+        void Promise.all([a.exited, b.exited]).then(() => (running = false));
+        while (running && !sawGrowth) {
+          await sleep(20);
+          if (await reader.refresh()) sawGrowth = running && reader.listSeries().some((s) => s.runs > 0);
         }
       })(),
     ]);
