@@ -5,11 +5,11 @@ import type { FindingsService } from './findings-service';
 export class FindingCodeActions implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
-  constructor(private readonly findings: FindingsService, private readonly log?: { info(message: string): void }) {}
+  constructor(private readonly findings: FindingsService, private readonly log?: { trace(message: string): void }) {}
 
   provideCodeActions(_document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
-    this.log?.info(`code actions: ${context.diagnostics.length} diagnostic(s): ${context.diagnostics.map((d) => `${d.source}: ${d.message.slice(0, 40)}`).join('; ')}`);
+    this.log?.trace(`code actions: ${context.diagnostics.length} diagnostic(s): ${context.diagnostics.map((d) => `${d.source}: ${d.message.slice(0, 40)}`).join('; ')}`);
     for (const diagnostic of context.diagnostics) {
       if (diagnostic.source !== 'Perf Pulse') continue;
       const located = this.findings.findingForDiagnostic(diagnostic);

@@ -70,8 +70,13 @@ export class FindingsService extends Disposable {
     return this.analysisValue?.series.filter((s) => s.name === name) ?? [];
   }
 
+  /** The finding a diagnostic shows (diagnostics reach code-action providers as copies, so match by message). */
   findingForDiagnostic(d: vscode.Diagnostic): LocatedFinding | undefined {
-    return this.located.find((f) => f.finding.message === d.message);
+    const located = this.located.find((f) => f.finding.message === d.message);
+    if (located) return located;
+    // Between an analysis and the next publish the lists can differ for a moment: fall back to the analysis.
+    const finding = this.analysisValue?.findings.find((f) => f.message === d.message);
+    return finding ? { finding, series: this.analysisValue?.series.find((s) => s.id === finding.seriesId) } : undefined;
   }
 
   schedule(): void {
