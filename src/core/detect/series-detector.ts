@@ -65,6 +65,8 @@ const SCAN_Z = 3;
 const MIN_BEFORE = 5;
 const MIN_SPACING = 4;
 const REFINE = 4;
+/** Points each side that the location refinement weighs. */
+const REFINE_SPAN = 16;
 
 export function detectRaw(values: readonly number[], settings: DetectorSettings): RawDetection {
   const n = values.length;
@@ -78,7 +80,7 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   // unsteady (±0.25) to size the variance inflation it drives.
   // Shrunk towards 0 for short series, whose estimate is mostly noise (a level step also biases
   // it upwards), and capped so a single change cannot be argued away entirely.
-  const rhoRaw = lag1FromDifferences([Array.from(y)], noise);
+  const rhoRaw = lag1FromDifferences([y], noise);
   const rho = Math.min(0.8, Math.max(0, (rhoRaw * (n - 1)) / (n - 1 + 20)));
   const ctx: Context = { y, raw: values, settings, floor, logScale, inflation: (1 + rho) / (1 - rho) };
 
@@ -91,7 +93,12 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
     const candidates = scanCandidates(clipped, noise, accepted.map((c) => c.index));
     // The newest runs are always looked at: clipping hides a jump in the last one or two, and
     // that is exactly where a fresh regression (or a suspect) sits.
-    if (round === 0) for (let t = Math.max(MIN_BEFORE, n - 3); t < n; t++) if (!candidates.includes(t)) candidates.push(t);
+    if (round === 0) {
+      const recent = fastMedian(y.subarray(Math.max(0, n - 13), n - 3));
+      for (let t = Math.max(MIN_BEFORE, n - 3); t < n; t++) {
+        if (Math.abs(y[t] - recent) > settings.noiseMultiple * noise && !candidates.includes(t)) candidates.push(t);
+      }
+    }
     let added = false;
     for (const t of candidates) {
       if (accepted.some((c) => Math.abs(c.index - t) < MIN_SPACING)) continue;
@@ -140,14 +147,16 @@ function insertSorted(list: RawChange[], c: RawChange): RawChange[] {
 /** Robust sd of the noise from first differences: scaled MAD of diffs / sqrt(2). */
 function differenceNoise(y: Float64Array): number {
   if (y.length < 3) return 0;
-  const diffs = new Array<number>(y.length - 1);
-  for (let i = 1; i < y.length; i++) diffs[i - 1] = y[i] - y[i - 1];
-  let s = fastScaledMad(diffs, 0) / Math.SQRT2;
+  const absDiffs = new Float64Array(y.length - 1);
+  let sum = 0;
+  for (let i = 1; i < y.length; i++) {
+    absDiffs[i - 1] = Math.abs(y[i] - y[i - 1]);
+    sum += absDiffs[i - 1];
+  }
+  let s = (1.4826 * fastMedian(absDiffs, absDiffs)) / Math.SQRT2;
   if (!(s > 0)) {
     // Quantised series: most differences are exactly zero. Mean absolute difference keeps a scale.
-    let sum = 0;
-    for (const d of diffs) sum += Math.abs(d);
-    s = ((sum / diffs.length) * Math.sqrt(Math.PI / 2)) / Math.SQRT2;
+    s = ((sum / absDiffs.length) * Math.sqrt(Math.PI / 2)) / Math.SQRT2;
   }
   return s;
 }
@@ -209,7 +218,13 @@ function clipToRunningMedian(y: Float64Array, noise: number, k: number): Float64
   const out = new Float64Array(n);
   const h = 3;
   const buf = new Float64Array(2 * h + 1);
+  const cap = k * noise;
   for (let i = 0; i < n; i++) {
+    // A point close to both neighbours is no spike; skip the running median for it (most points).
+    if (i > 0 && i < n - 1 && Math.abs(y[i] - y[i - 1]) <= cap / 2 && Math.abs(y[i] - y[i + 1]) <= cap / 2) {
+      out[i] = y[i];
+      continue;
+    }
     const lo = Math.max(0, i - h), hi = Math.min(n - 1, i + h);
     let m = 0;
     for (let j = lo; j <= hi; j++) {
@@ -223,7 +238,6 @@ function clipToRunningMedian(y: Float64Array, noise: number, k: number): Float64
       buf[p] = v;
     }
     const med = m % 2 ? buf[(m - 1) >> 1] : (buf[m / 2 - 1] + buf[m / 2]) / 2;
-    const cap = k * noise;
     out[i] = y[i] > med + cap ? med + cap : y[i] < med - cap ? med - cap : y[i];
   }
   return out;
@@ -277,16 +291,15 @@ function medianOf(values: ArrayLike<number>): number {
  * Where exactly the step is: the split within ±REFINE of the candidate that minimises the summed
  * absolute deviations from each side's median (an L1 two-segment fit, robust to spikes).
  */
-function refineLocation(y: Float64Array, t: number, lower: number, upper: number, window: number): number {
+function refineLocation(y: Float64Array, t: number, lower: number, upper: number): number {
   let best = t, bestCost = Infinity;
+  const lo = Math.max(lower, t - REFINE_SPAN), hi = Math.min(upper, t + REFINE_SPAN);
   for (let c = Math.max(lower + MIN_BEFORE, t - REFINE); c <= Math.min(upper - 1, t + REFINE); c++) {
-    const lo = Math.max(lower, t - window), hi = Math.min(upper, t + window);
-    const left = Array.from(y.subarray(lo, c));
-    const right = Array.from(y.subarray(c, hi));
-    const mL = medianOf(left), mR = medianOf(right);
+    if (c <= lo || c >= hi) continue;
+    const mL = fastMedian(y.subarray(lo, c)), mR = fastMedian(y.subarray(c, hi));
     let cost = 0;
-    for (const v of left) cost += Math.abs(v - mL);
-    for (const v of right) cost += Math.abs(v - mR);
+    for (let i = lo; i < c; i++) cost += Math.abs(y[i] - mL);
+    for (let i = c; i < hi; i++) cost += Math.abs(y[i] - mR);
     if (cost < bestCost - 1e-15) {
       bestCost = cost;
       best = c;
@@ -295,7 +308,6 @@ function refineLocation(y: Float64Array, t: number, lower: number, upper: number
   return best;
 }
 
-/** Tests one candidate between its neighbours; returns the change or null when there is none. */
 interface Context {
   y: Float64Array;
   raw: readonly number[];
@@ -308,7 +320,7 @@ interface Context {
 
 function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number], refine = true): RawChange | null {
   const { y, raw, settings: s, floor, logScale, inflation } = ctx;
-  const t = refine ? refineLocation(y, candidate, lower, upper, s.window) : candidate;
+  const t = refine ? refineLocation(y, candidate, lower, upper) : candidate;
   const lo = Math.max(lower, t - s.window);
   const hi = Math.min(upper, t + s.window);
   const nL = t - lo;

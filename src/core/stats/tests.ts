@@ -91,7 +91,7 @@ export function benjaminiHochberg(pValues: readonly number[], q: number, extraTe
  * and drift inside the segments do not masquerade as correlation: for AR(1) noise with
  * coefficient rho, consecutive differences correlate at (rho - 1) / 2.
  */
-export function lag1FromDifferences(segments: readonly (readonly number[])[], noise: number): number {
+export function lag1FromDifferences(segments: readonly ArrayLike<number>[], noise: number): number {
   let num = 0, den = 0;
   // noise is the sd of the points, so differences have sd noise * sqrt(2); clip beyond 3 of those
   const cap = noise > 0 ? 3 * Math.SQRT2 * noise : Infinity;
