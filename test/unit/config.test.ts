@@ -75,3 +75,10 @@ describe('config', () => {
     assert.throws(() => parseQuantity('fast'));
   });
 });
+
+describe('config: the generated validator', () => {
+  it('matches the schema (regenerate with node scripts/gen-config-validator.mjs)', () => {
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+    execFileSync(process.execPath, ['scripts/gen-config-validator.mjs', '--check'], { cwd: require('node:path').join(__dirname, '../..'), stdio: 'pipe' });
+  });
+});
