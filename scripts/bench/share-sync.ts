@@ -49,9 +49,9 @@ function makeRepo(root: string): { bare: string; a: string; commits: string[] } 
   return { bare, a, commits };
 }
 
-function makeRecords(commits: string[]): RunRecord[] {
+function makeRecords(commits: string[], count = RECORDS): RunRecord[] {
   const records: RunRecord[] = [];
-  for (let i = 0; i < RECORDS; i++) {
+  for (let i = 0; i < count; i++) {
     const machineId = i % 2 ? 'ci-runner' : 'laptop';
     const name = `bench-${i % 50}`;
     const value = 0.001 * (1 + (i % 7) / 10);
@@ -66,7 +66,7 @@ function makeRecords(commits: string[]): RunRecord[] {
       value,
       samples: Array.from({ length: 10 }, (_, k) => value * (1 + k / 1000)),
       timestamp: 1_700_000_000_000 + i * 1000,
-      vcs: { commit: commits[Math.floor((i / RECORDS) * commits.length)], branch: 'main', dirty: false },
+      vcs: { commit: commits[Math.floor((i / count) * commits.length)], branch: 'main', dirty: false },
       machine: { id: machineId, cpuModel: 'Bench CPU', cores: 8, os: 'linux', arch: 'x64', runtimes: { node: '20' } },
       source: 'benchmark',
     });
@@ -98,7 +98,8 @@ async function main(): Promise<void> {
     const [imported, importSeconds] = await timed(() => syncHistory(storeB, { workspaceDir: b }));
     await storeB.close();
 
-    const series = Array.from({ length: SERIES }, (_, i) => ({ ...makeRecords(commits.slice(0, 1))[0], id: `s${i}`, name: `series-${i}`, seriesId: `s${i}` }));
+    const base = makeRecords(commits.slice(0, 1), 1)[0];
+    const series = Array.from({ length: SERIES }, (_, i) => ({ ...base, id: `s${i}`, name: `series-${i}`, seriesId: `s${i}` }));
     const t = performance.now();
     const text = renderMetricsText(series);
     const otlp = JSON.stringify(toOtlpRequest(series, 'bench'));

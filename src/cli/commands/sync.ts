@@ -104,6 +104,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     io.stdout(values.json ? JSON.stringify({ historyDir, ...report }, null, 2) + '\n' : describeSync(report, historyDir));
     return 0;
   } catch (err) {
+    // Ctrl-C stops git children; notes already written locally stay (a later sync pushes them).
+    if (io.signal.aborted) throw new CliError('interrupted; local notes are consistent, run sync again to finish', 130);
     if (err instanceof ShareError || err instanceof StoreError) throw new CliError(err.message);
     throw err;
   } finally {
