@@ -1,7 +1,7 @@
 // OTLP/HTTP JSON export, checked by a local receiver that validates every
 // request against a JSON Schema of ExportMetricsServiceRequest.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +162,13 @@ describe('export: OTLP/HTTP JSON to a validating receiver', function () {
     const partial = await cli(['export', '--history', historyDir, '--otlp', receiver.base]);
     assert.equal(partial.code, 2);
     assert.match(partial.stderr, /rejected 2 data point\(s\): too old/);
+
+    const nowhere = join(dir, 'no-such-history');
+    const missing = await cli(['export', '--history', nowhere, '--otlp', receiver.base]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /there is no history at .*no-such-history/);
+    assert.equal(existsSync(nowhere), false, 'a wrong folder is not turned into an empty history');
+    assert.equal(receiver.received.length, 2, 'nothing was sent for the missing history');
 
     const bad = await cli(['export', '--history', historyDir, '--otlp', 'not a url']);
     assert.equal(bad.code, 2);

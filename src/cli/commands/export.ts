@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -87,6 +88,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const workspaceDir = values.workspace ?? io.cwd;
   const historyDir = resolveHistoryDir({ workspaceDir, override: values.history, env: io.env });
 
+  // Exporting must not create an empty history as a side effect of a wrong folder.
+  if (!existsSync(historyDir)) throw new CliError(`there is no history at ${historyDir} (record runs first, or pass --history DIR)`);
   let store: HistoryStore | undefined;
   try {
     store = await HistoryStore.open(historyDir);
@@ -109,7 +112,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       const pushed = await pushToPushgateway(values.pushgateway, values.job ?? DEFAULT_JOB, latest, { headers, signal: io.signal });
       for (const g of pushed.groups) io.stdout(`Pushed ${g.series} series of machine ${g.machine} to ${g.url}.\n`);
     }
-    if (values.otlp) {
+    if (values.otlp && latest.length) {
       const records = values['all-runs'] ? await selectForExport(store.allRecords(), { seriesIds: values.series, allRuns: true }) : latest;
       await sendOtlp(values.otlp, toOtlpRequest(records, version), { headers, signal: io.signal });
       io.stdout(`Sent ${records.length} data point(s) to ${values.otlp} (OTLP/HTTP JSON).\n`);
