@@ -167,3 +167,7 @@ function toChange(c: RawChange, direction: Direction, values: readonly number[],
     effectInNoise: c.effectInNoise,
   };
 }
+
+export { compareSamples, type AbResult, type AbVerdict, type AbOptions } from './ab';
+export { evaluateBudget, statisticOf, type Budget, type BudgetResult, type BudgetStatistic } from './budget';
+export { forecast, type Forecast, type ForecastOptions } from './forecast';
