@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NOTES_REF, ShareError, syncHistory } from '../../src/core/share/sync';
+import { Git } from '../../src/core/share/git';
+import { chooseRemote, NOTES_REF, ShareError, syncHistory } from '../../src/core/share/sync';
 import { git, makeGitWorld, MemoryHistory, record, type GitWorld } from './share-fixture';
 
 describe('share: sync history through git notes (real git)', function () {
@@ -257,5 +258,20 @@ describe('share: sync history through git notes (real git)', function () {
     const reportB = await syncHistory(historyB, { workspaceDir: b });
     assert.equal(reportB.imported, 300);
     assert.deepEqual(reportB.detached, []);
+  });
+});
+
+describe('share: choosing the remote', () => {
+  const facts = (remotes: string[], upstream?: string) => ({ git: new Git('.'), remotes, upstream });
+  it('prefers --remote, then the upstream of the branch, then origin, then the only remote', () => {
+    assert.equal(chooseRemote(facts(['origin', 'fork'], 'fork'), 'origin'), 'origin');
+    assert.equal(chooseRemote(facts(['origin', 'fork'], 'fork')), 'fork');
+    assert.equal(chooseRemote(facts(['fork', 'origin'])), 'origin');
+    assert.equal(chooseRemote(facts(['company'])), 'company');
+    assert.equal(chooseRemote(facts([])), undefined);
+  });
+  it('refuses to guess among several remotes, and names a missing one', () => {
+    assert.throws(() => chooseRemote(facts(['a', 'b'])), /several remotes \(a, b\).*--remote/);
+    assert.throws(() => chooseRemote(facts(['a']), 'b'), /no git remote named 'b' \(remotes: a\)/);
   });
 });
