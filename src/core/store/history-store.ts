@@ -765,9 +765,15 @@ export class HistoryStore {
     return out;
   }
 
-  /** Whether a compaction would pay off: many small segment files or much outside the index. */
+  /**
+   * Whether a background compaction would pay off: many segment files, or many runs
+   * still laid out as appended (a series' runs scattered through the files, so reading
+   * one series takes one read per run; compacted, it is one read).
+   */
   needsCompaction(): boolean {
-    return this.segments.length > 16;
+    let scattered = 0;
+    for (const s of this.segments) if (!s.name.startsWith('c-')) scattered += s.lines;
+    return this.segments.length > 16 || scattered > 20_000;
   }
 
   // ---------------------------------------------------------------- export

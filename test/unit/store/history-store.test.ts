@@ -290,6 +290,7 @@ describe('history store', () => {
         assert.equal(s.listSeries().find((x) => x.name === 'c')!.runs, 12);
       };
       await check(store);
+      assert.equal(store.needsCompaction(), false);
       await store.append([makeRecord('c', 20)]);
       await store.close();
       const reopened = await HistoryStore.open(dir);
