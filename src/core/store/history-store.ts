@@ -726,7 +726,8 @@ export class HistoryStore {
     }
     await this.index?.handle.close().catch(() => undefined);
     this.index = undefined;
-    await this.saveIndex();
+    // The compaction is committed; an index that cannot be written now is rebuilt on a later open.
+    await this.saveIndex().catch(() => undefined);
     report.compacted = true;
     report.segmentsAfter = this.segments.length;
     for (const seg of this.segments) report.bytesAfter += (await fsp.stat(seg.file)).size;
