@@ -26,7 +26,10 @@ describe('history store under faults (real processes)', function () {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-store-faults-'));
     await workerScript();
   });
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  after(async () => {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(path.dirname(await workerScript()), { recursive: true, force: true });
+  });
 
   it('a writer killed (SIGKILL) at 100 random points loses no acknowledged record, and the store loads', async () => {
     const dir = path.join(root, 'killed');
