@@ -37,7 +37,9 @@ function statFields(text: string): string[] {
  * CPU seconds of this process's reaped children (cutime, cstime). The kernel adds a
  * child's exact CPU time (and that of the descendants it waited for) when it is
  * reaped, so the difference across one run is that run's CPU time, at clock-tick
- * resolution. Undefined off Linux.
+ * resolution. Undefined off Linux. In a process that reaps other children at the same
+ * time (an editor's extension host running git, say), their CPU lands here too: the
+ * CLI, which starts nothing else while measuring, gives the clean figure.
  */
 export function reapedChildrenCpu(): { user: number; system: number } | undefined {
   if (!IS_LINUX) return undefined;
