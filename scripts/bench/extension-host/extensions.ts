@@ -1,0 +1,139 @@
+// The extensions the extension-host benchmark installs, generated at run time into a temporary
+// folder: a no-op reference and Perf Pulse behind a thin timing wrapper. Both carry the same
+// instrumentation (a line in an events file at the end of activate, and a heap reading on
+// request), so whatever the instrumentation costs is paid on both sides and cancels out.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const REFERENCE_ID = 'perf-pulse-bench.noop-reference';
+
+/**
+ * The instrumentation both extensions share. `record` appends one JSON line with the extension
+ * host's uptime; `listenForHeapRequests` answers a request file dropped into `requestDir` with
+ * a heap reading. It waits on fs.watch (inotify), not a timer, so it costs nothing while idle.
+ */
+function instrumentation(label: string, eventsFile: string, requestDir: string): string {
+  return `
+const fs = require('fs');
+const path = require('path');
+const EVENTS = ${JSON.stringify(eventsFile)};
+const REQUESTS = ${JSON.stringify(requestDir)};
+function record(event, extra) {
+  const cpu = process.cpuUsage();
+  const line = { ext: ${JSON.stringify(label)}, event, pid: process.pid, uptimeMs: process.uptime() * 1000, cpuMs: (cpu.user + cpu.system) / 1000, at: Date.now(), ...extra };
+  fs.appendFileSync(EVENTS, JSON.stringify(line) + '\\n');
+}
+let collect;
+function heapReading() {
+  if (collect === undefined) {
+    // The host runs without --expose-gc; the flag can still be set, and gc fetched from a fresh context.
+    try {
+      require('v8').setFlagsFromString('--expose-gc');
+      collect = require('vm').runInNewContext('gc');
+    } catch {
+      collect = null;
+    }
+  }
+  if (collect) { collect(); collect(); }
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external, gc: Boolean(collect) };
+}
+function listenForHeapRequests(context) {
+  const answered = new Set();
+  const prefix = 'heap-' + process.pid + '-';
+  let watcher;
+  try {
+    watcher = fs.watch(REQUESTS, (_type, name) => {
+      if (!name || !name.startsWith(prefix) || !name.endsWith('.req') || answered.has(name)) return;
+      answered.add(name);
+      record('heap', { request: name, ...heapReading() });
+    });
+  } catch (err) {
+    record('heap-unavailable', { error: String(err) });
+    return;
+  }
+  context.subscriptions.push({ dispose: () => watcher.close() });
+}
+`;
+}
+
+const ACTIVATION_EVENTS = ['onStartupFinished', 'workspaceContains:perfpulse.json'];
+
+/** A no-op extension with Perf Pulse's activation events: the reference for every figure. */
+export function writeReferenceExtension(into: string, eventsFile: string, requestDir: string): string {
+  const dir = path.join(into, `${REFERENCE_ID}-1.0.0`);
+  fs.mkdirSync(dir, { recursive: true });
+  const manifest = {
+    name: 'noop-reference',
+    publisher: 'perf-pulse-bench',
+    version: '1.0.0',
+    engines: { vscode: '^1.93.0' },
+    main: './extension.js',
+    activationEvents: ACTIVATION_EVENTS,
+  };
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'extension.js'),
+    `${instrumentation('reference', eventsFile, requestDir)}
+exports.activate = function (context) {
+  record('activated');
+  // No stage two: the reference is ready as soon as it is active.
+  record('ready');
+  listenForHeapRequests(context);
+};
+exports.deactivate = function () {};
+`,
+  );
+  return dir;
+}
+
+/**
+ * Perf Pulse as installed, except that `main` is a wrapper that loads the real bundle inside
+ * activate (so code loading is timed too), records when activate returns and when stage two
+ * reports ready. The manifest is Perf Pulse's own (same id, commands, activation events, plus
+ * a dependency on the reference when `activateAfterReference`), and
+ * dist/, media/ and schemas/ are links to the built extension.
+ */
+export function writeTimedPerfPulse(into: string, extensionRoot: string, eventsFile: string, requestDir: string, activateAfterReference = false): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(extensionRoot, 'package.json'), 'utf8')) as Record<string, unknown> & { publisher: string; name: string; version: string };
+  const dir = path.join(into, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const linked of ['dist', 'media', 'schemas']) {
+    const target = path.join(extensionRoot, linked);
+    if (fs.existsSync(target)) fs.symlinkSync(target, path.join(dir, linked), 'dir');
+  }
+  if (!fs.existsSync(path.join(extensionRoot, 'dist', 'extension.js'))) {
+    throw new Error(`${path.join(extensionRoot, 'dist', 'extension.js')} is missing: build first (npm run build:prod)`);
+  }
+  // With the reference installed beside it, a dependency makes VS Code activate the reference
+  // first and Perf Pulse after it. Off by default: Perf Pulse then waits behind every other
+  // start-up activation, which measures VS Code's queue rather than Perf Pulse.
+  const dependency = activateAfterReference ? { extensionDependencies: [REFERENCE_ID] } : {};
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ ...manifest, ...dependency, main: './bench-wrapper.js' }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'bench-wrapper.js'),
+    `${instrumentation('perf-pulse', eventsFile, requestDir)}
+let real;
+exports.activate = function (context) {
+  const t0 = performance.now();
+  real = require('./dist/extension.js');
+  const loadMs = performance.now() - t0;
+  const api = real.activate(context);
+  record('activated', { loadMs, activationMs: api.activationMs });
+  // Queued after Perf Pulse's own start-up timer, so this joins the stage-two load it began.
+  setTimeout(() => {
+    api.services().then(
+      () => record('ready'),
+      (err) => record('failed', { error: String(err && err.stack || err) }),
+    );
+  }, 0);
+  listenForHeapRequests(context);
+  return api;
+};
+exports.deactivate = function () {
+  return real && real.deactivate && real.deactivate();
+};
+`,
+  );
+  return dir;
+}
