@@ -79,6 +79,17 @@ export class FindingsService extends Disposable {
     return finding ? { finding, series: this.analysisValue?.series.find((s) => s.id === finding.seriesId) } : undefined;
   }
 
+  /**
+   * How many of a series' newest runs its current verdict rests on: from the run before its
+   * oldest active change (the last good one) to the newest. Compaction keeps them whole.
+   */
+  runsToProtect(seriesId: string): number {
+    const series = this.analysisValue?.series.find((s) => s.id === seriesId);
+    if (!series) return 0;
+    const oldest = series.changes.reduce((min, c) => Math.min(min, c.lastGoodIndex), series.runs);
+    return series.runs - Math.max(0, oldest - 1);
+  }
+
   schedule(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refresh().catch((err) => this.log.error(`analysis failed: ${err?.stack ?? err}`)), ANALYSIS_DEBOUNCE_MS);

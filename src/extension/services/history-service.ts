@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { rm } from 'node:fs/promises';
 import type { RunRecord, SeriesInfo } from '../../core/model';
-import { HistoryStore, registerWorkspaceHistory, resolveHistoryDir } from '../../core/store/history-store';
+import { DEFAULT_RETENTION, HistoryStore, registerWorkspaceHistory, resolveHistoryDir } from '../../core/store/history-store';
 import { Disposable } from '../disposable';
 import { primaryFolder } from './workspace';
 
@@ -21,7 +21,7 @@ export class HistoryService extends Disposable {
   ) {
     super();
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('perfPulse.history.location')) void this.reopen();
+      if (e.affectsConfiguration('perfPulse.history.location') || e.affectsConfiguration('perfPulse.history.path')) void this.reopen();
     }));
   }
 
@@ -29,8 +29,10 @@ export class HistoryService extends Disposable {
   directory(): string {
     const folder = primaryFolder();
     const storageDir = (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
-    const location = vscode.workspace.getConfiguration('perfPulse').get<'workspaceStorage' | 'workspace'>('history.location', 'workspaceStorage');
-    return resolveHistoryDir({ workspaceDir: folder?.uri.fsPath, storageDir, location });
+    const settings = vscode.workspace.getConfiguration('perfPulse.history');
+    const location = settings.get<'workspaceStorage' | 'workspace'>('location', 'workspaceStorage');
+    const override = settings.get<string>('path') || undefined;
+    return resolveHistoryDir({ workspaceDir: folder?.uri.fsPath, storageDir, location, override });
   }
 
   ready(): Promise<HistoryStore> {
@@ -39,7 +41,13 @@ export class HistoryService extends Disposable {
 
   private async open(): Promise<HistoryStore> {
     const dir = this.directory();
-    const store = await HistoryStore.open(dir);
+    const settings = vscode.workspace.getConfiguration('perfPulse.history');
+    const store = await HistoryStore.open(dir, {
+      retention: {
+        keepSamplesRuns: settings.get<number>('rawRunsPerSeries', DEFAULT_RETENTION.keepSamplesRuns),
+        maxRunsPerSeries: settings.get<number>('maxRunsPerSeries', DEFAULT_RETENTION.maxRunsPerSeries),
+      },
+    });
     const folder = primaryFolder();
     if (folder) await registerWorkspaceHistory(folder.uri.fsPath, dir).catch((err) => this.log.warn(`could not register the history for the CLI: ${err}`));
     for (const problem of store.problems) this.log.warn(`history: damaged record skipped in ${problem.file} at byte ${problem.offset}: ${problem.message}`);
@@ -75,11 +83,14 @@ export class HistoryService extends Disposable {
     this.changed.fire();
   }
 
-  /** Runs compaction when the store says it is due; off the user's path. */
-  async compactIfDue(): Promise<void> {
+  /**
+   * Runs compaction when the store says it is due; off the user's path. `protect` says how many
+   * recent runs of a series a current verdict depends on: those keep their raw samples.
+   */
+  async compactIfDue(protect?: (seriesId: string) => number): Promise<void> {
     const store = await this.ready();
     if (!store.needsCompaction()) return;
-    const report = await store.compact();
+    const report = await store.compact({ protect });
     this.log.info(`history compacted: ${JSON.stringify(report)}`);
   }
 

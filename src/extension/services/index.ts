@@ -78,7 +78,7 @@ export class PerfPulseServices extends Disposable {
 
     this._register(this.runs.onDidFinish(() => {
       if (vscode.workspace.getConfiguration('perfPulse.sync').get<boolean>('afterRun', false)) void this.sync.sync({ quiet: true });
-      void this.history.compactIfDue().catch((err) => log.warn(`compaction failed: ${err}`));
+      void this.history.compactIfDue((id) => this.findings.runsToProtect(id)).catch((err) => log.warn(`compaction failed: ${err}`));
     }));
 
     const commands = new FindingCommands(this.history, this.findings);
