@@ -101,6 +101,8 @@ export interface CodeServerOptions {
   logFile?: string;
   /** Also show code-server's output on this process's terminal. */
   echo?: boolean;
+  /** Leave workspace trust on (the folder then opens in restricted mode unless trusted). Off by default. */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -172,7 +174,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     options.workspace,

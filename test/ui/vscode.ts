@@ -14,6 +14,8 @@ export interface OpenVSCodeOptions {
   /** More user settings. */
   settings?: Record<string, unknown>;
   viewport?: { width: number; height: number };
+  /** Keep workspace trust on: the folder opens untrusted (restricted mode). */
+  untrusted?: boolean;
 }
 
 export interface VSCodeSession {
@@ -34,8 +36,11 @@ export async function openVSCode(workspace: string, options: OpenVSCodeOptions =
     workspace: folder,
     userDataDir: makeTempDir('ui-user'),
     theme: options.theme,
-    settings: options.settings,
+    settings: options.untrusted
+      ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always', ...options.settings }
+      : options.settings,
     installExtensionFrom: repoRoot,
+    workspaceTrust: options.untrusted,
   });
   let browser: BrowserSession | undefined;
   try {
