@@ -64,6 +64,9 @@ suite() {
   summary+=("$(printf '%-22s %s passed, %s failed (%ss)' "$name tests" "$p" "$f" $(($(date +%s) - t0)))")
 }
 
+if [[ ! -d node_modules ]]; then
+  step "npm ci" npm ci --no-audit --no-fund
+fi
 step "typecheck" npm run --silent typecheck
 if step "build" npm run --silent build; then built=1; else built=0; fi
 

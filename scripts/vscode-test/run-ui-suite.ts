@@ -24,9 +24,13 @@ function main(): number {
   fs.mkdirSync(path.dirname(totalsFile), { recursive: true });
   fs.rmSync(totalsFile, { force: true });
   const mocha = path.join(repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js');
+  // Test files named on the command line replace the default set (mocha would add them to a
+  // configured `spec`, so the options are given here instead of in a config file).
+  const namesFiles = mochaArgs.some((a) => /\.ts$/.test(a));
+  const spec = namesFiles ? [] : ['test/ui/**/*.ui.test.ts'];
   const result = spawnSync(
     process.execPath,
-    [mocha, '--config', 'test/ui/mocharc.json', '--reporter', './scripts/vscode-test/totals-reporter.cjs', ...mochaArgs],
+    [mocha, '--no-config', '--require', 'tsx/cjs', '--timeout', '300000', '--slow', '20000', '--reporter', './scripts/vscode-test/totals-reporter.cjs', ...spec, ...mochaArgs],
     { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, PERF_PULSE_TEST_TOTALS: totalsFile } },
   );
   let totals = { passed: 0, failed: 1 };

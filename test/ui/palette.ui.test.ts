@@ -41,6 +41,12 @@ describe('command palette (VS Code driven from outside)', function () {
     await closeQuickInput(vscode.page);
   });
 
+  it('applies the theme chosen through the user settings', async () => {
+    // Light themes put `vs` on the workbench, dark ones `vs-dark`: proves the settings file was read.
+    const classes = (await vscode.page.locator('.monaco-workbench').getAttribute('class')) ?? '';
+    assert.ok(classes.split(/\s+/).includes('vs'), `expected the light theme; workbench classes: ${classes}`);
+  });
+
   it('shows the VS Code workbench with the fixture folder open', async () => {
     const explorer = vscode.page.locator('.explorer-folders-view');
     await explorer.getByText('perfpulse.json').first().waitFor({ state: 'visible', timeout: 30_000 });
