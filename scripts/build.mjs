@@ -1,7 +1,7 @@
 // Builds the three bundles: extension host, webview app, CLI.
 // Type checking is a separate step (`npm run typecheck`).
 import * as esbuild from 'esbuild';
-import { mkdirSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, chmodSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -52,6 +52,8 @@ if (existsSync('webview/src/main.ts')) {
   });
 }
 
+// A production build starts clean, so no stale source map or bundle is packaged.
+if (production) rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 if (watch) {
   for (const b of builds) {
