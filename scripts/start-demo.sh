@@ -37,7 +37,7 @@ if command -v code >/dev/null && [[ -z "${PERF_PULSE_DEMO_BROWSER:-}" ]]; then
 fi
 
 node scripts/vscode-test/install-host.mjs
-entry=".vscode-test/code-server/node_modules/code-server/out/node/entry.js"
+entry="${PERF_PULSE_HOST_DIR:-.vscode-test/code-server}/node_modules/code-server/out/node/entry.js"
 state=".vscode-test/demo"
 user_data="$state/user-data"
 extensions="$state/extensions"
@@ -56,7 +56,8 @@ if [[ ! -f "$user_data/User/settings.json" ]]; then
   "telemetry.telemetryLevel": "off",
   "update.mode": "none",
   "extensions.autoUpdate": false,
-  "extensions.ignoreRecommendations": true
+  "extensions.ignoreRecommendations": true,
+  "git.openRepositoryInParentFolders": "never"
 }
 JSON
 fi
