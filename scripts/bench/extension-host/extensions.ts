@@ -38,15 +38,47 @@ function heapReading() {
   const m = process.memoryUsage();
   return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external, gc: Boolean(collect) };
 }
+// A CPU profile of the host over some seconds, summed by function: where idle CPU goes.
+function profileFor(ms, request) {
+  const inspector = require('inspector');
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params || {}, (err, res) => (err ? reject(err) : resolve(res))));
+  post('Profiler.enable')
+    .then(() => post('Profiler.start'))
+    .then(() => new Promise((r) => setTimeout(r, ms)))
+    .then(() => post('Profiler.stop'))
+    .then(({ profile }) => {
+      session.disconnect();
+      const total = profile.endTime - profile.startTime;
+      const perSample = profile.samples.length ? total / profile.samples.length / 1000 : 0;
+      const byFunction = new Map();
+      for (const node of profile.nodes) {
+        if (!node.hitCount) continue;
+        const f = node.callFrame;
+        const key = (f.functionName || '(anonymous)') + ' ' + (f.url ? f.url.replace(/^.*\/(extensions|out|dist)\//, '$1/') + ':' + (f.lineNumber + 1) : '');
+        byFunction.set(key, (byFunction.get(key) || 0) + node.hitCount * perSample);
+      }
+      const top = [...byFunction].sort((x, y) => y[1] - x[1]).slice(0, 15).map(([fn, selfMs]) => ({ fn, selfMs }));
+      record('profile', { request, seconds: ms / 1000, top });
+    })
+    .catch((err) => record('profile', { request, error: String(err) }));
+}
 function listenForHeapRequests(context) {
   const answered = new Set();
   const prefix = 'heap-' + process.pid + '-';
+  const profilePrefix = 'profile-' + process.pid + '-';
   let watcher;
   try {
     watcher = fs.watch(REQUESTS, (_type, name) => {
-      if (!name || !name.startsWith(prefix) || !name.endsWith('.req') || answered.has(name)) return;
-      answered.add(name);
-      record('heap', { request: name, ...heapReading() });
+      if (!name || !name.endsWith('.req') || answered.has(name)) return;
+      if (name.startsWith(prefix)) {
+        answered.add(name);
+        record('heap', { request: name, ...heapReading() });
+      } else if (name.startsWith(profilePrefix) && ${JSON.stringify(label)} === 'reference') {
+        answered.add(name);
+        profileFor(Number(name.split('-')[2]) * 1000, name);
+      }
     });
   } catch (err) {
     record('heap-unavailable', { error: String(err) });
