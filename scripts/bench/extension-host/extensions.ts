@@ -4,8 +4,19 @@
 // request), so whatever the instrumentation costs is paid on both sides and cancels out.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Script } from 'node:vm';
 
 export const REFERENCE_ID = 'perf-pulse-bench.noop-reference';
+
+/** Writes generated extension code, refusing code that does not parse (VS Code would only skip it quietly). */
+function writeCode(file: string, code: string): void {
+  try {
+    new Script(code, { filename: file });
+  } catch (err) {
+    throw new Error(`generated ${file} does not parse: ${(err as Error).message}`);
+  }
+  fs.writeFileSync(file, code);
+}
 
 /**
  * The instrumentation both extensions share. `record` appends one JSON line with the extension
@@ -56,7 +67,7 @@ function profileFor(ms, request) {
       for (const node of profile.nodes) {
         if (!node.hitCount) continue;
         const f = node.callFrame;
-        const key = (f.functionName || '(anonymous)') + ' ' + (f.url ? f.url.replace(/^.*\/(extensions|out|dist)\//, '$1/') + ':' + (f.lineNumber + 1) : '');
+        const key = (f.functionName || '(anonymous)') + ' ' + (f.url ? f.url.split('/').slice(-2).join('/') + ':' + (f.lineNumber + 1) : '');
         byFunction.set(key, (byFunction.get(key) || 0) + node.hitCount * perSample);
       }
       const top = [...byFunction].sort((x, y) => y[1] - x[1]).slice(0, 15).map(([fn, selfMs]) => ({ fn, selfMs }));
@@ -104,7 +115,7 @@ export function writeReferenceExtension(into: string, eventsFile: string, reques
     activationEvents: ACTIVATION_EVENTS,
   };
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  fs.writeFileSync(
+  writeCode(
     path.join(dir, 'extension.js'),
     `${instrumentation('reference', eventsFile, requestDir)}
 exports.activate = function (context) {
@@ -142,7 +153,7 @@ export function writeTimedPerfPulse(into: string, extensionRoot: string, eventsF
   // start-up activation, which measures VS Code's queue rather than Perf Pulse.
   const dependency = activateAfterReference ? { extensionDependencies: [REFERENCE_ID] } : {};
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ ...manifest, ...dependency, main: './bench-wrapper.js' }, null, 2));
-  fs.writeFileSync(
+  writeCode(
     path.join(dir, 'bench-wrapper.js'),
     `${instrumentation('perf-pulse', eventsFile, requestDir)}
 let real;
