@@ -36,6 +36,10 @@ if command -v code >/dev/null && [[ -z "${PERF_PULSE_DEMO_BROWSER:-}" ]]; then
   exec code --new-window --extensionDevelopmentPath="$repo" "$workspace"
 fi
 
+# The browser-served VS Code builds native modules on its first install: system packages first.
+# shellcheck source=scripts/system-packages.sh
+source scripts/system-packages.sh
+perf_pulse_install_system_packages
 node scripts/vscode-test/install-host.mjs
 entry="${PERF_PULSE_HOST_DIR:-.vscode-test/code-server}/node_modules/code-server/out/node/entry.js"
 state=".vscode-test/demo"

@@ -64,6 +64,12 @@ suite() {
   summary+=("$(printf '%-22s %s passed, %s failed (%ss)' "$name tests" "$p" "$f" $(($(date +%s) - t0)))")
 }
 
+# On a fresh machine: the Debian packages and npm dependencies the suites need.
+# shellcheck source=scripts/system-packages.sh
+source scripts/system-packages.sh
+if [[ -n "$(perf_pulse_missing_packages | tr -d ' ')" ]]; then
+  step "system packages" perf_pulse_install_system_packages
+fi
 if [[ ! -d node_modules ]]; then
   step "npm ci" npm ci --no-audit --no-fund
 fi
