@@ -40,3 +40,17 @@ describe('locate: benchmark definitions by harness naming rules', () => {
     assert.deepEqual(parseSourceSetting({ file: 'a', line: 2 }), { file: 'a', line: 2 });
   });
 });
+
+describe('locate: tests by suite and name', () => {
+  const { suiteFileGlobs, findTestLine } = require('../../src/core/locate/definitions') as typeof import('../../src/core/locate/definitions');
+  it('maps a class or module name to file globs', () => {
+    assert.deepEqual(suiteFileGlobs('com.acme.FooTest'), ['**/com/acme/FooTest.{java,kt,scala,cs,py,go,rs,ts,js}', '**/FooTest.{java,kt,scala,cs,py,ts,js}']);
+    assert.deepEqual(suiteFileGlobs('src/a b.test.ts'), []);
+  });
+  it('finds the line of a JUnit method, a pytest function and a jest test', () => {
+    assert.equal(findTestLine('class T {\n  @Test\n  public void addsNumbers() {}\n}\n', 'addsNumbers'), 3);
+    assert.equal(findTestLine('import x\n\ndef test_io(tmp):\n    pass\n', 'test_io[param]'), 3);
+    assert.equal(findTestLine("describe('calc', () => {\n  it('adds', () => {});\n});\n", 'adds'), 2);
+    assert.equal(findTestLine('nothing here', 'adds'), undefined);
+  });
+});

@@ -124,3 +124,33 @@ export function parseSourceSetting(source: string | { file: string; line?: numbe
   const m = /^(.*?):(\d+)$/.exec(source);
   return m ? { file: m[1], line: Number(m[2]) } : { file: source };
 }
+
+/**
+ * Globs where a test suite named like a class or module may live: `com.acme.FooTest` →
+ * `**∕com/acme/FooTest.{java,kt,…}` and `**∕FooTest.*`; `tests.test_io` → `**∕tests/test_io.py`.
+ */
+export function suiteFileGlobs(suite: string): string[] {
+  const clean = suite.trim().replace(/\s+/g, '');
+  if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(clean)) return [];
+  const parts = clean.split('.');
+  const last = parts[parts.length - 1];
+  const globs = [`**/${parts.join('/')}.{java,kt,scala,cs,py,go,rs,ts,js}`];
+  if (parts.length > 1) globs.push(`**/${last}.{java,kt,scala,cs,py,ts,js}`);
+  return globs;
+}
+
+/** The 1-based line that defines a test named `name` in a file's text (JUnit, pytest, jest/mocha/vitest, Go), if any. */
+export function findTestLine(text: string, name: string): number | undefined {
+  const bare = name.replace(/\[.*\]$/, '').replace(/\(\)$/, '').trim();
+  if (!bare) return undefined;
+  const escaped = bare.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const rules = [
+    new RegExp(`\\b(?:def|func|fn|void|fun|public|async)\\s+(?:\\w+\\s+)*${escaped}\\s*\\(`),
+    new RegExp(`\\b(?:it|test|bench)(?:\\.\\w+)?\\s*\\(\\s*(['"\`])${escaped}\\1`),
+  ];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].length < 2000 && rules.some((r) => r.test(lines[i]))) return i + 1;
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { LoadedConfig } from '../../core/config';
 import type { SeriesAnalysis } from '../../core/findings';
-import { findDefinitions, matchDefinition, parseSourceSetting, type Definition } from '../../core/locate/definitions';
+import { findDefinitions, findTestLine, matchDefinition, parseSourceSetting, suiteFileGlobs, type Definition } from '../../core/locate/definitions';
 import { primaryFolder } from './workspace';
 
 /** Files where harness definitions may live; bounded so a huge repository stays cheap. */
@@ -22,7 +22,7 @@ export class SourceLocator {
     this.definitions = undefined;
   }
 
-  async locate(series: Pick<SeriesAnalysis, 'name' | 'source' | 'location'> & { benchmark?: string }, config: LoadedConfig | undefined): Promise<vscode.Location | undefined> {
+  async locate(series: Pick<SeriesAnalysis, 'name' | 'source' | 'location' | 'group'> & { benchmark?: string }, config: LoadedConfig | undefined): Promise<vscode.Location | undefined> {
     const folder = primaryFolder();
     if (!folder) return undefined;
     const benchName = series.benchmark ?? series.name;
@@ -40,6 +40,10 @@ export class SourceLocator {
         ?? (await this.findInJson(vscode.Uri.joinPath(folder.uri, 'package.json'), `${jsonString(series.name.replace(/^npm: /, ''))}\\s*:`));
       if (hit) return hit;
     }
+    if (series.source === 'report' && series.group) {
+      const hit = await this.findTest(series.group, series.name.split(' › ').pop() ?? series.name);
+      if (hit) return hit;
+    }
     if (series.source === 'benchmark' || series.source === 'report' || series.source === 'import') {
       for (const { uri, defs } of await this.scan()) {
         const def = matchDefinition(series.name, defs);
@@ -47,6 +51,21 @@ export class SourceLocator {
       }
     }
     if (bench && config) return this.at(vscode.Uri.file(config.file), config.benchmarkLines[bench.name]);
+    return undefined;
+  }
+
+  /** A JUnit-style test without a file attribute: its class or module name mapped to a file, then the test's line in it. */
+  private async findTest(suite: string, test: string): Promise<vscode.Location | undefined> {
+    for (const glob of suiteFileGlobs(suite)) {
+      for (const uri of await vscode.workspace.findFiles(glob, EXCLUDE_GLOB, 5)) {
+        try {
+          const line = findTestLine(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), test);
+          return this.at(uri, line);
+        } catch {
+          // unreadable: try the next candidate
+        }
+      }
+    }
     return undefined;
   }
 
