@@ -189,6 +189,7 @@ export class TrendChart {
       t = zoomIdentity.translate(r0 - a * k, 0).scale(k);
     }
     this.transform = t;
+    this.x = t.rescaleX(this.fullX);
     this.zoomBehavior.transform(this.svg, t);
     this.drawNow();
     if (report) this.reportZoom();

@@ -16,12 +16,20 @@ let state: TrendsViewState = { ...DEFAULT_VIEW_STATE, ...restored };
 let detail: SeriesDetail | undefined;
 const errorBanner = h('div', { class: 'error-banner', role: 'alert', hidden: true });
 
+/** The webview asks for series data itself; the host only pushes the overview and live updates. */
+function requestWhatTheViewNeeds(): void {
+  if ((state.view === 'detail' || state.view === 'compare') && state.seriesId && detail?.series.id !== state.seriesId) {
+    post({ type: 'requestDetail', seriesId: state.seriesId });
+  }
+  if (state.view === 'compare' && state.compare) post({ type: 'requestCompare', request: state.compare });
+}
+
 function update(partial: Partial<TrendsViewState>): void {
   const previous = state;
   state = { ...state, ...partial };
   saveState(state);
   const viewChanged = previous.view !== state.view || previous.seriesId !== state.seriesId;
-  if (state.view === 'detail' && state.seriesId && detail?.series.id !== state.seriesId) post({ type: 'requestDetail', seriesId: state.seriesId });
+  if ((state.view === 'detail' || state.view === 'compare') && state.seriesId && detail?.series.id !== state.seriesId) post({ type: 'requestDetail', seriesId: state.seriesId });
   if (state.view === 'compare' && state.compare && (viewChanged || previous.compare !== state.compare)) post({ type: 'requestCompare', request: state.compare });
   // A zoom change came from the chart itself; redrawing would only repeat its frame.
   if (Object.keys(partial).length === 1 && 'zoom' in partial) return;
@@ -87,6 +95,7 @@ function receive(message: HostMessage): void {
       // A state saved by this webview (reload) wins over what the host remembers.
       if (!restored) state = { ...DEFAULT_VIEW_STATE, ...message.state };
       saveState(state);
+      requestWhatTheViewNeeds();
       render();
       break;
     case 'overview':

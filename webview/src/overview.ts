@@ -38,7 +38,7 @@ export class OverviewView {
   /** The row that owns tabindex=0 (roving tabindex). */
   private focusId: string | undefined;
   private generation = 0;
-  private lastPartCount = 0;
+  private queryKey = '';
 
   constructor(private readonly callbacks: OverviewCallbacks) {
     this.search = h('input', { type: 'search', placeholder: 'Search series: name, group, status…', 'aria-label': 'Search series', spellcheck: 'false' });
@@ -105,10 +105,15 @@ export class OverviewView {
   render(state: TrendsViewState): void {
     this.state = state;
     if (this.search.value !== state.search) this.search.value = state.search;
-    this.renderNow();
+    // Progressive rendering only when the rows change wholesale (first data, a new filter);
+    // a live update re-renders in one go so the scroll position and focus do not jump.
+    const queryKey = JSON.stringify([state.view, state.search, state.statuses, state.sort, state.sortDescending, this.series === undefined]);
+    const progressive = queryKey !== this.queryKey;
+    this.queryKey = queryKey;
+    this.renderNow(progressive);
   }
 
-  private renderNow(): void {
+  private renderNow(progressive: boolean): void {
     const state = this.state;
     const findingsOnly = state.view === 'findings';
     this.findingsToggle.setAttribute('aria-pressed', String(findingsOnly));
@@ -141,15 +146,15 @@ export class OverviewView {
       parts.push(`<tr class="group-row"><th colspan="7" scope="rowgroup">${escapeHtml(group.label)} <span class="count">(${group.rows.length})</span></th></tr>`);
       for (const s of group.rows) parts.push(this.rowHtml(s));
     }
-    this.lastPartCount = parts.length;
     if (rows.length === 0) parts.push(`<tr><td colspan="7" class="empty">${this.series.length ? 'No series match the search.' : 'No performance history yet: run a benchmark to see it here.'}</td></tr>`);
     const hadFocus = this.body.contains(document.activeElement);
     this.table.setAttribute('aria-rowcount', String(rows.length));
     // The first screenful goes in now and is painted; the rest follows in chunks after
     // the paint, so 500+ series show as fast as 50 and typing in the search stays fluid.
     const generation = ++this.generation;
-    this.body.innerHTML = parts.slice(0, FIRST_ROWS).join('');
-    let next = FIRST_ROWS;
+    const first = progressive ? FIRST_ROWS : parts.length;
+    this.body.innerHTML = parts.slice(0, first).join('');
+    let next = first;
     const restoreFocus = () => {
       if (hadFocus && this.focusId) this.body.querySelector<HTMLElement>(`tr[data-id="${CSS.escape(this.focusId)}"]`)?.focus();
     };
@@ -161,14 +166,10 @@ export class OverviewView {
         requestAnimationFrame(() => setTimeout(appendMore, 0));
       } else restoreFocus();
     };
-    if (parts.length > FIRST_ROWS) requestAnimationFrame(() => setTimeout(appendMore, 0));
+    if (parts.length > first) requestAnimationFrame(() => setTimeout(appendMore, 0));
     else restoreFocus();
   }
 
-  /** Resolves when every row of the last render is in the DOM (tests, keyboard End). */
-  get complete(): boolean {
-    return this.body.querySelectorAll('tr.row').length + this.body.querySelectorAll('tr.group-row').length >= this.lastPartCount;
-  }
 
   private rowHtml(s: SeriesOverview): string {
     const change = formatChange(s.changeRatio);

@@ -4,7 +4,9 @@
  * loopback HTTP so the CSP's source list works. The page records every message the
  * webview posts, with `performance.now()`, for the benchmark to read.
  */
+import * as esbuild from 'esbuild';
 import { createServer, type Server } from 'node:http';
+import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { contentSecurityPolicy } from '../../../src/extension/trends/html';
@@ -28,7 +30,14 @@ window.__name = window.__name || ((f) => f);
 window.__messages = [];
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
-let savedState = null;
+// Like VS Code, the saved state outlives a reload of the page (sessionStorage stands in for it).
+const stateKey = 'perf-pulse-harness-state';
+// A new page URL (new token) starts clean; reloading the same URL keeps the state.
+const token = new URLSearchParams(location.search).get('fresh');
+if (token && sessionStorage.getItem('perf-pulse-harness-token') !== token) {
+  sessionStorage.removeItem(stateKey);
+  sessionStorage.setItem('perf-pulse-harness-token', token);
+}
 window.acquireVsCodeApi = (() => {
   let acquired = false;
   return () => {
@@ -39,12 +48,36 @@ window.acquireVsCodeApi = (() => {
         window.__messages.push({ at: performance.now(), message });
         if (message.type === 'ready') window.postMessage({ type: 'init', state: window.__initialState || { view: 'overview' } }, '*');
       },
-      getState: () => savedState,
-      setState: (s) => { savedState = s; },
+      getState: () => JSON.parse(sessionStorage.getItem(stateKey) || 'null'),
+      setState: (s) => sessionStorage.setItem(stateKey, JSON.stringify(s)),
     };
   };
 })();
 `;
+
+/** The webview bundle as the extension ships it (minified IIFE + CSS), built in memory. */
+export async function buildWebviewBundle(root: string): Promise<HarnessFiles & { bytes: number; d3Bytes: number }> {
+  const result = await esbuild.build({
+    entryPoints: { trends: path.join(root, 'webview/src/main.ts') },
+    bundle: true,
+    minify: true,
+    write: false,
+    outdir: path.join(root, 'bench/.work/trends-bundle'),
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'css' },
+    metafile: true,
+    legalComments: 'none',
+  });
+  const script = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const style = result.outputFiles.find((f) => f.path.endsWith('.css'))!.text;
+  const output = Object.entries(result.metafile.outputs).find(([k]) => k.endsWith('.js'))![1];
+  const d3Bytes = Object.entries(output.inputs)
+    .filter(([k]) => /node_modules\/d3-/.test(k))
+    .reduce((sum, [, v]) => sum + v.bytesInOutput, 0);
+  return { script, style, bytes: Buffer.byteLength(script), d3Bytes };
+}
 
 export async function startHarness(files: HarnessFiles): Promise<Harness> {
   let data = '{}';
@@ -83,7 +116,7 @@ export async function startHarness(files: HarnessFiles): Promise<Harness> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: (theme) => `${origin}/?theme=${theme}`,
+    url: (theme) => `${origin}/?theme=${theme}&fresh=${randomBytes(6).toString('hex')}`,
     setData(value) {
       data = JSON.stringify(value);
     },

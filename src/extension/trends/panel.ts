@@ -70,10 +70,7 @@ class TrendsPanelSession implements vscode.Disposable {
   navigate(view: TrendsView, seriesId?: string): void {
     this.panel.reveal();
     this.state = { ...this.state, view, seriesId: seriesId ?? this.state.seriesId };
-    if (this.ready) {
-      void this.post({ type: 'navigate', view, seriesId });
-      if (view === 'detail' && seriesId) void this.sendDetail(seriesId);
-    }
+    if (this.ready) void this.post({ type: 'navigate', view, seriesId });
   }
 
   private post(message: HostMessage): Thenable<boolean> {
@@ -86,12 +83,9 @@ class TrendsPanelSession implements vscode.Disposable {
       switch (message.type) {
         case 'ready':
           this.ready = true;
+          // The webview asks for the series or comparison it shows; the host sends the overview.
           await this.post({ type: 'init', state: this.state });
           await this.sendOverview();
-          if (this.state.view === 'detail' && this.state.seriesId) await this.sendDetail(this.state.seriesId);
-          if (this.state.view === 'compare' && this.state.compare) {
-            await this.post({ type: 'compare', result: await this.source.compare(this.state.compare) });
-          }
           break;
         case 'requestOverview':
           await this.sendOverview();
