@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isAscii } from 'node:buffer';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { detectMany, type SeriesInput } from '../../core/detect';
 
@@ -60,7 +61,11 @@ export const command: CliCommand = {
 
 function readInput(file: string, io: CliIO): string {
   try {
-    return file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(path.resolve(io.cwd, file), 'utf8');
+    const bytes = file === '-' ? fs.readFileSync(0) : fs.readFileSync(path.resolve(io.cwd, file));
+    // Series files are almost always plain ASCII (numbers and short ids). Decoding those as Latin-1
+    // gives the same text and lets V8 keep a one-byte string, several times faster than UTF-8
+    // decoding on a file of tens of megabytes; anything else is decoded as UTF-8.
+    return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError(`${file === '-' ? '<stdin>' : file}: cannot read (${code ?? (err as Error).message})`);

@@ -1,4 +1,4 @@
-import { fastMedian, fastScaledMad, sortNumbers } from '../stats/select';
+import { fastMedian, fastScaledMad, selectInPlace, sortNumbers } from '../stats/select';
 import { mannWhitney, lag1FromDifferences } from '../stats/tests';
 import { twoSidedTP } from '../stats/distributions';
 
@@ -67,6 +67,10 @@ const MIN_SPACING = 4;
 const REFINE = 4;
 /** Points each side that the location refinement weighs. */
 const REFINE_SPAN = 16;
+/** Lower-quartile noise below this share of the median-based one marks a mixture of levels. */
+const MIXTURE_RATIO = 0.6;
+/** Share of one side's points at the other side's level that makes that level a known mode. */
+const MODE_SHARE = 0.2;
 
 export function detectRaw(values: readonly number[], settings: DetectorSettings): RawDetection {
   const n = values.length;
@@ -74,7 +78,8 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) y[i] = logScale ? Math.log(values[i]) : values[i];
   const floor = noiseFloor(values, logScale);
-  const noise = Math.max(differenceNoise(y), floor);
+  const { noise: rawNoise, mixture } = differenceNoiseOf(y);
+  const noise = Math.max(rawNoise, floor);
   if (n < settings.minPoints) return { changes: [], tests: 0, logScale, noise };
   // One autocorrelation estimate for the whole series: a local one from 60 points is too
   // unsteady (±0.25) to size the variance inflation it drives.
@@ -82,7 +87,7 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   // it upwards), and capped so a single change cannot be argued away entirely.
   const rhoRaw = lag1FromDifferences([y], noise);
   const rho = Math.min(0.8, Math.max(0, (rhoRaw * (n - 1)) / (n - 1 + 20)));
-  const ctx: Context = { y, raw: values, settings, floor, logScale, inflation: (1 + rho) / (1 - rho) };
+  const ctx: Context = { y, raw: values, settings, floor, logScale, inflation: (1 + rho) / (1 - rho), mixture };
 
   // Scan, test the candidates strongest first, then scan again with windows that stop at the
   // changes found: a step close to a bigger one hides in its shadow until that one is known.
@@ -146,19 +151,35 @@ function insertSorted(list: RawChange[], c: RawChange): RawChange[] {
 
 /** Robust sd of the noise from first differences: scaled MAD of diffs / sqrt(2). */
 function differenceNoise(y: Float64Array): number {
-  if (y.length < 3) return 0;
+  return differenceNoiseOf(y).noise;
+}
+
+/** Difference-based noise, and whether its differences look like a mixture of two levels. */
+function differenceNoiseOf(y: ArrayLike<number>): { noise: number; mixture: boolean } {
+  if (y.length < 3) return { noise: 0, mixture: false };
   const absDiffs = new Float64Array(y.length - 1);
   let sum = 0;
   for (let i = 1; i < y.length; i++) {
     absDiffs[i - 1] = Math.abs(y[i] - y[i - 1]);
     sum += absDiffs[i - 1];
   }
-  let s = (1.4826 * fastMedian(absDiffs, absDiffs)) / Math.SQRT2;
+  const m = absDiffs.length;
+  const half = selectInPlace(absDiffs, m >> 1, m);
+  // The lower quartile sits in the left part after the selection above.
+  const quarter = selectInPlace(absDiffs, m >> 2, m >> 1 || 1);
+  let s = (1.4826 * half) / Math.SQRT2;
+  const fromQuarter = quarter / (0.31864 * Math.SQRT2);
+  // Bimodal timings (cache hit or miss): about half of the differences jump between the modes,
+  // and the median difference measures the gap between them, not the noise. The lower quartile
+  // still lies among differences within a mode; when it says the noise is much smaller, believe
+  // it (it errs high by at most a factor of two, never low like the median errs for a mixture).
+  const mixture = fromQuarter > 0 && fromQuarter < MIXTURE_RATIO * s;
+  if (mixture) s = fromQuarter;
   if (!(s > 0)) {
     // Quantised series: most differences are exactly zero. Mean absolute difference keeps a scale.
     s = ((sum / absDiffs.length) * Math.sqrt(Math.PI / 2)) / Math.SQRT2;
   }
-  return s;
+  return { noise: s, mixture };
 }
 
 /**
@@ -277,6 +298,43 @@ function stepSize(left: readonly number[], right: readonly number[]): number {
   return Math.abs(hl) < Math.abs(tm) ? hl : tm;
 }
 
+/**
+ * Is `level` a mode of `values` (whose own level is `home`): a good share of them sit there, with
+ * a gap (fewer points) half way to home. A wider spread (variance change) fills the gap.
+ */
+function isModeOf(values: readonly number[], level: number, home: number, tolerance: number): boolean {
+  const there = shareNear(values, level, tolerance);
+  return there >= MODE_SHARE && there >= 3 * shareNear(values, (level + home) / 2, tolerance);
+}
+
+function shareNear(values: readonly number[], level: number, tolerance: number): number {
+  let k = 0;
+  for (const v of values) if (Math.abs(v - level) <= tolerance) k++;
+  return k / values.length;
+}
+
+function quantileOf(values: readonly number[], q: number): number {
+  const s = sortNumbers(Float64Array.from(values));
+  const h = q * (s.length - 1);
+  const i = Math.floor(h);
+  return i + 1 < s.length ? s[i] + (h - i) * (s[i + 1] - s[i]) : s[i];
+}
+
+function quantileShift(left: readonly number[], right: readonly number[], q: number): number {
+  return quantileOf(right, q) - quantileOf(left, q);
+}
+
+/** The smallest of several estimates of one step when they all point the same way, else 0. */
+function agreeingShift(...shifts: number[]): number {
+  const sign = Math.sign(shifts[0]);
+  let best = shifts[0];
+  for (const d of shifts) {
+    if (Math.sign(d) !== sign) return 0;
+    if (Math.abs(d) < Math.abs(best)) best = d;
+  }
+  return best;
+}
+
 /** The k-th largest (k = 1: the maximum) or, for k < 0, the |k|-th smallest value. */
 function kthExtreme(values: readonly number[], k: number): number {
   const s = sortNumbers(Float64Array.from(values));
@@ -316,6 +374,8 @@ interface Context {
   logScale: boolean;
   /** Variance inflation for lag-1 autocorrelation rho: (1 + rho) / (1 - rho). */
   inflation: number;
+  /** The series alternates between two levels (cache hit or miss): judge within modes. */
+  mixture: boolean;
 }
 
 function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number], refine = true): RawChange | null {
@@ -330,9 +390,22 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   const right = Array.from(y.subarray(t, hi));
   const mL = medianOf(left);
   const mR = medianOf(right);
-  const effect = stepSize(left, right);
-  const sL = Math.max(fastScaledMad(left, mL), floor);
-  const sR = nR >= 5 ? Math.max(fastScaledMad(right, mR), floor) : sL;
+  let effect = stepSize(left, right);
+  let sL = Math.max(fastScaledMad(left, mL), floor);
+  let sR = nR >= 5 ? Math.max(fastScaledMad(right, mR), floor) : sL;
+  if (ctx.mixture) {
+    // Two levels: the spread of a window measures the gap between them when both are common,
+    // so take the noise within a mode from consecutive differences; and a real step moves both
+    // modes, so the lower and upper quartiles must both move, the same way (a change in how
+    // often the slow mode occurs moves only one of them).
+    sL = Math.max(Math.min(sL, differenceNoiseOf(left).noise || sL), floor);
+    sR = nR >= 5 ? Math.max(Math.min(sR, differenceNoiseOf(right).noise || sR), floor) : sL;
+    effect = agreeingShift(effect, quantileShift(left, right, 0.25), quantileShift(left, right, 0.75));
+  }
+  // A "new" level that is one of the other side's modes is the mix changing (a stretch of cache
+  // misses), not the code getting slower: both levels were there all along.
+  const within = 1.5 * Math.min(sL, sR);
+  if (ctx.mixture && (isModeOf(left, mR, mL, within) || (nR >= 5 && isModeOf(right, mL, mR, within)))) return null;
   const scaleRef = logScale ? 1 : Math.max(Math.abs(mL), floor);
   const minEffect = logScale ? Math.log1p(s.minEffect) : s.minEffect * scaleRef;
   // Standard error of a difference of medians (asymptotic efficiency pi/2 of the median),

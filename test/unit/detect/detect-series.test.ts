@@ -134,6 +134,17 @@ describe('detect: history detector', () => {
     assert.ok(found >= 4, `${found} of 5 found`);
   });
 
+  it('bimodal timings whose modes are far apart and equally common: a step is judged within the modes', () => {
+    // Half the runs hit a cache and half miss it, 25% apart (at random): the typical run-to-run difference is
+    // the gap between the modes, yet a 5% step of both modes must still stand out against the
+    // noise within a mode (0.5%).
+    const r = seededRandom(588);
+    const values = Array.from({ length: 120 }, (_, i) => 5 * (r() < 0.5 ? 1.25 : 1) * (i >= 60 ? 1.05 : 1) * Math.exp(0.005 * normal(r)));
+    const found = confirmed(detectSeries(values, 'smaller').changes);
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.ok(Math.abs(found[0].index - 60) <= 3 && found[0].kind === 'regression', JSON.stringify(found));
+  });
+
   it('slow drift is not a step', () => {
     const r = seededRandom(9);
     const values = Array.from({ length: 400 }, (_, i) => 8 * Math.exp(0.02 * normal(r) + (0.06 * i) / 400));
