@@ -62,11 +62,11 @@ async function openPage(page: Page, url: string): Promise<void> {
   await page.goto(url);
   // Polling with evaluate: waitForFunction would need eval, which the page's CSP forbids.
   for (let i = 0; i < 500; i++) {
-    const ready = await page.evaluate(() => (window as unknown as { __messages?: { message: { type: string } }[] }).__messages?.some((m) => m.message.type === 'rendered'));
+    const ready = await page.evaluate(() => (window as unknown as { __messages?: { message: { type: string } }[] }).__messages?.some((m) => m.message.type === 'ready'));
     if (ready) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`the harness page at ${url} never rendered`);
+  throw new Error(`the harness page at ${url} never said it was ready`);
 }
 
 async function main(): Promise<void> {
