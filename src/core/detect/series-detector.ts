@@ -71,6 +71,8 @@ const REFINE_SPAN = 16;
 const MIXTURE_RATIO = 0.6;
 /** Share of one side's points at the other side's level that makes that level a known mode. */
 const MODE_SHARE = 0.2;
+/** Share of runs far (3 noise) from their neighbours' median that marks a recurring second level. */
+const TWO_LEVEL_SHARE = 0.08;
 
 export function detectRaw(values: readonly number[], settings: DetectorSettings): RawDetection {
   const n = values.length;
@@ -87,13 +89,18 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   // it upwards), and capped so a single change cannot be argued away entirely.
   const rhoRaw = lag1FromDifferences([y], noise);
   const rho = Math.min(0.8, Math.max(0, (rhoRaw * (n - 1)) / (n - 1 + 20)));
-  const ctx: Context = { y, raw: values, settings, floor, logScale, inflation: (1 + rho) / (1 - rho), mixture };
+  const clipped = clipToRunningMedian(y, noise, 3);
+  // Many runs far from their neighbours' median: a second mode (cache misses, in short stretches
+  // or alone) rather than rare spikes. Such series get the mode checks of testAt.
+  let far = 0;
+  for (let i = 0; i < n; i++) if (clipped[i] !== y[i]) far++;
+  const twoLevels = mixture || far >= TWO_LEVEL_SHARE * n;
+  const ctx: Context = { y, raw: values, settings, floor, logScale, inflation: (1 + rho) / (1 - rho), mixture, twoLevels };
 
   // Scan, test the candidates strongest first, then scan again with windows that stop at the
   // changes found: a step close to a bigger one hides in its shadow until that one is known.
   let accepted: RawChange[] = [];
   const tested = new Set<number>();
-  const clipped = clipToRunningMedian(y, noise, 3);
   for (let round = 0; round < 4; round++) {
     const candidates = scanCandidates(clipped, noise, accepted.map((c) => c.index));
     // The newest runs are always looked at: clipping hides a jump in the last one or two, and
@@ -376,6 +383,8 @@ interface Context {
   inflation: number;
   /** The series alternates between two levels (cache hit or miss): judge within modes. */
   mixture: boolean;
+  /** A second level recurs (alternating or in short stretches): a level one side already knows is no change. */
+  twoLevels: boolean;
 }
 
 function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number], refine = true): RawChange | null {
@@ -405,7 +414,7 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   // A "new" level that is one of the other side's modes is the mix changing (a stretch of cache
   // misses), not the code getting slower: both levels were there all along.
   const within = 1.5 * Math.min(sL, sR);
-  if (ctx.mixture && (isModeOf(left, mR, mL, within) || (nR >= 5 && isModeOf(right, mL, mR, within)))) return null;
+  if (ctx.twoLevels && (isModeOf(left, mR, mL, within) || (nR >= 5 && isModeOf(right, mL, mR, within)))) return null;
   const scaleRef = logScale ? 1 : Math.max(Math.abs(mL), floor);
   const minEffect = logScale ? Math.log1p(s.minEffect) : s.minEffect * scaleRef;
   // Standard error of a difference of medians (asymptotic efficiency pi/2 of the median),

@@ -145,6 +145,20 @@ describe('detect: history detector', () => {
     assert.ok(Math.abs(found[0].index - 60) <= 3 && found[0].kind === 'regression', JSON.stringify(found));
   });
 
+  it('stretches of cache misses (a known second level, in runs of a few) raise no alert', () => {
+    let alerts = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const r = seededRandom(100 + seed);
+      let miss = false;
+      const values = Array.from({ length: 300 }, () => {
+        if (r() < 0.6) miss = r() < 0.3;
+        return 2 * (miss ? 1.07 : 1) * Math.exp(0.004 * normal(r));
+      });
+      alerts += confirmed(detectSeries(values, 'smaller').changes).length;
+    }
+    assert.equal(alerts, 0);
+  });
+
   it('slow drift is not a step', () => {
     const r = seededRandom(9);
     const values = Array.from({ length: 400 }, (_, i) => 8 * Math.exp(0.02 * normal(r) + (0.06 * i) / 400));
