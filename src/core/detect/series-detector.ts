@@ -394,7 +394,9 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   const hi = Math.min(upper, t + s.window);
   const nL = t - lo;
   const nR = hi - t;
-  if (nL < MIN_BEFORE || nR < 1) return null;
+  // With a recurring second level, a handful of runs may all have come from one mode: the old
+  // level is known only from more of them.
+  if (nL < (ctx.twoLevels ? 2 * MIN_BEFORE : MIN_BEFORE) || nR < 1) return null;
   const left = Array.from(y.subarray(lo, t));
   const right = Array.from(y.subarray(t, hi));
   const mL = medianOf(left);
