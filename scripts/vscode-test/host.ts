@@ -299,6 +299,16 @@ export async function launchBrowser(viewport = { width: 1440, height: 900 }): Pr
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  // code-server's own offline service worker claims every page of its origin, webview frames
+  // included, and VS Code's webview then waits forever for its own worker to take control
+  // ("Found unexpected service worker controller"). The tests need no offline support: refuse it.
+  await context.addInitScript(() => {
+    const container = (globalThis as { navigator?: { serviceWorker?: { register: (url: unknown, options?: unknown) => Promise<unknown> } } }).navigator?.serviceWorker;
+    if (!container) return;
+    const register = container.register.bind(container);
+    container.register = (url: unknown, options?: unknown) =>
+      String(url).includes('_static/out/browser/serviceWorker.js') ? Promise.reject(new Error('code-server service worker disabled for tests')) : register(url, options);
+  });
   const page = await context.newPage();
   return {
     browser,
