@@ -121,9 +121,15 @@ async function timeCli(): Promise<{ wall: number; cpu: number; processMs?: numbe
   let processMs: number | undefined;
   const bundle = path.join(root, 'dist', 'cli.js');
   if (fs.existsSync(bundle)) {
-    const t0 = process.hrtime.bigint();
-    const res = spawnSync(process.execPath, [bundle, 'detect', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    if (res.status === 0) processMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    // Median of 5: one start-up on a shared machine can wait long for a core.
+    const times: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const t0 = process.hrtime.bigint();
+      const res = spawnSync(process.execPath, [bundle, 'detect', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      if (res.status !== 0) break;
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    if (times.length === 5) processMs = times.sort((a, b) => a - b)[2];
   }
   fs.unlinkSync(file);
   return { wall: Math.min(...walls), cpu: Math.min(...cpus), processMs };
@@ -133,7 +139,7 @@ async function timeCli(): Promise<{ wall: number; cpu: number; processMs?: numbe
   const t = await timeCli();
   // CPU time is what the command costs; wall time also counts waiting for a busy machine's cores.
   targets.push({ what: 'perf-pulse detect on 2,000 series x 500 values: CPU time (read, parse, detect, print; best of 3, one thread)', target: '< 1000 ms', measured: `${t.cpu.toFixed(0)} ms (wall ${t.wall.toFixed(0)} ms, load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`, met: t.cpu < 1000 });
-  if (t.processMs !== undefined) targets.push({ what: 'the same through dist/cli.js as a whole process (node start-up included), wall time', target: '< 1000 ms', measured: `${t.processMs.toFixed(0)} ms`, met: t.processMs < 1000 });
+  if (t.processMs !== undefined) targets.push({ what: 'the same through dist/cli.js as a whole process (node start-up included), wall time, median of 5', target: '< 1000 ms', measured: `${t.processMs.toFixed(0)} ms`, met: t.processMs < 1000 });
 
   const header = '| rule | corpus | precision | recall (>=4x noise, >=3%, >=8 after) | false alerts / 1,000 no-change points | recall, change among last 8 | recall 4-6x noise | alerts |';
   const lines = [
