@@ -5,15 +5,27 @@ import type { FindingsService } from './findings-service';
 export class FindingCodeActions implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
-  constructor(private readonly findings: FindingsService, private readonly log?: { trace(message: string): void }) {}
+  constructor(private readonly findings: FindingsService, private readonly log?: { trace(message: string): void; error(message: string): void }) {}
 
-  provideCodeActions(_document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(document: vscode.TextDocument, range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    try {
+      return this.actionsFor(context);
+    } catch (err) {
+      this.log?.error(`quick fixes for ${document.uri.fsPath}:${range.start.line + 1} failed: ${(err as Error)?.stack ?? err}`);
+      return [];
+    }
+  }
+
+  private actionsFor(context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     this.log?.trace(`code actions: ${context.diagnostics.length} diagnostic(s): ${context.diagnostics.map((d) => `${d.source}: ${d.message.slice(0, 40)}`).join('; ')}`);
     for (const diagnostic of context.diagnostics) {
       if (diagnostic.source !== 'Perf Pulse') continue;
       const located = this.findings.findingForDiagnostic(diagnostic);
-      if (!located) continue;
+      if (!located) {
+        this.log?.trace(`code actions: no finding for "${diagnostic.message}"`);
+        continue;
+      }
       const { finding, series } = located;
       const benchmark = series?.source === 'benchmark' ? series.name : undefined;
       const make = (title: string, command: string, args: unknown[], preferred = false) => {
