@@ -50,6 +50,18 @@ export class ReportCapture extends Disposable {
       watcher.onDidCreate((uri) => this.schedule(uri));
       watcher.onDidChange((uri) => this.schedule(uri));
       this.watchers.push(watcher);
+      // A tool that creates its report folder and writes the report at once can beat the
+      // watcher to the new folder: when a folder named in the glob appears, look inside it.
+      const folderName = /^\*\*\/([^*?/{}[\]]+)\/\*\*\/(.+)$/.exec(glob);
+      if (folderName) {
+        const dirWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, `**/${folderName[1]}`), false, true, true);
+        dirWatcher.onDidCreate((dir) => {
+          setTimeout(() => {
+            void vscode.workspace.findFiles(new vscode.RelativePattern(dir, `**/${folderName[2]}`), undefined, 200).then((uris) => uris.forEach((u) => this.schedule(u)));
+          }, DEBOUNCE_MS);
+        });
+        this.watchers.push(dirWatcher);
+      }
     }
   }
 
