@@ -1,5 +1,5 @@
-import { fastMedian, fastScaledMad, selectInPlace, sortNumbers } from '../stats/select';
-import { mannWhitney, lag1FromDifferences } from '../stats/tests';
+import { fastMedian, fastScaledMad, medianOfRange, selectInPlace, sortNumbers } from '../stats/select';
+import { mannWhitney, lag1FromDifferenceSeries } from '../stats/tests';
 import { twoSidedTP } from '../stats/distributions';
 
 /**
@@ -74,22 +74,49 @@ const MODE_SHARE = 0.2;
 /** Share of runs far (3 noise) from their neighbours' median that marks a recurring second level. */
 const TWO_LEVEL_SHARE = 0.08;
 
+/** Working space shared by the calls of one detection (detection is synchronous, never re-entered). */
+let scratchA = new Float64Array(1024);
+let scratchB = new Float64Array(1024);
+let pairBuffer = new Float64Array(1024);
+function ensureScratch(n: number): void {
+  if (scratchA.length < n) {
+    scratchA = new Float64Array(2 * n);
+    scratchB = new Float64Array(2 * n);
+  }
+}
+
 export function detectRaw(values: readonly number[], settings: DetectorSettings): RawDetection {
   const n = values.length;
-  const logScale = values.every((v) => v > 0);
+  ensureScratch(n + 1);
+  // One pass for the working scale, the first differences and the measurement resolution.
+  let logScale = true;
+  for (let i = 0; i < n; i++) if (!(values[i] > 0)) logScale = false;
   const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = logScale ? Math.log(values[i]) : values[i];
-  const floor = noiseFloor(values, logScale);
-  const { noise: rawNoise, mixture } = differenceNoiseOf(y);
+  const diffs = new Float64Array(Math.max(0, n - 1));
+  let resolution = Infinity;
+  for (let i = 0; i < n; i++) {
+    y[i] = logScale ? Math.log(values[i]) : values[i];
+    if (i > 0) {
+      diffs[i - 1] = y[i] - y[i - 1];
+      const step = Math.abs(values[i] - values[i - 1]);
+      if (step > 0 && step < resolution) resolution = step;
+    }
+  }
+  const floor = noiseFloor(values, logScale, resolution);
+  const { noise: rawNoise, mixture } = noiseFromDifferences(diffs);
   const noise = Math.max(rawNoise, floor);
   if (n < settings.minPoints) return { changes: [], tests: 0, logScale, noise };
   // One autocorrelation estimate for the whole series: a local one from 60 points is too
   // unsteady (±0.25) to size the variance inflation it drives.
   // Shrunk towards 0 for short series, whose estimate is mostly noise (a level step also biases
   // it upwards), and capped so a single change cannot be argued away entirely.
-  const rhoRaw = lag1FromDifferences([y], noise);
+  const rhoRaw = lag1FromDifferenceSeries(diffs, n - 1, noise, scratchA);
   const rho = Math.min(0.8, Math.max(0, (rhoRaw * (n - 1)) / (n - 1 + 20)));
   const clipped = clipToRunningMedian(y, noise, 3);
+  // The scan's prefix sums do not change between rounds; only the windows' boundaries do.
+  const prefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + clipped[i];
+  const z = new Float64Array(n);
   // Many runs far from their neighbours' median: a second mode (cache misses, in short stretches
   // or alone) rather than rare spikes. Such series get the mode checks of testAt.
   let far = 0;
@@ -102,11 +129,11 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   let accepted: RawChange[] = [];
   const tested = new Set<number>();
   for (let round = 0; round < 4; round++) {
-    const candidates = scanCandidates(clipped, noise, accepted.map((c) => c.index));
+    const candidates = scanCandidates(prefix, z, noise, accepted.map((c) => c.index));
     // The newest runs are always looked at: clipping hides a jump in the last one or two, and
     // that is exactly where a fresh regression (or a suspect) sits.
     if (round === 0) {
-      const recent = fastMedian(y.subarray(Math.max(0, n - 13), n - 3));
+      const recent = medianOfRange(y, Math.max(0, n - 13), n - 3, scratchA);
       for (let t = Math.max(MIN_BEFORE, n - 3); t < n; t++) {
         if (Math.abs(y[t] - recent) > settings.noiseMultiple * noise && !candidates.includes(t)) candidates.push(t);
       }
@@ -156,19 +183,22 @@ function insertSorted(list: RawChange[], c: RawChange): RawChange[] {
   return out;
 }
 
-/** Robust sd of the noise from first differences: scaled MAD of diffs / sqrt(2). */
-function differenceNoise(y: Float64Array): number {
-  return differenceNoiseOf(y).noise;
-}
-
 /** Difference-based noise, and whether its differences look like a mixture of two levels. */
 function differenceNoiseOf(y: ArrayLike<number>): { noise: number; mixture: boolean } {
   if (y.length < 3) return { noise: 0, mixture: false };
-  const absDiffs = new Float64Array(y.length - 1);
+  const diffs = new Float64Array(y.length - 1);
+  for (let i = 1; i < y.length; i++) diffs[i - 1] = y[i] - y[i - 1];
+  return noiseFromDifferences(diffs);
+}
+
+/** Robust sd of the noise from first differences: scaled MAD of the differences / sqrt(2). */
+function noiseFromDifferences(diffs: Float64Array): { noise: number; mixture: boolean } {
+  if (diffs.length < 2) return { noise: 0, mixture: false };
+  const absDiffs = new Float64Array(diffs.length);
   let sum = 0;
-  for (let i = 1; i < y.length; i++) {
-    absDiffs[i - 1] = Math.abs(y[i] - y[i - 1]);
-    sum += absDiffs[i - 1];
+  for (let i = 0; i < diffs.length; i++) {
+    absDiffs[i] = Math.abs(diffs[i]);
+    sum += absDiffs[i];
   }
   const m = absDiffs.length;
   const half = selectInPlace(absDiffs, m >> 1, m);
@@ -193,14 +223,9 @@ function differenceNoiseOf(y: ArrayLike<number>): { noise: number; mixture: bool
  * Noise can never be below what the measurement's resolution implies (whole milliseconds, ...):
  * the smallest non-zero step between consecutive runs, as a uniform rounding error.
  */
-function noiseFloor(values: readonly number[], logScale: boolean): number {
-  let resolution = Infinity;
-  for (let i = 1; i < values.length; i++) {
-    const d = Math.abs(values[i] - values[i - 1]);
-    if (d > 0 && d < resolution) resolution = d;
-  }
-  if (!Number.isFinite(resolution)) resolution = 0;
-  const centre = Math.abs(fastMedian(values));
+function noiseFloor(values: readonly number[], logScale: boolean, smallestStep: number): number {
+  const resolution = Number.isFinite(smallestStep) ? smallestStep : 0;
+  const centre = Math.abs(medianOfRange(values, 0, values.length, scratchA));
   const relative = logScale ? (centre > 0 ? resolution / centre : 0) : resolution;
   const tiny = logScale ? 1e-9 : 1e-12 * Math.max(1, centre);
   return Math.max(relative / Math.sqrt(12), tiny);
@@ -211,11 +236,9 @@ function noiseFloor(values: readonly number[], logScale: boolean): number {
  * that spikes cannot create candidates), windows stopping at known changes; local maxima above
  * SCAN_Z, strongest first.
  */
-function scanCandidates(clipped: Float64Array, noise: number, boundaries: readonly number[]): number[] {
-  const n = clipped.length;
-  const prefix = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + clipped[i];
-  const z = new Float64Array(n);
+function scanCandidates(prefix: Float64Array, z: Float64Array, noise: number, boundaries: readonly number[]): number[] {
+  const n = z.length;
+  z.fill(0);
   let b = 0; // index into boundaries of the first boundary > t
   for (let t = 3; t < n; t++) {
     while (b < boundaries.length && boundaries[b] <= t) b++;
@@ -254,6 +277,18 @@ function clipToRunningMedian(y: Float64Array, noise: number, k: number): Float64
       continue;
     }
     const lo = Math.max(0, i - h), hi = Math.min(n - 1, i + h);
+    // The median is within cap of y[i] when no more than half the window lies beyond cap on
+    // either side; then clipping changes nothing and the sort is not needed.
+    const half = (hi - lo) >> 1;
+    let below = 0, above = 0;
+    for (let j = lo; j <= hi; j++) {
+      if (y[j] < y[i] - cap) below++;
+      else if (y[j] > y[i] + cap) above++;
+    }
+    if (below <= half && above <= half) {
+      out[i] = y[i];
+      continue;
+    }
     let m = 0;
     for (let j = lo; j <= hi; j++) {
       // insertion sort into buf[0..m)
@@ -276,16 +311,17 @@ function clipToRunningMedian(y: Float64Array, noise: number, k: number): Float64
  * difference of medians when the timings are bimodal (the median of a mixture jumps between
  * modes as the mix wobbles), and as robust to spikes.
  */
-function hodgesLehmann(left: readonly number[], right: readonly number[]): number {
-  const d = new Float64Array(left.length * right.length);
+function hodgesLehmann(left: ArrayLike<number>, right: ArrayLike<number>): number {
+  const m = left.length * right.length;
+  if (pairBuffer.length < m) pairBuffer = new Float64Array(2 * m);
+  const d = pairBuffer;
   let k = 0;
-  for (const r of right) for (const l of left) d[k++] = r - l;
-  return fastMedian(d, d);
+  for (let j = 0; j < right.length; j++) for (let i = 0; i < left.length; i++) d[k++] = right[j] - left[i];
+  return medianOfRange(d, 0, m, d);
 }
 
-/** Mean of the middle 60% (20% trimmed from each end). */
-function trimmedMean(values: readonly number[]): number {
-  const s = sortNumbers(Float64Array.from(values));
+/** Mean of the middle 60% (20% trimmed from each end) of sorted values. */
+function trimmedMean(s: Float64Array): number {
   const cut = Math.floor(s.length * 0.2);
   let sum = 0;
   for (let i = cut; i < s.length - cut; i++) sum += s[i];
@@ -298,9 +334,9 @@ function trimmedMean(values: readonly number[]): number {
  * mode wobbles, the median-type estimate jumps by the whole gap between the modes while the
  * trimmed means move only by the change in share.
  */
-function stepSize(left: readonly number[], right: readonly number[]): number {
+function stepSize(left: Float64Array, right: Float64Array, sortedL: Float64Array, sortedR: Float64Array): number {
   const hl = hodgesLehmann(left, right);
-  const tm = trimmedMean(right) - trimmedMean(left);
+  const tm = trimmedMean(sortedR) - trimmedMean(sortedL);
   if (Math.sign(hl) !== Math.sign(tm)) return 0;
   return Math.abs(hl) < Math.abs(tm) ? hl : tm;
 }
@@ -309,26 +345,26 @@ function stepSize(left: readonly number[], right: readonly number[]): number {
  * Is `level` a mode of `values` (whose own level is `home`): a good share of them sit there, with
  * a gap (fewer points) half way to home. A wider spread (variance change) fills the gap.
  */
-function isModeOf(values: readonly number[], level: number, home: number, tolerance: number): boolean {
+function isModeOf(values: ArrayLike<number>, level: number, home: number, tolerance: number): boolean {
   const there = shareNear(values, level, tolerance);
   return there >= MODE_SHARE && there >= 3 * shareNear(values, (level + home) / 2, tolerance);
 }
 
-function shareNear(values: readonly number[], level: number, tolerance: number): number {
+function shareNear(values: ArrayLike<number>, level: number, tolerance: number): number {
   let k = 0;
-  for (const v of values) if (Math.abs(v - level) <= tolerance) k++;
+  for (let i = 0; i < values.length; i++) if (Math.abs(values[i] - level) <= tolerance) k++;
   return k / values.length;
 }
 
-function quantileOf(values: readonly number[], q: number): number {
-  const s = sortNumbers(Float64Array.from(values));
+/** Quantile q of sorted values (linear interpolation). */
+function quantileOf(s: Float64Array, q: number): number {
   const h = q * (s.length - 1);
   const i = Math.floor(h);
   return i + 1 < s.length ? s[i] + (h - i) * (s[i + 1] - s[i]) : s[i];
 }
 
-function quantileShift(left: readonly number[], right: readonly number[], q: number): number {
-  return quantileOf(right, q) - quantileOf(left, q);
+function quantileShift(sortedL: Float64Array, sortedR: Float64Array, q: number): number {
+  return quantileOf(sortedR, q) - quantileOf(sortedL, q);
 }
 
 /** The smallest of several estimates of one step when they all point the same way, else 0. */
@@ -342,14 +378,13 @@ function agreeingShift(...shifts: number[]): number {
   return best;
 }
 
-/** The k-th largest (k = 1: the maximum) or, for k < 0, the |k|-th smallest value. */
-function kthExtreme(values: readonly number[], k: number): number {
-  const s = sortNumbers(Float64Array.from(values));
+/** The k-th largest (k = 1: the maximum) or, for k < 0, the |k|-th smallest of sorted values. */
+function kthExtreme(s: Float64Array, k: number): number {
   return k > 0 ? s[Math.max(0, s.length - k)] : s[Math.min(s.length - 1, -k - 1)];
 }
 
 function medianOf(values: ArrayLike<number>): number {
-  return fastMedian(values);
+  return medianOfRange(values, 0, values.length, scratchA);
 }
 
 /**
@@ -361,7 +396,7 @@ function refineLocation(y: Float64Array, t: number, lower: number, upper: number
   const lo = Math.max(lower, t - REFINE_SPAN), hi = Math.min(upper, t + REFINE_SPAN);
   for (let c = Math.max(lower + MIN_BEFORE, t - REFINE); c <= Math.min(upper - 1, t + REFINE); c++) {
     if (c <= lo || c >= hi) continue;
-    const mL = fastMedian(y.subarray(lo, c)), mR = fastMedian(y.subarray(c, hi));
+    const mL = medianOfRange(y, lo, c, scratchA), mR = medianOfRange(y, c, hi, scratchA);
     let cost = 0;
     for (let i = lo; i < c; i++) cost += Math.abs(y[i] - mL);
     for (let i = c; i < hi; i++) cost += Math.abs(y[i] - mR);
@@ -397,13 +432,15 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   // With a recurring second level, a handful of runs may all have come from one mode: the old
   // level is known only from more of them.
   if (nL < (ctx.twoLevels ? 2 * MIN_BEFORE : MIN_BEFORE) || nR < 1) return null;
-  const left = Array.from(y.subarray(lo, t));
-  const right = Array.from(y.subarray(t, hi));
+  const left = y.subarray(lo, t);
+  const right = y.subarray(t, hi);
+  const sortedL = sortNumbers(Float64Array.from(left));
+  const sortedR = sortNumbers(Float64Array.from(right));
   const mL = medianOf(left);
   const mR = medianOf(right);
-  let effect = stepSize(left, right);
-  let sL = Math.max(fastScaledMad(left, mL), floor);
-  let sR = nR >= 5 ? Math.max(fastScaledMad(right, mR), floor) : sL;
+  let effect = stepSize(left, right, sortedL, sortedR);
+  let sL = Math.max(fastScaledMad(left, mL, scratchA), floor);
+  let sR = nR >= 5 ? Math.max(fastScaledMad(right, mR, scratchA), floor) : sL;
   if (ctx.mixture) {
     // Two levels: the spread of a window measures the gap between them when both are common,
     // so take the noise within a mode from consecutive differences; and a real step moves both
@@ -411,7 +448,7 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     // often the slow mode occurs moves only one of them).
     sL = Math.max(Math.min(sL, differenceNoiseOf(left).noise || sL), floor);
     sR = nR >= 5 ? Math.max(Math.min(sR, differenceNoiseOf(right).noise || sR), floor) : sL;
-    effect = agreeingShift(effect, quantileShift(left, right, 0.25), quantileShift(left, right, 0.75));
+    effect = agreeingShift(effect, quantileShift(sortedL, sortedR, 0.25), quantileShift(sortedL, sortedR, 0.75));
   }
   // A "new" level that is one of the other side's modes is the mix changing (a stretch of cache
   // misses), not the code getting slower: both levels were there all along.
@@ -422,7 +459,7 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   // Standard error of a difference of medians (asymptotic efficiency pi/2 of the median),
   // widened for autocorrelation.
   const se = Math.sqrt(inflation * (Math.PI / 2) * ((sL * sL) / nL + (sR * sR) / nR));
-  const ratio = logScale ? medianOf(raw.slice(t, hi)) / medianOf(raw.slice(lo, t)) : mR / mL;
+  const ratio = logScale ? medianOfRange(raw, t, hi, scratchA) / medianOfRange(raw, lo, t, scratchA) : mR / mL;
   const ratioCi: [number, number] = logScale
     ? [Math.exp(effect - 1.96 * se), Math.exp(effect + 1.96 * se)]
     : [(mR - 1.96 * se) / mL, (mR + 1.96 * se) / mL];
@@ -446,7 +483,7 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     // ... and beyond the old points' 90th percentile (all but one for short pasts), so a second
     // mode of the old data (a cache miss) or an old spike cannot pass for a new level.
     const k = Math.max(2, Math.ceil(0.1 * nL));
-    const edge = kthExtreme(left, sign > 0 ? k : -k);
+    const edge = kthExtreme(sortedL, sign > 0 ? k : -k);
     const allBeyond = right.every((v) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL) && sign * (v - edge) > 0);
     const strong = Math.abs(effect) >= Math.max(minEffect, s.earlyNoiseMultiple * sL);
     confirmed = nR >= s.minAfterEarly && allBeyond && strong;

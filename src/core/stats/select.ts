@@ -8,12 +8,7 @@ export function selectInPlace(buf: Float64Array, k: number, n = buf.length): num
   let lo = 0, hi = n - 1;
   while (hi > lo) {
     // median of three as pivot keeps sorted and quantised inputs fast
-    const mid = (lo + hi) >> 1;
-    let a = buf[lo], b = buf[mid], c = buf[hi];
-    if (a > b) [a, b] = [b, a];
-    if (b > c) [b, c] = [c, b];
-    if (a > b) [a, b] = [b, a];
-    const pivot = b;
+    const pivot = medianOfThree(buf[lo], buf[(lo + hi) >> 1], buf[hi]);
     let i = lo, j = hi;
     while (i <= j) {
       while (buf[i] < pivot) i++;
@@ -31,6 +26,18 @@ export function selectInPlace(buf: Float64Array, k: number, n = buf.length): num
     else return buf[k];
   }
   return buf[k];
+}
+
+/** The middle one of three numbers (no array destructuring: this runs cold, before the JIT). */
+function medianOfThree(a: number, b: number, c: number): number {
+  if (a > b) {
+    const t = a;
+    a = b;
+    b = t;
+  }
+  // now a <= b
+  if (b > c) b = c;
+  return a > b ? a : b;
 }
 
 /** Median of values (copied; the input is not touched). */
@@ -59,12 +66,7 @@ export function fastScaledMad(values: ArrayLike<number>, centre = fastMedian(val
 /** In-place ascending sort of a small numeric array (insertion sort below 24, else quicksort). */
 export function sortNumbers(buf: Float64Array, lo = 0, hi = buf.length - 1): Float64Array {
   while (hi - lo > 24) {
-    const mid = (lo + hi) >> 1;
-    let a = buf[lo], b = buf[mid], c = buf[hi];
-    if (a > b) [a, b] = [b, a];
-    if (b > c) [b, c] = [c, b];
-    if (a > b) [a, b] = [b, a];
-    const pivot = b;
+    const pivot = medianOfThree(buf[lo], buf[(lo + hi) >> 1], buf[hi]);
     let i = lo, j = hi;
     while (i <= j) {
       while (buf[i] < pivot) i++;
@@ -96,4 +98,16 @@ export function sortNumbers(buf: Float64Array, lo = 0, hi = buf.length - 1): Flo
     buf[j + 1] = v;
   }
   return buf;
+}
+
+/** Median of values[from, to) using `scratch` (at least to - from long) as working space. */
+export function medianOfRange(values: ArrayLike<number>, from: number, to: number, scratch: Float64Array): number {
+  const n = to - from;
+  if (n <= 0) return NaN;
+  for (let i = 0; i < n; i++) scratch[i] = values[from + i];
+  const upper = selectInPlace(scratch, n >> 1, n);
+  if (n % 2) return upper;
+  let lower = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (scratch[i] > lower) lower = scratch[i];
+  return (lower + upper) / 2;
 }

@@ -1,5 +1,5 @@
 import { sortedCopy } from './summary';
-import { fastMedian } from './select';
+import { medianOfRange, sortNumbers } from './select';
 import { twoSidedNormalP } from './distributions';
 
 export interface RankTestResult {
@@ -14,26 +14,27 @@ export interface RankTestResult {
  * Mann–Whitney U test (normal approximation with tie correction). O((n+m) log(n+m)).
  * `varianceInflation` widens the null variance for autocorrelated samples (1 = independent).
  */
-export function mannWhitney(a: readonly number[], b: readonly number[], varianceInflation = 1): RankTestResult {
+export function mannWhitney(a: ArrayLike<number>, b: ArrayLike<number>, varianceInflation = 1): RankTestResult {
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return { u: NaN, z: 0, pValue: 1 };
   const n = n1 + n2;
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  const value = (i: number) => (i < n1 ? a[i] : b[i - n1]);
-  const order = Array.from(idx).sort((i, j) => value(i) - value(j));
+  // Sort each sample on its own and merge: ranks and ties without an index sort.
+  const sa = sortNumbers(Float64Array.from(a));
+  const sb = sortNumbers(Float64Array.from(b));
   let rankSumB = 0;
   let tieTerm = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    const v = value(order[i]);
-    while (j + 1 < n && value(order[j + 1]) === v) j++;
-    const rank = (i + j) / 2 + 1;
-    const t = j - i + 1;
+  let i = 0, j = 0;
+  while (i < n1 || j < n2) {
+    const v = j >= n2 || (i < n1 && sa[i] <= sb[j]) ? sa[i] : sb[j];
+    let ta = 0, tb = 0;
+    while (i < n1 && sa[i] === v) { i++; ta++; }
+    while (j < n2 && sb[j] === v) { j++; tb++; }
+    const t = ta + tb;
+    // ranks of this tied group: (i + j - t + 1) ... (i + j); their mean
+    const rank = i + j - (t - 1) / 2;
     if (t > 1) tieTerm += t * t * t - t;
-    for (let k = i; k <= j; k++) if (order[k] >= n1) rankSumB += rank;
-    i = j + 1;
+    rankSumB += tb * rank;
   }
   const u = rankSumB - (n2 * (n2 + 1)) / 2;
   const mean = (n1 * n2) / 2;
@@ -93,22 +94,38 @@ export function benjaminiHochberg(pValues: readonly number[], q: number, extraTe
  */
 export function lag1FromDifferences(segments: readonly ArrayLike<number>[], noise: number): number {
   let num = 0, den = 0;
-  // noise is the sd of the points, so differences have sd noise * sqrt(2); clip beyond 3 of those
-  const cap = noise > 0 ? 3 * Math.SQRT2 * noise : Infinity;
   for (const seg of segments) {
     if (seg.length < 4) continue;
-    const diffs: number[] = [];
-    for (let i = 1; i < seg.length; i++) diffs.push(seg[i] - seg[i - 1]);
-    const centre = fastMedian(diffs);
-    let prev = clip(diffs[0] - centre, cap);
-    den += prev * prev;
-    for (let i = 1; i < diffs.length; i++) {
-      const r = clip(diffs[i] - centre, cap);
-      num += r * prev;
-      den += r * r;
-      prev = r;
-    }
+    const m = seg.length - 1;
+    const diffs = new Float64Array(m);
+    for (let i = 1; i < seg.length; i++) diffs[i - 1] = seg[i] - seg[i - 1];
+    const [nu, de] = lag1Sums(diffs, m, noise, new Float64Array(m));
+    num += nu;
+    den += de;
   }
   if (!(den > 0)) return 0;
   return 1 + 2 * (num / den);
+}
+
+/** The same for one segment given its first differences (diffs[0, m)); `scratch` holds m values. */
+export function lag1FromDifferenceSeries(diffs: Float64Array, m: number, noise: number, scratch: Float64Array): number {
+  if (m < 3) return 0;
+  const [num, den] = lag1Sums(diffs, m, noise, scratch);
+  return den > 0 ? 1 + 2 * (num / den) : 0;
+}
+
+function lag1Sums(diffs: Float64Array, m: number, noise: number, scratch: Float64Array): [number, number] {
+  // noise is the sd of the points, so differences have sd noise * sqrt(2); clip beyond 3 of those
+  const cap = noise > 0 ? 3 * Math.SQRT2 * noise : Infinity;
+  const centre = medianOfRange(diffs, 0, m, scratch);
+  let prev = clip(diffs[0] - centre, cap);
+  let num = 0;
+  let den = prev * prev;
+  for (let i = 1; i < m; i++) {
+    const r = clip(diffs[i] - centre, cap);
+    num += r * prev;
+    den += r * r;
+    prev = r;
+  }
+  return [num, den];
 }
