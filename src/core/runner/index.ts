@@ -8,11 +8,14 @@ import type { MachineFingerprint, Measurement, RunRecord, RunSummary, SourceLoca
 import { seriesIdOf } from '../series-id';
 import { median, outlierIndices, summarize } from '../stats/summary';
 import { CommandSyntaxError, planCommand, resolveExecutable, type LaunchPlan } from './command';
-import { launchOnce, StderrTail, type LaunchResult } from './launch';
+import { launchOnce, StderrTail, type LaunchResult, type LaunchSpec } from './launch';
+import { LauncherServer } from './launcher-server';
+import { ensureLauncher, type LauncherChoice } from './native-launcher';
 import { DEFAULT_POLICY, resolvePolicy, StoppingRule, type RunPolicy } from './policy';
 
 export { CommandSyntaxError, planCommand, splitCommandLine, quoteForShell, resolveExecutable, type LaunchPlan } from './command';
 export { launchOnce, type LaunchResult, type LaunchSpec } from './launch';
+export { ensureLauncher, launcherCacheDir, LAUNCHER_ENV, type LauncherChoice } from './native-launcher';
 export { killTree, isAlive, processTree } from './proc';
 export { resolvePolicy, medianInterval, medianIsPrecise, StoppingRule, DEFAULT_POLICY, type RunPolicy } from './policy';
 
@@ -70,6 +73,12 @@ export interface BenchmarkResult {
   peakRssBytes?: number;
   memoryMethod: 'exact' | 'sampled' | 'none';
   cpuMethod: 'exact' | 'sampled' | 'none';
+  /**
+   * What started and timed each run: `native`, the small launcher that spawns with
+   * posix_spawn and times to wait4 (as hyperfine does); `node`, Node's child_process,
+   * timed from after the exec (used where no C compiler could build the launcher).
+   */
+  launcher: 'native' | 'node';
   shell: boolean;
   /** Seconds of shell start-up subtracted from each run. */
   shellOverhead?: number;
@@ -169,7 +178,30 @@ function prepareCommand(spec: CommandSpec, name: string, workspace: string, prec
 class Session {
   private shellCosts = new Map<string, Promise<ShellCost>>();
   readonly stderr = new StderrTail();
-  constructor(readonly options: RunOptions) {}
+  constructor(
+    readonly options: RunOptions,
+    readonly launcher: LauncherChoice,
+  ) {}
+
+  private server: LauncherServer | undefined;
+
+  /**
+   * Starts a program the session's way: through the warm native launcher when there is
+   * one (its stderr into the session's tail file), else through launchOnce.
+   */
+  launch(spec: Omit<LaunchSpec, 'launcher' | 'captureStdout'>): Promise<LaunchResult> {
+    if (this.launcher.kind !== 'native') return launchOnce({ ...spec, launcher: this.launcher });
+    this.server ??= new LauncherServer(this.launcher.path);
+    const { stderrFd, ...rest } = spec;
+    return this.server.run({ ...rest, stderrPath: stderrFd === this.stderr.fd ? this.stderr.path : undefined });
+  }
+
+  /** Opens a session once the launcher is chosen, so that every run in it is timed the same way. */
+  static async open(options: RunOptions): Promise<Session> {
+    const launcher = await ensureLauncher();
+    if (launcher.kind === 'node') options.log?.(`timing through Node's child_process: ${launcher.reason}`);
+    return new Session(options, launcher);
+  }
 
   shellCost(p: Prepared): Promise<ShellCost> {
     const key = `${p.file}\u0000${p.cwd}`;
@@ -189,7 +221,7 @@ class Session {
     let system = 0;
     const runs = 40;
     for (let i = 0; i < runs + 3; i++) {
-      const r = await launchOnce({ file: p.file, args, cwd: p.cwd, env: p.env, signal: this.options.signal });
+      const r = await this.launch({ file: p.file, args, cwd: p.cwd, env: p.env, signal: this.options.signal });
       if (r.cancelled) throw new RunCancelledError();
       if (r.startError || r.exitCode !== 0) throw new RunError(p.name, `the shell ${p.file} does not start: ${r.startError ?? `exit code ${r.exitCode}`}`);
       if (i < 3) continue;
@@ -205,7 +237,7 @@ class Session {
   async runPrepare(p: Prepared): Promise<void> {
     if (!p.prepare) return;
     this.stderr.reset();
-    const r = await launchOnce({
+    const r = await this.launch({
       file: p.prepare.file,
       args: p.prepare.plan.args,
       cwd: p.cwd,
@@ -224,7 +256,7 @@ class Session {
   /** One measured (or warm-up) run of the command, shell cost subtracted. */
   async measureOnce(p: Prepared): Promise<{ run: SampleRun; raw: LaunchResult }> {
     this.stderr.reset();
-    const raw = await launchOnce({
+    const raw = await this.launch({
       file: p.file,
       args: p.plan.args,
       cwd: p.cwd,
@@ -253,6 +285,7 @@ class Session {
   }
 
   dispose(): void {
+    this.server?.dispose();
     this.stderr.dispose();
   }
 }
@@ -313,7 +346,7 @@ class Measurer {
   }
 }
 
-function buildResult(m: Measurer, ctx: Context, options: RunOptions): BenchmarkResult {
+function buildResult(m: Measurer, ctx: Context, options: RunOptions, launcher: LauncherChoice): BenchmarkResult {
   const { p } = m;
   const failedRuns = m.runs.filter((r) => r.failed).length;
   if (m.samples.length === 0) {
@@ -329,6 +362,9 @@ function buildResult(m: Measurer, ctx: Context, options: RunOptions): BenchmarkR
   if (failedRuns) warnings.push(`${failedRuns} of ${m.runs.length} runs failed and are not counted as timings`);
   if (summary.median < SHORT_RUN_SECONDS) {
     warnings.push(`runs take under 5 ms (median ${(summary.median * 1e3).toFixed(2)} ms): process start-up dominates and small differences are not meaningful`);
+  }
+  if (launcher.kind === 'node' && summary.median < 0.1) {
+    warnings.push(`timed through Node's child_process (${launcher.reason}): short runs may read up to about a millisecond off`);
   }
   const outliers = outlierIndices(m.samples);
   if (outliers.length) warnings.push(`${outliers.length} outlier run${outliers.length > 1 ? 's' : ''} (beyond 3.5 MADs of the median), kept and flagged`);
@@ -347,8 +383,9 @@ function buildResult(m: Measurer, ctx: Context, options: RunOptions): BenchmarkR
     user: cpuFigure(users),
     system: cpuFigure(systems),
     peakRssBytes: peaks.length ? median(peaks) : undefined,
-    memoryMethod: linux && options.sampleMemory !== false ? 'sampled' : 'none',
-    cpuMethod: linux ? 'exact' : 'none',
+    memoryMethod: linux && options.sampleMemory !== false ? 'sampled' : launcher.kind === 'native' ? 'exact' : 'none',
+    cpuMethod: linux || launcher.kind === 'native' ? 'exact' : 'none',
+    launcher: launcher.kind,
     shell: p.plan.viaShell,
     shellOverhead: p.shellCost?.wall,
     warnings,
@@ -403,7 +440,7 @@ async function runPrepared(session: Session, p: Prepared, index: number, total: 
       break;
     }
   }
-  return buildResult(m, ctx, options);
+  return buildResult(m, ctx, options, session.launcher);
 }
 
 /**
@@ -432,6 +469,7 @@ async function runHarness(session: Session, p: Prepared, bench: BenchmarkConfig,
     captureStdout: !outFile,
     sampleMemory: options.sampleMemory !== false,
     stderrFd: session.stderr.fd,
+    launcher: session.launcher,
   });
   if (raw.cancelled) throw new RunCancelledError();
   if (raw.startError) throw new RunError(p.name, `cannot start ${p.file}: ${raw.startError}`);
@@ -455,7 +493,7 @@ async function runHarness(session: Session, p: Prepared, bench: BenchmarkConfig,
   const m = new Measurer(p);
   m.record({ wall: raw.wall, user: raw.user, system: raw.system, peakRssBytes: raw.peakRssBytes, exitCode: raw.exitCode, failed: false });
   m.stopReason = 'harness';
-  const result = buildResult(m, ctx, options);
+  const result = buildResult(m, ctx, options, session.launcher);
   // The harness's own wall time is no benchmark figure: drop the short-run warning.
   result.warnings = result.warnings.filter((w) => !w.startsWith('runs take under'));
   result.parsed = parsed;
@@ -482,7 +520,7 @@ export interface SettledBenchmark {
  * cancellation stops everything (RunCancelledError).
  */
 export async function runBenchmarksSettled(benches: BenchmarkConfig[], options: RunOptions): Promise<SettledBenchmark[]> {
-  const session = new Session(options);
+  const session = await Session.open(options);
   const out: SettledBenchmark[] = [];
   try {
     for (let i = 0; i < benches.length; i++) {
@@ -530,7 +568,7 @@ export async function runInterleaved(a: CommandSpec, b: CommandSpec, options: Ru
   const fixed = options.runs !== undefined ? { runs: options.runs } : {};
   const pa = prepareCommand({ ...a, ...fixed }, a.name ?? 'A', options.cwd, options.precision);
   const pb = prepareCommand({ ...b, ...fixed }, b.name ?? 'B', options.cwd, options.precision);
-  const session = new Session(options);
+  const session = await Session.open(options);
   try {
     const [ctxA, ctxB] = await Promise.all([context(pa.cwd), context(pb.cwd)]);
     const progressOf = (p: Prepared, index: number) => (phase: RunProgress['phase'], run: number) =>
@@ -564,7 +602,7 @@ export async function runInterleaved(a: CommandSpec, b: CommandSpec, options: Ru
         break;
       }
     }
-    return { a: buildResult(ma, ctxA, options), b: buildResult(mb, ctxB, options), order };
+    return { a: buildResult(ma, ctxA, options, session.launcher), b: buildResult(mb, ctxB, options, session.launcher), order };
   } finally {
     session.dispose();
   }
@@ -617,6 +655,7 @@ export function toRunRecords(result: BenchmarkResult, bench: BenchmarkConfig): R
     outliers: result.outlierIndices.length,
     cpuMethod: result.cpuMethod,
     memoryMethod: result.memoryMethod,
+    launcher: result.launcher,
     shell: result.shell,
     loadAverage1m: result.loadAverage[0] ?? 0,
   };

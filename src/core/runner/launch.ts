@@ -2,6 +2,8 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { doneFigures, parseLauncherReply } from './launcher-protocol';
+import type { LauncherChoice } from './native-launcher';
 import { killTree, mainThreadRunDelay, reapedChildrenCpu, TreeMemorySampler } from './proc';
 
 /** One launch of one program, measured. */
@@ -18,11 +20,16 @@ export interface LaunchSpec {
   captureStdout?: boolean;
   /** A file the program's stderr is appended to (kept open across runs by the caller); else the null device. */
   stderrFd?: number;
+  /** How to start and time the program (see `ensureLauncher`); default: Node's child_process. */
+  launcher?: LauncherChoice;
 }
 
 export interface LaunchResult {
   /**
-   * Seconds from the moment the program's image replaced the forked launcher to its
+   * Through the native launcher: seconds from just before posix_spawn to the return of
+   * wait4, read by the launcher itself (as hyperfine measures).
+   *
+   * Through Node's child_process: seconds from the moment the program's image replaced the forked launcher to its
    * exit. spawn() returns once exec has succeeded, so timing from its return leaves out
    * the launcher's own fork, which for a large Node process costs far more than the
    * program does. On a loaded machine this thread may wait for a CPU after the exec
@@ -33,11 +40,17 @@ export interface LaunchResult {
   wall: number;
   /** Seconds from calling spawn to the exit event: what a naive runner reports. */
   wallFromSpawn: number;
+  /** Which launcher timed the run. */
+  launcher: 'native' | 'node';
   exitCode: number | null;
   signal?: string;
   timedOut: boolean;
   cancelled: boolean;
-  /** CPU seconds of the program and the descendants it waited for (Linux, exact at clock-tick resolution). */
+  /**
+   * CPU seconds of the program and the descendants it waited for: exact to the
+   * microsecond from wait4 through the native launcher; through Node, exact at
+   * clock-tick resolution on Linux and absent elsewhere.
+   */
   user?: number;
   system?: number;
   peakRssBytes?: number;
@@ -47,9 +60,9 @@ export interface LaunchResult {
 }
 
 /** Process groups we started and that have not exited yet: killed if this process exits first. */
-const live = new Set<number>();
+export const live = new Set<number>();
 let exitHookInstalled = false;
-function track(pid: number): void {
+export function track(pid: number): void {
   live.add(pid);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -81,8 +94,102 @@ function ticks(seconds: number): number {
 
 /** Runs a program once and measures it. Never rejects: start failures come back in `startError`. */
 export function launchOnce(spec: LaunchSpec): Promise<LaunchResult> {
+  const launcher = spec.launcher;
+  return launcher?.kind === 'native' ? launchNative(spec, launcher.path) : launchThroughNode(spec);
+}
+
+/**
+ * Runs a program through the native launcher, which times it from just before its
+ * spawn to its reaping. The launcher's own start (a fork of this process) happens
+ * before that clock starts and costs nothing in the measurement.
+ */
+function launchNative(spec: LaunchSpec, launcherPath: string): Promise<LaunchResult> {
   return new Promise((resolve) => {
-    const empty = (startError: string): LaunchResult => ({ wall: 0, wallFromSpawn: 0, exitCode: null, timedOut: false, cancelled: false, startError });
+    const empty = (startError: string): LaunchResult => ({ wall: 0, wallFromSpawn: 0, launcher: 'native', exitCode: null, timedOut: false, cancelled: false, startError });
+    if (spec.signal?.aborted) return resolve({ ...empty('cancelled'), cancelled: true });
+    const stdio: StdioOptions = ['ignore', spec.captureStdout ? 'pipe' : 'ignore', spec.stderrFd ?? 'ignore', 'pipe'];
+    const t0 = process.hrtime.bigint();
+    let child;
+    try {
+      child = spawn(launcherPath, [spec.file, ...spec.args], { cwd: spec.cwd, env: spec.env, stdio, detached: true, windowsHide: true });
+    } catch (err) {
+      return resolve(empty((err as Error).message));
+    }
+    const launcherPid = child.pid;
+    if (launcherPid !== undefined) track(launcherPid);
+    let reportText = '';
+    let sampler: TreeMemorySampler | undefined;
+    const replies = () => reportText.split('\n').flatMap((line) => parseLauncherReply(line) ?? []);
+    const reportPipe = child.stdio[3] as NodeJS.ReadableStream | null;
+    reportPipe?.on('data', (chunk: Buffer) => {
+      reportText += chunk.toString('latin1');
+      if (!sampler && spec.sampleMemory) {
+        const started = replies().find((r) => r.kind === 'pid');
+        if (started?.kind === 'pid') sampler = new TreeMemorySampler(started.pid);
+      }
+    });
+    const chunks: Buffer[] = [];
+    child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+    let timedOut = false;
+    let cancelled = false;
+    let spawnError: string | undefined;
+    const kill = () => {
+      if (launcherPid !== undefined) killTree(launcherPid);
+    };
+    const timer = spec.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          kill();
+        }, spec.timeoutMs)
+      : undefined;
+    const onAbort = () => {
+      cancelled = true;
+      kill();
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    let exitAt: bigint | undefined;
+    let launcherCode: number | null = null;
+    let launcherSignal: string | null = null;
+    child.once('error', (err) => {
+      spawnError = err.message;
+      if (launcherPid === undefined) finish();
+    });
+    child.once('exit', (code, sig) => {
+      exitAt = process.hrtime.bigint();
+      launcherCode = code;
+      launcherSignal = sig;
+    });
+    // 'close' comes after the exit and after every pipe (the report, and stdout when kept) is drained.
+    child.once('close', () => finish());
+    let finished = false;
+    function finish(): void {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', onAbort);
+      const sampledPeak = sampler?.stop();
+      if (launcherPid !== undefined) live.delete(launcherPid);
+      const end = exitAt ?? process.hrtime.bigint();
+      const wallFromSpawn = Number(end - t0) / 1e9;
+      const all = replies();
+      const done = all.find((r) => r.kind === 'done');
+      const error = all.find((r) => r.kind === 'error');
+      const base = { wallFromSpawn, launcher: 'native' as const, timedOut, cancelled, stdout: spec.captureStdout ? Buffer.concat(chunks).toString('utf8') : undefined };
+      if (spawnError || error || done?.kind !== 'done') {
+        // Killed on a timeout or a cancel, it reports nothing: that is no start failure.
+        const reason = error?.kind === 'error' ? error.message : undefined;
+        const why = timedOut || cancelled ? undefined : spawnError ?? reason ?? `the launcher ended without a report (${launcherSignal ? `killed by ${launcherSignal}` : `exit code ${launcherCode}`})`;
+        return resolve({ ...base, wall: wallFromSpawn, exitCode: null, signal: timedOut || cancelled ? 'SIGKILL' : undefined, startError: why });
+      }
+      resolve({ ...base, ...doneFigures(done, sampledPeak) });
+    }
+  });
+}
+
+/** Runs a program through Node's child_process and times it from the moment it was exec'd. */
+function launchThroughNode(spec: LaunchSpec): Promise<LaunchResult> {
+  return new Promise((resolve) => {
+    const empty = (startError: string): LaunchResult => ({ wall: 0, wallFromSpawn: 0, launcher: 'node', exitCode: null, timedOut: false, cancelled: false, startError });
     if (spec.signal?.aborted) return resolve({ ...empty('cancelled'), cancelled: true });
     const stdio: StdioOptions = ['ignore', spec.captureStdout ? 'pipe' : 'ignore', spec.stderrFd ?? 'ignore'];
     const cpuBefore = reapedChildrenCpu();
@@ -133,6 +240,7 @@ export function launchOnce(spec: LaunchSpec): Promise<LaunchResult> {
       resolve({
         wall: Number(end - t1) / 1e9,
         wallFromSpawn: Number(end - t0) / 1e9,
+        launcher: 'node',
         exitCode,
         signal: exitSignal ?? undefined,
         timedOut,
@@ -165,7 +273,7 @@ export function launchOnce(spec: LaunchSpec): Promise<LaunchResult> {
  */
 export class StderrTail {
   readonly fd: number;
-  private readonly path: string;
+  readonly path: string;
   constructor() {
     this.path = join(tmpdir(), `perf-pulse-stderr-${process.pid}-${Math.random().toString(36).slice(2)}.log`);
     // Append mode: the child shares the file offset, and appends land after a truncation.

@@ -1,0 +1,145 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { LaunchResult, LaunchSpec } from './launch';
+import { live, track } from './launch';
+import { doneFigures, encodeRunRequest, parseLauncherReply, type LauncherReply } from './launcher-protocol';
+import { killTree, TreeMemorySampler } from './proc';
+
+/** What a serve-mode run needs beyond a LaunchSpec: where the program's stderr goes. */
+export interface ServedLaunchSpec extends Omit<LaunchSpec, 'captureStdout' | 'stderrFd' | 'launcher'> {
+  /** A file the program's stderr is appended to; else the null device. */
+  stderrPath?: string;
+}
+
+interface PendingRun {
+  spec: ServedLaunchSpec;
+  sentAt: bigint;
+  onReply(reply: LauncherReply): void;
+  onLauncherGone(why: string): void;
+}
+
+/**
+ * The native launcher kept running for a measuring session: one request per run, one
+ * run at a time. A warm launcher starts every run the same way, and this process only
+ * waits on a pipe while a run is timed, so it competes with the program for nothing.
+ */
+export class LauncherServer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffered = '';
+  private launcherErrors = '';
+  private pending: PendingRun | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private gone: string | undefined;
+
+  constructor(path: string) {
+    this.child = spawn(path, ['--serve'], { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    this.child.stdout.setEncoding('latin1');
+    this.child.stdout.on('data', (text: string) => this.onData(text));
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (text: string) => {
+      this.launcherErrors = (this.launcherErrors + text).slice(-2000);
+    });
+    // A broken pipe when the launcher died is reported through 'exit' below.
+    this.child.stdin.on('error', () => undefined);
+    this.child.once('error', (err) => this.markGone(`the launcher could not start: ${err.message}`));
+    this.child.once('exit', (code, signal) => {
+      const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      this.markGone(`the native launcher ${why}${this.launcherErrors ? `: ${this.launcherErrors.trim()}` : ''}`);
+    });
+  }
+
+  /** Runs one program. Never rejects: failures come back in `startError`, like launchOnce. */
+  run(spec: ServedLaunchSpec): Promise<LaunchResult> {
+    const next = this.queue.then(() => this.runNow(spec));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Ends the launcher: it exits when its input closes. */
+  dispose(): void {
+    if (!this.gone) this.child.stdin.end();
+  }
+
+  private markGone(why: string): void {
+    if (this.gone) return;
+    this.gone = why;
+    this.pending?.onLauncherGone(why);
+  }
+
+  private onData(text: string): void {
+    this.buffered += text;
+    let newline: number;
+    while ((newline = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, newline);
+      this.buffered = this.buffered.slice(newline + 1);
+      const reply = parseLauncherReply(line);
+      if (reply) this.pending?.onReply(reply);
+    }
+  }
+
+  private runNow(spec: ServedLaunchSpec): Promise<LaunchResult> {
+    return new Promise((resolve) => {
+      const result = (extra: Partial<LaunchResult>, sentAt?: bigint): LaunchResult => ({
+        wall: 0,
+        wallFromSpawn: sentAt !== undefined ? Number(process.hrtime.bigint() - sentAt) / 1e9 : 0,
+        launcher: 'native',
+        exitCode: null,
+        timedOut: false,
+        cancelled: false,
+        ...extra,
+      });
+      if (spec.signal?.aborted) return resolve(result({ cancelled: true, startError: 'cancelled' }));
+      if (this.gone) return resolve(result({ startError: this.gone }));
+      const request = encodeRunRequest(spec.file, spec.args, spec.cwd, spec.env, spec.stderrPath ?? '');
+      if (!request) return resolve(result({ startError: 'an argument or environment variable holds a NUL byte' }));
+
+      let pid: number | undefined;
+      let sampler: TreeMemorySampler | undefined;
+      let timedOut = false;
+      let cancelled = false;
+      const kill = () => {
+        if (pid !== undefined) killTree(pid);
+      };
+      const timer = spec.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            kill();
+          }, spec.timeoutMs)
+        : undefined;
+      const onAbort = () => {
+        cancelled = true;
+        kill();
+      };
+      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = (extra: Partial<LaunchResult>) => {
+        if (timer) clearTimeout(timer);
+        spec.signal?.removeEventListener('abort', onAbort);
+        sampler?.stop();
+        if (pid !== undefined) live.delete(pid);
+        this.pending = undefined;
+        resolve(result({ timedOut, cancelled, ...extra }, sentAt));
+      };
+      const sentAt = process.hrtime.bigint();
+      this.pending = {
+        spec,
+        sentAt,
+        onReply: (reply) => {
+          if (reply.kind === 'pid') {
+            pid = reply.pid;
+            track(pid);
+            if (spec.sampleMemory) sampler = new TreeMemorySampler(pid);
+            // A timeout or cancel that came before the pid: act on it now.
+            if (timedOut || cancelled) kill();
+          } else if (reply.kind === 'error') {
+            settle({ startError: reply.message });
+          } else {
+            const peak = sampler?.stop();
+            sampler = undefined;
+            settle(doneFigures(reply, peak));
+          }
+        },
+        onLauncherGone: (why) => settle({ startError: why }),
+      };
+      this.child.stdin.write(request);
+    });
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The C source of the native launcher, compiled once per machine (see native-launcher.ts).
+ *
+ * Why a launcher at all: Node starts a child with fork(), which copies the page tables
+ * of the whole (large) Node process before the program can run, and learns of the exit
+ * through a signal and its event loop. Timed from JavaScript, that adds a millisecond or
+ * more and a wide spread to every run; timed from after the fork, it leaves out part of
+ * the program's own start. The launcher is a small process that starts the program with
+ * posix_spawn (vfork-like: its cost does not depend on the caller's size), reads the
+ * monotonic clock just before the spawn and just after wait4, exactly as hyperfine
+ * does, and takes the program's exact CPU times and peak memory from wait4's resource
+ * usage.
+ *
+ * Two modes:
+ * - `perf-pulse-launcher --serve`: stays up for a whole measuring session (warm, so
+ *   every run is started the same way, and the caller sits idle while a run is timed).
+ *   Requests come on stdin as NUL-terminated fields:
+ *     `run` CWD STDERR-PATH ARGC ARG... ENVC ENV...
+ *   (STDERR-PATH empty: the null device; otherwise appended to). The program gets the
+ *   null device as stdin and stdout and a process group of its own, so that the caller
+ *   can kill its whole tree by that group. Replies on stdout, one line each, as below.
+ *   End of input ends the launcher.
+ * - `perf-pulse-launcher PROGRAM [ARGS...]`: runs one program that inherits the
+ *   launcher's stdio, directory, environment and process group; replies go to file
+ *   descriptor 3 (used when the caller keeps the program's stdout).
+ *
+ * Replies: `pid <pid>` as soon as the program started; then
+ *   `done <wall-ns> exited|signaled <code-or-signal> <user-us> <system-us> <maxrss>`
+ * (maxrss in KiB on Linux, bytes on macOS), or `error <errno> <message>` if it could
+ * not start.
+ */
+export const NATIVE_LAUNCHER_C = String.raw`/* Perf Pulse native launcher: see native-launcher-source.ts in the project. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static long long monotonic_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static long long micros(struct timeval v) { return (long long)v.tv_sec * 1000000LL + v.tv_usec; }
+
+static int reply(int fd, const char *line) {
+  size_t len = strlen(line);
+  while (len > 0) {
+    ssize_t n = write(fd, line, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    line += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* Starts one program, reports its pid, waits for it and reports how it went. */
+static int measure(int out, const char *file, char *const argv[], const posix_spawn_file_actions_t *actions,
+                   const posix_spawnattr_t *attr, char *const envp[]) {
+  char line[256];
+  pid_t pid;
+  long long start = monotonic_ns();
+  int err = posix_spawnp(&pid, file, actions, attr, argv, envp);
+  if (err != 0) {
+    snprintf(line, sizeof line, "error %d %s\n", err, strerror(err));
+    return reply(out, line) < 0 ? -1 : 1;
+  }
+  snprintf(line, sizeof line, "pid %d\n", (int)pid);
+  if (reply(out, line) < 0) return -1;
+  int status;
+  struct rusage usage;
+  for (;;) {
+    pid_t r = wait4(pid, &status, 0, &usage);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) {
+      snprintf(line, sizeof line, "error %d %s\n", errno, strerror(errno));
+      return reply(out, line) < 0 ? -1 : 1;
+    }
+  }
+  long long wall = monotonic_ns() - start;
+  int signaled = WIFSIGNALED(status);
+  int code = signaled ? WTERMSIG(status) : WEXITSTATUS(status);
+  snprintf(line, sizeof line, "done %lld %s %d %lld %lld %ld\n", wall, signaled ? "signaled" : "exited", code,
+           micros(usage.ru_utime), micros(usage.ru_stime), (long)usage.ru_maxrss);
+  return reply(out, line) < 0 ? -1 : 0;
+}
+
+/* Reads one NUL-terminated field of a request; NULL at the end of input. */
+static char *field(void) {
+  char *buf = NULL;
+  size_t cap = 0;
+  ssize_t n = getdelim(&buf, &cap, '\0', stdin);
+  if (n < 0) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+static int serve(void) {
+  /* Opened once, outside the timed part: the spawned child only duplicates descriptors. */
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0) return 2;
+  for (;;) {
+    char *word = field();
+    if (!word) return 0;
+    if (strcmp(word, "run") != 0) {
+      fprintf(stderr, "perf-pulse-launcher: unknown request %s\n", word);
+      return 2;
+    }
+    free(word);
+    char *cwd = field(), *errPath = field(), *count = field();
+    if (!cwd || !errPath || !count) return 2;
+    int argc = atoi(count);
+    free(count);
+    char **argv = calloc((size_t)argc + 1, sizeof *argv);
+    for (int i = 0; i < argc; i++)
+      if (!(argv[i] = field())) return 2;
+    char *envCount = field();
+    if (!envCount) return 2;
+    int envc = atoi(envCount);
+    free(envCount);
+    char **envp = calloc((size_t)envc + 1, sizeof *envp);
+    for (int i = 0; i < envc; i++)
+      if (!(envp[i] = field())) return 2;
+
+    int errFd = errPath[0] ? open(errPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : devnull;
+    if (errFd < 0) errFd = devnull;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, devnull, 0);
+    posix_spawn_file_actions_adddup2(&actions, devnull, 1);
+    posix_spawn_file_actions_adddup2(&actions, errFd, 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setpgroup(&attr, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+
+    int status = 0;
+    if (chdir(cwd) != 0) {
+      char line[512];
+      snprintf(line, sizeof line, "error %d cannot enter %s: %s\n", errno, cwd, strerror(errno));
+      status = reply(1, line);
+    } else {
+      status = measure(1, argv[0], argv, &actions, &attr, envp);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (errFd != devnull) close(errFd);
+    for (int i = 0; i < argc; i++) free(argv[i]);
+    for (int i = 0; i < envc; i++) free(envp[i]);
+    free(argv);
+    free(envp);
+    free(cwd);
+    free(errPath);
+    if (status < 0) return 3;
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--serve") == 0) return serve();
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s --serve | PROGRAM [ARGS...] (reports on file descriptor 3)\n", argv[0]);
+    return 2;
+  }
+  /* The report pipe must not leak into the measured program. */
+  if (fcntl(3, F_SETFD, FD_CLOEXEC) != 0) {
+    fprintf(stderr, "%s: file descriptor 3 is not open\n", argv[0]);
+    return 2;
+  }
+  int r = measure(3, argv[1], argv + 1, NULL, NULL, environ);
+  return r < 0 ? 3 : r == 1 ? 127 : 0;
+}
+`;

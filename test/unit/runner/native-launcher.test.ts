@@ -1,0 +1,184 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBenchmark } from '../../../src/core/runner';
+import { launchOnce } from '../../../src/core/runner/launch';
+import { encodeRunRequest, parseLauncherReply } from '../../../src/core/runner/launcher-protocol';
+import { LauncherServer } from '../../../src/core/runner/launcher-server';
+import { ensureLauncher, resetLauncherForTests, type LauncherChoice } from '../../../src/core/runner/native-launcher';
+import { isAlive } from '../../../src/core/runner/proc';
+
+const hasCompiler = process.platform !== 'win32' && ['cc', 'gcc', 'clang'].some((cc) => spawnSync(cc, ['--version']).status === 0);
+
+describe('runner: the native launcher', function () {
+  this.timeout(60_000);
+  let cache: string;
+  let dir: string;
+  let launcher: Extract<LauncherChoice, { kind: 'native' }>;
+  let server: LauncherServer | undefined;
+
+  before(async function () {
+    if (!hasCompiler) this.skip();
+    cache = mkdtempSync(join(tmpdir(), 'pp-launcher-cache-'));
+    resetLauncherForTests();
+    const choice = await ensureLauncher({ ...process.env, PERF_PULSE_CACHE_DIR: cache, PERF_PULSE_LAUNCHER: undefined });
+    resetLauncherForTests();
+    assert.equal(choice.kind, 'native', choice.kind === 'node' ? choice.reason : '');
+    launcher = choice as typeof launcher;
+  });
+  after(() => {
+    if (cache) rmSync(cache, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pp-launcher-'));
+  });
+  afterEach(() => {
+    server?.dispose();
+    server = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is built once into the cache folder under a name from its source, and reused', async () => {
+    const files = readdirSync(cache);
+    assert.deepEqual(files, [launcher.path.slice(cache.length + 1)], 'only the launcher is left, no source or temporary file');
+    assert.match(files[0], /^launcher-[a-z0-9]+-[a-z0-9_]+-[0-9a-f]{12}$/);
+    const built = statSync(launcher.path).mtimeMs;
+    resetLauncherForTests();
+    const again = await ensureLauncher({ ...process.env, PERF_PULSE_CACHE_DIR: cache });
+    resetLauncherForTests();
+    assert.deepEqual(again, launcher);
+    assert.equal(statSync(launcher.path).mtimeMs, built);
+  });
+
+  it('is not used when PERF_PULSE_LAUNCHER=node, and says why', async () => {
+    resetLauncherForTests();
+    const choice = await ensureLauncher({ ...process.env, PERF_PULSE_CACHE_DIR: cache, PERF_PULSE_LAUNCHER: 'node' });
+    resetLauncherForTests();
+    assert.deepEqual(choice, { kind: 'node', reason: 'PERF_PULSE_LAUNCHER=node is set' });
+  });
+
+  it('serves many runs from one process: exit codes, signals, missing programs and directories', async () => {
+    server = new LauncherServer(launcher.path);
+    const env = process.env;
+    const ok = await server.run({ file: '/bin/sh', args: ['-c', 'exit 0'], cwd: dir, env });
+    assert.equal(ok.exitCode, 0);
+    assert.equal(ok.launcher, 'native');
+    assert.ok(ok.wall > 0 && ok.wall < ok.wallFromSpawn, `wall ${ok.wall} within the round trip ${ok.wallFromSpawn}`);
+    const three = await server.run({ file: '/bin/sh', args: ['-c', 'exit 3'], cwd: dir, env });
+    assert.equal(three.exitCode, 3);
+    const killed = await server.run({ file: '/bin/sh', args: ['-c', 'kill -TERM $$'], cwd: dir, env });
+    assert.equal(killed.exitCode, null);
+    assert.equal(killed.signal, 'SIGTERM');
+    const missing = await server.run({ file: join(dir, 'nope'), args: [], cwd: dir, env });
+    assert.match(missing.startError ?? '', /ENOENT/);
+    const noDir = await server.run({ file: '/bin/sh', args: ['-c', 'exit 0'], cwd: join(dir, 'gone'), env });
+    assert.match(noDir.startError ?? '', /cannot enter .*gone/);
+    const after = await server.run({ file: '/bin/sh', args: ['-c', 'exit 5'], cwd: dir, env });
+    assert.equal(after.exitCode, 5, 'a failed start does not break the launcher');
+  });
+
+  it('passes the working directory, arguments with spaces and the environment, and appends stderr to a file', async () => {
+    server = new LauncherServer(launcher.path);
+    const errFile = join(dir, 'err.log');
+    const r = await server.run({
+      file: '/bin/sh',
+      args: ['-c', 'pwd >&2; printf "%s|" "$1" "$PP_TEST" >&2', 'sh', 'one two'],
+      cwd: dir,
+      env: { PATH: process.env.PATH, PP_TEST: 'x=y é' },
+      stderrPath: errFile,
+    });
+    assert.equal(r.exitCode, 0);
+    const text = readFileSync(errFile, 'utf8');
+    assert.equal(text, `${dir}\none two|x=y é|`);
+  });
+
+  it('measures CPU exactly and the peak memory of the program', async () => {
+    server = new LauncherServer(launcher.path);
+    const r = await server.run({
+      file: process.execPath,
+      args: ['-e', 'const b = Buffer.alloc(150 * 1024 * 1024, 1); const t = Date.now(); while (Date.now() - t < 200) {} if (!b[5]) process.exit(9)'],
+      cwd: dir,
+      env: process.env,
+    });
+    assert.equal(r.exitCode, 0);
+    assert.ok(r.user! + r.system! >= 0.17, `cpu ${r.user} + ${r.system}`);
+    assert.ok(r.user! <= r.wall + 0.05, `user ${r.user} within wall ${r.wall}`);
+    assert.ok(r.peakRssBytes! >= 150 * 1024 * 1024, `peak ${r.peakRssBytes}`);
+  });
+
+  it('kills the whole tree on timeout and on cancel, and keeps serving', async () => {
+    server = new LauncherServer(launcher.path);
+    const pidFile = join(dir, 'pids');
+    const slow = await server.run({ file: '/bin/sh', args: ['-c', `sleep 30 & echo $! > ${pidFile}; echo $$ >> ${pidFile}; wait`], cwd: dir, env: process.env, timeoutMs: 400 });
+    assert.equal(slow.timedOut, true);
+    assert.equal(slow.signal, 'SIGKILL');
+    assert.ok(slow.wall < 5, `stopped after ${slow.wall} s`);
+    const pids = readFileSync(pidFile, 'utf8').split(/\s+/).filter(Boolean).map(Number);
+    assert.equal(pids.length, 2);
+    for (const pid of pids) assert.equal(isAlive(pid), false, `process ${pid} left running`);
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const cancelled = await server.run({ file: '/bin/sleep', args: ['30'], cwd: dir, env: process.env, signal: controller.signal });
+    assert.equal(cancelled.cancelled, true);
+    const next = await server.run({ file: '/bin/sh', args: ['-c', 'exit 0'], cwd: dir, env: process.env });
+    assert.equal(next.exitCode, 0);
+  });
+
+  it('times sleep 0.05 from spawn to reaping, and keeps a program’s stdout in one-shot mode', async () => {
+    server = new LauncherServer(launcher.path);
+    const walls: number[] = [];
+    for (let i = 0; i < 5; i++) walls.push((await server.run({ file: '/bin/sleep', args: ['0.05'], cwd: dir, env: process.env })).wall);
+    assert.ok(Math.min(...walls) >= 0.05, `a 50 ms sleep cannot take ${Math.min(...walls)}`);
+    const oneShot = await launchOnce({ file: '/bin/sh', args: ['-c', 'echo hello; exit 4'], cwd: dir, env: process.env, captureStdout: true, launcher });
+    assert.equal(oneShot.launcher, 'native');
+    assert.equal(oneShot.stdout, 'hello\n');
+    assert.equal(oneShot.exitCode, 4);
+  });
+
+  it('reports a launcher that died instead of hanging', async () => {
+    server = new LauncherServer(launcher.path);
+    const first = await server.run({ file: '/bin/sh', args: ['-c', 'exit 0'], cwd: dir, env: process.env });
+    assert.equal(first.exitCode, 0);
+    const launcherPid = (server as unknown as { child: { pid: number } }).child.pid;
+    const running = server.run({ file: '/bin/sleep', args: ['5'], cwd: dir, env: process.env });
+    setTimeout(() => process.kill(launcherPid, 'SIGKILL'), 200);
+    const r = await running;
+    assert.match(r.startError ?? '', /native launcher was killed by SIGKILL/);
+    const later = await server.run({ file: '/bin/sh', args: ['-c', 'exit 0'], cwd: dir, env: process.env });
+    assert.match(later.startError ?? '', /killed by SIGKILL/);
+  });
+
+  it('says in the result which launcher timed the runs', async () => {
+    resetLauncherForTests();
+    const viaNode = await ensureLauncher({ ...process.env, PERF_PULSE_LAUNCHER: 'node' });
+    try {
+      assert.equal(viaNode.kind, 'node');
+      const r = await runBenchmark({ name: 'quick', command: ['/bin/sh', '-c', 'exit 0'], runs: 3, warmup: 0 }, { cwd: dir });
+      assert.equal(r.launcher, 'node');
+      assert.ok(r.warnings.some((w) => w.includes("timed through Node's child_process (PERF_PULSE_LAUNCHER=node is set)")), r.warnings.join('\n'));
+    } finally {
+      resetLauncherForTests();
+    }
+    const native = await runBenchmark({ name: 'quick', command: ['/bin/sh', '-c', 'exit 0'], runs: 3, warmup: 0 }, { cwd: dir });
+    assert.equal(native.launcher, 'native');
+  });
+});
+
+describe('runner: the native launcher protocol', () => {
+  it('reads replies and names errors and signals', () => {
+    assert.deepEqual(parseLauncherReply('pid 42'), { kind: 'pid', pid: 42 });
+    assert.deepEqual(parseLauncherReply('done 1500000 exited 3 10 20 1024'), { kind: 'done', wallNs: 1500000, signaled: false, code: 3, userUs: 10, systemUs: 20, maxRss: 1024 });
+    const err = parseLauncherReply('error 2 No such file or directory');
+    assert.equal(err?.kind === 'error' && err.message, 'ENOENT: No such file or directory');
+    assert.equal(parseLauncherReply('garbage'), undefined);
+  });
+
+  it('encodes a request as NUL-terminated fields, and refuses NUL inside one', () => {
+    const req = encodeRunRequest('/bin/echo', ['a b'], '/tmp', { A: '1', B: undefined }, '');
+    assert.equal(req?.toString(), ['run', '/tmp', '', '2', '/bin/echo', 'a b', '1', 'A=1', ''].join('\0'));
+    assert.equal(encodeRunRequest('/bin/echo', ['a\0b'], '/tmp', {}, ''), undefined);
+  });
+});
