@@ -2,7 +2,8 @@
 # The Debian packages the tests need, installed when missing (as root, or with password-less
 # sudo). Sourced by .ci/run and scripts/test-all.sh so that both install the same set.
 #   chromium: the browser the VS Code suites run in
-#   libkrb5-dev, build-essential, python3, pkg-config: code-server's native modules build from source
+#   libkrb5-dev, build-essential, python3, pkg-config: code-server's native modules build from source;
+#     build-essential is also the C compiler that builds the runner's native launcher
 #   ripgrep: code-server's search, and its install (which would download it otherwise)
 #   hyperfine: the runner's comparison with hyperfine; git: history sharing tests
 #   prometheus, prometheus-pushgateway: the export tests push to and query real servers
