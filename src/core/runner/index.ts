@@ -53,7 +53,10 @@ export interface SampleRun {
   signal?: string;
   timedOut?: boolean;
   failed: boolean;
-  /** Seconds from calling spawn to the exit event, launcher fork included: what a naive runner reports. */
+  /**
+   * The same run timed in this process around the whole launch (the request to the native
+   * launcher and its reply, or Node's spawn call to the exit event): what a naive runner reports.
+   */
   launchWall?: number;
 }
 
