@@ -71,6 +71,10 @@ const REFINE_SPAN = 16;
 const MIXTURE_RATIO = 0.6;
 /** Share of one side's points at the other side's level that makes that level a known mode. */
 const MODE_SHARE = 0.2;
+/** Runs on a side needed to say that a level is absent from it. */
+const SIDE_TO_TELL = 10;
+/** At most this share of a side's runs near a level: the level is absent there. */
+const ABSENT_SHARE = 0.05;
 /** Share of runs far (3 noise) from their neighbours' median that marks a recurring second level. */
 const TWO_LEVEL_SHARE = 0.08;
 
@@ -122,7 +126,7 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   let far = 0;
   for (let i = 0; i < n; i++) if (clipped[i] !== y[i]) far++;
   const twoLevels = mixture || far >= TWO_LEVEL_SHARE * n;
-  const ctx: Context = { y, raw: values, settings, floor, logScale, inflation: (1 + rho) / (1 - rho), mixture, twoLevels };
+  const ctx: Context = { y, raw: values, settings, floor, logScale, rho, mixture, twoLevels };
 
   // Scan, test the candidates strongest first, then scan again with windows that stop at the
   // changes found: a step close to a bigger one hides in its shadow until that one is known.
@@ -408,14 +412,31 @@ function refineLocation(y: Float64Array, t: number, lower: number, upper: number
   return best;
 }
 
+/**
+ * Variance of the mean of m consecutive AR(1) points over that of m independent ones:
+ * 1 + 2 * sum_{k<m} (1 - k/m) rho^k. Tends to (1 + rho) / (1 - rho) for long windows.
+ */
+function sideInflation(rho: number, m: number, short: number): number {
+  return m < short ? meanInflation(rho, m) : (1 + rho) / (1 - rho);
+}
+
+function meanInflation(rho: number, m: number): number {
+  let f = 1, power = 1;
+  for (let k = 1; k < m; k++) {
+    power *= rho;
+    f += 2 * (1 - k / m) * power;
+  }
+  return f;
+}
+
 interface Context {
   y: Float64Array;
   raw: readonly number[];
   settings: DetectorSettings;
   floor: number;
   logScale: boolean;
-  /** Variance inflation for lag-1 autocorrelation rho: (1 + rho) / (1 - rho). */
-  inflation: number;
+  /** Lag-1 autocorrelation of the noise (AR(1) model), for the variance of window means. */
+  rho: number;
   /** The series alternates between two levels (cache hit or miss): judge within modes. */
   mixture: boolean;
   /** A second level recurs (alternating or in short stretches): a level one side already knows is no change. */
@@ -423,7 +444,7 @@ interface Context {
 }
 
 function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number], refine = true): RawChange | null {
-  const { y, raw, settings: s, floor, logScale, inflation } = ctx;
+  const { y, raw, settings: s, floor, logScale, rho } = ctx;
   const t = refine ? refineLocation(y, candidate, lower, upper) : candidate;
   const lo = Math.max(lower, t - s.window);
   const hi = Math.min(upper, t + s.window);
@@ -451,19 +472,31 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     effect = agreeingShift(effect, quantileShift(sortedL, sortedR, 0.25), quantileShift(sortedL, sortedR, 0.75));
   }
   // A "new" level that is one of the other side's modes is the mix changing (a stretch of cache
-  // misses), not the code getting slower: both levels were there all along.
+  // misses), not the code getting slower: both levels were there all along. Unless, with enough
+  // runs to tell, the old level has gone from after the change (every run moved, the old slow mode
+  // is the new fast one) or the new level never occurred before it.
   const within = 1.5 * Math.min(sL, sR);
-  if (ctx.twoLevels && (isModeOf(left, mR, mL, within) || (nR >= 5 && isModeOf(right, mL, mR, within)))) return null;
+  if (ctx.twoLevels && (isModeOf(left, mR, mL, within) || (nR >= 5 && isModeOf(right, mL, mR, within)))) {
+    // Judged on everything since the previous change (and up to the next): a sticky mix can
+    // keep one level away for a whole window.
+    const oldLevelGone = upper - t >= SIDE_TO_TELL && shareNear(y.subarray(t, upper), mL, within) <= ABSENT_SHARE;
+    const newLevelUnknown = t - lower >= SIDE_TO_TELL && shareNear(y.subarray(lower, t), mR, within) <= ABSENT_SHARE;
+    if (!oldLevelGone && !newLevelUnknown) return null;
+  }
   const scaleRef = logScale ? 1 : Math.max(Math.abs(mL), floor);
   const minEffect = logScale ? Math.log1p(s.minEffect) : s.minEffect * scaleRef;
   // Standard error of a difference of medians (asymptotic efficiency pi/2 of the median),
   // widened for autocorrelation.
-  const se = Math.sqrt(inflation * (Math.PI / 2) * ((sL * sL) / nL + (sR * sR) / nR));
+  // Each side's variance is widened for autocorrelation. A side of a few runs (a fresh change)
+  // gets the exact factor for a mean of that many AR(1) points, far below the long-run one; a
+  // full window keeps the long-run factor, which also covers the estimate of rho erring low.
+  const fL = sideInflation(rho, nL, s.confirmAfter), fR = sideInflation(rho, nR, s.confirmAfter);
+  const se = Math.sqrt((Math.PI / 2) * ((fL * sL * sL) / nL + (fR * sR * sR) / nR));
   const ratio = logScale ? medianOfRange(raw, t, hi, scratchA) / medianOfRange(raw, lo, t, scratchA) : mR / mL;
   const ratioCi: [number, number] = logScale
     ? [Math.exp(effect - 1.96 * se), Math.exp(effect + 1.96 * se)]
     : [(mR - 1.96 * se) / mL, (mR + 1.96 * se) / mL];
-  const pValue = twoSidedTP(effect / se, Math.max(4, (nL + nR - 2) / inflation));
+  const pValue = twoSidedTP(effect / se, Math.max(4, nL / fL + nR / fR - 2));
 
   let confirmed: boolean;
   let effectInNoise: number;
