@@ -92,6 +92,47 @@ function ticks(seconds: number): number {
   return Math.max(0, Math.round(seconds * 1e6) / 1e6);
 }
 
+/**
+ * Stops a run on its timeout or when cancelled, and remembers which happened. `kill`
+ * is called at most once per cause; it may be called before the program's pid is
+ * known, so callers that learn the pid later call `killIfStopped` then.
+ */
+export class RunGuard {
+  timedOut = false;
+  cancelled = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly onAbort = () => {
+    this.cancelled = true;
+    this.kill();
+  };
+
+  constructor(
+    private readonly spec: Pick<LaunchSpec, 'timeoutMs' | 'signal'>,
+    private readonly kill: () => void,
+  ) {
+    this.timer = spec.timeoutMs
+      ? setTimeout(() => {
+          this.timedOut = true;
+          this.kill();
+        }, spec.timeoutMs)
+      : undefined;
+    spec.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  get stopped(): boolean {
+    return this.timedOut || this.cancelled;
+  }
+
+  killIfStopped(): void {
+    if (this.stopped) this.kill();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.spec.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
 /** Runs a program once and measures it. Never rejects: start failures come back in `startError`. */
 export function launchOnce(spec: LaunchSpec): Promise<LaunchResult> {
   const launcher = spec.launcher;
@@ -130,23 +171,10 @@ function launchNative(spec: LaunchSpec, launcherPath: string): Promise<LaunchRes
     });
     const chunks: Buffer[] = [];
     child.stdout?.on('data', (c: Buffer) => chunks.push(c));
-    let timedOut = false;
-    let cancelled = false;
     let spawnError: string | undefined;
-    const kill = () => {
+    const guard = new RunGuard(spec, () => {
       if (launcherPid !== undefined) killTree(launcherPid);
-    };
-    const timer = spec.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          kill();
-        }, spec.timeoutMs)
-      : undefined;
-    const onAbort = () => {
-      cancelled = true;
-      kill();
-    };
-    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    });
     let exitAt: bigint | undefined;
     let launcherCode: number | null = null;
     let launcherSignal: string | null = null;
@@ -165,8 +193,8 @@ function launchNative(spec: LaunchSpec, launcherPath: string): Promise<LaunchRes
     function finish(): void {
       if (finished) return;
       finished = true;
-      if (timer) clearTimeout(timer);
-      spec.signal?.removeEventListener('abort', onAbort);
+      guard.dispose();
+      const { timedOut, cancelled } = guard;
       const sampledPeak = sampler?.stop();
       if (launcherPid !== undefined) live.delete(launcherPid);
       const end = exitAt ?? process.hrtime.bigint();
@@ -206,33 +234,20 @@ function launchThroughNode(spec: LaunchSpec): Promise<LaunchResult> {
     const waited = delayBefore !== undefined && delayAfter !== undefined ? BigInt(Math.round(unusualWait(Math.max(0, delayAfter - delayBefore)))) : 0n;
     const t1 = t1Raw - (waited < t1Raw - t0 ? waited : t1Raw - t0);
     const pid = child.pid;
-    let timedOut = false;
-    let cancelled = false;
     let startError: string | undefined;
     const chunks: Buffer[] = [];
     child.stdout?.on('data', (c: Buffer) => chunks.push(c));
     const sampler = pid !== undefined && spec.sampleMemory ? new TreeMemorySampler(pid) : undefined;
     if (pid !== undefined) track(pid);
-    const kill = () => {
+    const guard = new RunGuard(spec, () => {
       if (pid !== undefined) killTree(pid);
-    };
-    const timer = spec.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          kill();
-        }, spec.timeoutMs)
-      : undefined;
-    const onAbort = () => {
-      cancelled = true;
-      kill();
-    };
-    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    });
     let t2: bigint | undefined;
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
     const finish = () => {
-      if (timer) clearTimeout(timer);
-      spec.signal?.removeEventListener('abort', onAbort);
+      guard.dispose();
+      const { timedOut, cancelled } = guard;
       const peakRssBytes = sampler?.stop();
       if (pid !== undefined) live.delete(pid);
       const cpuAfter = reapedChildrenCpu();

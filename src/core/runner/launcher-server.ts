@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { LaunchResult, LaunchSpec } from './launch';
-import { live, track } from './launch';
+import { live, RunGuard, track } from './launch';
 import { doneFigures, encodeRunRequest, parseLauncherReply, type LauncherReply } from './launcher-protocol';
 import { killTree, TreeMemorySampler } from './proc';
 
@@ -31,7 +31,9 @@ export class LauncherServer {
   private gone: string | undefined;
 
   constructor(path: string) {
-    this.child = spawn(path, ['--serve'], { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    // A process group of its own: a Ctrl-C in the terminal goes to this process, which
+    // stops the runs itself; the launcher must outlive that to report them.
+    this.child = spawn(path, ['--serve'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, windowsHide: true });
     this.child.stdout.setEncoding('latin1');
     this.child.stdout.on('data', (text: string) => this.onData(text));
     this.child.stderr.setEncoding('utf8');
@@ -94,29 +96,15 @@ export class LauncherServer {
 
       let pid: number | undefined;
       let sampler: TreeMemorySampler | undefined;
-      let timedOut = false;
-      let cancelled = false;
-      const kill = () => {
+      const guard = new RunGuard(spec, () => {
         if (pid !== undefined) killTree(pid);
-      };
-      const timer = spec.timeoutMs
-        ? setTimeout(() => {
-            timedOut = true;
-            kill();
-          }, spec.timeoutMs)
-        : undefined;
-      const onAbort = () => {
-        cancelled = true;
-        kill();
-      };
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      });
       const settle = (extra: Partial<LaunchResult>) => {
-        if (timer) clearTimeout(timer);
-        spec.signal?.removeEventListener('abort', onAbort);
+        guard.dispose();
         sampler?.stop();
         if (pid !== undefined) live.delete(pid);
         this.pending = undefined;
-        resolve(result({ timedOut, cancelled, ...extra }, sentAt));
+        resolve(result({ timedOut: guard.timedOut, cancelled: guard.cancelled, ...extra }, sentAt));
       };
       const sentAt = process.hrtime.bigint();
       this.pending = {
@@ -128,7 +116,7 @@ export class LauncherServer {
             track(pid);
             if (spec.sampleMemory) sampler = new TreeMemorySampler(pid);
             // A timeout or cancel that came before the pid: act on it now.
-            if (timedOut || cancelled) kill();
+            guard.killIfStopped();
           } else if (reply.kind === 'error') {
             settle({ startError: reply.message });
           } else {
@@ -137,7 +125,11 @@ export class LauncherServer {
             settle(doneFigures(reply, peak));
           }
         },
-        onLauncherGone: (why) => settle({ startError: why }),
+        onLauncherGone: (why) => {
+          // Nobody can time or reap the program any more: stop it rather than leave it behind.
+          if (pid !== undefined) killTree(pid);
+          settle({ startError: why });
+        },
       };
       this.child.stdin.write(request);
     });
