@@ -94,6 +94,7 @@ export function resultJson(r: BenchmarkResult): Record<string, unknown> {
     outlierIndices: r.outlierIndices,
     cpuMethod: r.cpuMethod,
     memoryMethod: r.memoryMethod,
+    launcher: r.launcher,
     shell: r.shell,
     warnings: r.warnings,
     vcs: r.vcs,
