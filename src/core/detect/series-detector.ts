@@ -71,6 +71,8 @@ const REFINE_SPAN = 16;
 const MIXTURE_RATIO = 0.6;
 /** Share of one side's points at the other side's level that makes that level a known mode. */
 const MODE_SHARE = 0.2;
+/** A side with fewer runs than this gets the exact autocorrelation factor of its mean. */
+const SHORT_SIDE = 6;
 /** Runs on a side needed to say that a level is absent from it. */
 const SIDE_TO_TELL = 10;
 /** At most this share of a side's runs near a level: the level is absent there. */
@@ -416,8 +418,8 @@ function refineLocation(y: Float64Array, t: number, lower: number, upper: number
  * Variance of the mean of m consecutive AR(1) points over that of m independent ones:
  * 1 + 2 * sum_{k<m} (1 - k/m) rho^k. Tends to (1 + rho) / (1 - rho) for long windows.
  */
-function sideInflation(rho: number, m: number, short: number): number {
-  return m < short ? meanInflation(rho, m) : (1 + rho) / (1 - rho);
+function sideInflation(rho: number, m: number): number {
+  return m < SHORT_SIDE ? meanInflation(rho, m) : (1 + rho) / (1 - rho);
 }
 
 function meanInflation(rho: number, m: number): number {
@@ -490,7 +492,7 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   // Each side's variance is widened for autocorrelation. A side of a few runs (a fresh change)
   // gets the exact factor for a mean of that many AR(1) points, far below the long-run one; a
   // full window keeps the long-run factor, which also covers the estimate of rho erring low.
-  const fL = sideInflation(rho, nL, s.confirmAfter), fR = sideInflation(rho, nR, s.confirmAfter);
+  const fL = sideInflation(rho, nL), fR = sideInflation(rho, nR);
   const se = Math.sqrt((Math.PI / 2) * ((fL * sL * sL) / nL + (fR * sR * sR) / nR));
   const ratio = logScale ? medianOfRange(raw, t, hi, scratchA) / medianOfRange(raw, lo, t, scratchA) : mR / mL;
   const ratioCi: [number, number] = logScale

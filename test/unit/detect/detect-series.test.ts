@@ -159,6 +159,53 @@ describe('detect: history detector', () => {
     assert.equal(alerts, 0);
   });
 
+  it('bimodal timings: a step that lands the fast runs on the old slow mode is found once the old fast level is gone', () => {
+    for (const seed of [1, 2, 3, 5]) {
+      const r = seededRandom(seed);
+      // 30% of runs 10% slower; at 150 every run gets 10% slower, so the new fast level is the old slow one
+      const values = Array.from({ length: 240 }, (_, i) => 4 * (r() < 0.3 ? 1.1 : 1) * (i >= 150 ? 1.1 : 1) * Math.exp(0.005 * normal(r)));
+      const found = confirmed(detectSeries(values, 'smaller').changes);
+      assert.equal(found.length, 1, `seed ${seed}: ${JSON.stringify(found)}`);
+      assert.ok(Math.abs(found[0].index - 150) <= 3 && found[0].kind === 'regression', `seed ${seed}: ${JSON.stringify(found)}`);
+    }
+  });
+
+  it('bimodal timings: more slow runs than before (25% -> 55%), both levels still there, is no change', () => {
+    let alerts = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const r = seededRandom(seed);
+      const values = Array.from({ length: 240 }, (_, i) => 4 * (r() < (i >= 150 ? 0.55 : 0.25) ? 1.1 : 1) * Math.exp(0.005 * normal(r)));
+      alerts += confirmed(detectSeries(values, 'smaller').changes).length;
+    }
+    assert.equal(alerts, 0);
+  });
+
+  it('autocorrelated noise: a step three runs before the end is confirmed (the few runs after it are not over-discounted)', () => {
+    let found = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = seededRandom(seed);
+      let x = 0;
+      const values = Array.from({ length: 120 }, (_, i) => {
+        x = 0.7 * x + 0.008 * normal(r);
+        return 3 * Math.exp(x) * (i >= 117 ? 1.1 : 1);
+      });
+      if (confirmed(detectSeries(values, 'smaller').changes).some((c) => Math.abs(c.index - 117) <= 1)) found++;
+    }
+    assert.ok(found >= 8, `${found} of 10 found`);
+  });
+
+  it('autocorrelated noise: a 3-run excursion that comes back is no change', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = seededRandom(seed);
+      let x = 0;
+      const values = Array.from({ length: 120 }, (_, i) => {
+        x = 0.6 * x + 0.008 * normal(r);
+        return 3 * Math.exp(x) * (i >= 100 && i < 103 ? 1.1 : 1);
+      });
+      assert.deepEqual(confirmed(detectSeries(values, 'smaller').changes).filter((c) => Math.abs(c.index - 100) <= 5), [], `seed ${seed}`);
+    }
+  });
+
   it('slow drift is not a step', () => {
     const r = seededRandom(9);
     const values = Array.from({ length: 400 }, (_, i) => 8 * Math.exp(0.02 * normal(r) + (0.06 * i) / 400));
