@@ -1,11 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { analyzeWorkspaceHistory, openHistory } from '../history-access';
 import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
 import type { Sensitivity } from '../../core/detect';
 import { machineFingerprint, vcsInfo } from '../../core/env';
-import { analyzeStore } from '../../core/findings/from-store';
-import { DecisionsError, loadDecisions } from '../../core/findings/decisions';
 import type { Analysis, Finding } from '../../core/findings/types';
 import type { MachineFingerprint, RunRecord, VcsInfo } from '../../core/model';
 import { parseFile } from '../../core/parsers';
@@ -13,7 +12,6 @@ import { buildReport, toJson, toJUnit, toMarkdown } from '../../core/report';
 import { runBenchmarksSettled, toRunRecords } from '../../core/runner';
 import { seriesIdOf } from '../../core/series-id';
 import { summarize } from '../../core/stats/summary';
-import { HistoryStore, resolveHistoryDir } from '../../core/store/history-store';
 import { randomUUID } from 'node:crypto';
 
 const usage = `Usage: perf-pulse check [options] [RESULT_FILE...]
@@ -145,24 +143,6 @@ async function loadOptionalConfig(workspace: string, required: boolean): Promise
   }
 }
 
-export async function openHistory(workspace: string, override: string | undefined, env: NodeJS.ProcessEnv): Promise<HistoryStore> {
-  const dir = resolveHistoryDir({ workspaceDir: workspace, ...(override ? { override } : {}), env });
-  try {
-    return await HistoryStore.open(dir);
-  } catch (err) {
-    throw new CliError(`cannot open the history at ${dir}: ${(err as Error).message}`);
-  }
-}
-
-export async function readDecisions(dir: string) {
-  try {
-    return await loadDecisions(dir);
-  } catch (err) {
-    if (err instanceof DecisionsError) throw new CliError(err.message);
-    throw err;
-  }
-}
-
 async function writeOut(file: string, text: string, cwd: string): Promise<void> {
   const full = path.resolve(cwd, file);
   try {
@@ -217,12 +197,10 @@ export const command: CliCommand = {
     const store = await openHistory(workspace, str(flags, 'history'), io.env);
     try {
       if (!flags['no-record'] && current.length) await store.append(current);
-      const decisions = await readDecisions(store.dir);
-      const { analysis, baseBranch } = await analyzeStore(store, {
-        ...(config ? { config } : {}),
-        decisions,
-        ...(sensitivity ? { sensitivity } : {}),
-        ...(str(flags, 'base-branch') ? { baseBranch: str(flags, 'base-branch') } : {}),
+      const { analysis, baseBranch } = await analyzeWorkspaceHistory(store, {
+        config,
+        sensitivity,
+        baseBranch: str(flags, 'base-branch'),
         current,
         // CI judges what it just measured; the whole history is `perf-pulse report`'s job.
         seriesIds: new Set(current.map((r) => r.seriesId)),

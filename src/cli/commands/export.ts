@@ -8,7 +8,8 @@ import { renderMetricsText } from '../../core/export/openmetrics';
 import { ExportError, sendOtlp, toOtlpRequest } from '../../core/export/otlp';
 import { DEFAULT_JOB, pushToPushgateway } from '../../core/export/pushgateway';
 import { selectForExport } from '../../core/export/select';
-import { HistoryStore, resolveHistoryDir, StoreError } from '../../core/store/history-store';
+import { resolveHistoryDir } from '../../core/store/history-store';
+import { withHistoryAt } from '../history-access';
 import { version } from '../../../package.json';
 
 const usage = `Usage: perf-pulse export TARGET... [options]
@@ -90,40 +91,37 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 
   // Exporting must not create an empty history as a side effect of a wrong folder.
   if (!existsSync(historyDir)) throw new CliError(`there is no history at ${historyDir} (record runs first, or pass --history DIR)`);
-  let store: HistoryStore | undefined;
-  try {
-    store = await HistoryStore.open(historyDir);
-    const known = new Set(store.listSeries().map((s) => s.seriesId));
-    const unknown = (values.series ?? []).filter((id) => !known.has(id));
-    if (unknown.length) throw new CliError(`no series ${unknown.map((id) => `'${id}'`).join(', ')} in the history at ${historyDir}`);
-    const latest = await selectForExport(store.allRecords(), { seriesIds: values.series });
-    if (latest.length === 0) io.stderr(`perf-pulse export: the history at ${historyDir} has no series; exporting nothing\n`);
+  return withHistoryAt(
+    historyDir,
+    async (store) => {
+      const known = new Set(store.listSeries().map((s) => s.seriesId));
+      const unknown = (values.series ?? []).filter((id) => !known.has(id));
+      if (unknown.length) throw new CliError(`no series ${unknown.map((id) => `'${id}'`).join(', ')} in the history at ${historyDir}`);
+      const latest = await selectForExport(store.allRecords(), { seriesIds: values.series });
+      if (latest.length === 0) io.stderr(`perf-pulse export: the history at ${historyDir} has no series; exporting nothing\n`);
 
-    if (values.prometheus) {
-      const text = renderMetricsText(latest, 'openmetrics');
-      if (values.prometheus === '-') io.stdout(text);
-      else {
-        const file = path.resolve(io.cwd, values.prometheus);
-        await writeAtomically(file, text);
-        io.stdout(`Wrote ${latest.length} series to ${file} (OpenMetrics text).\n`);
+      if (values.prometheus) {
+        const text = renderMetricsText(latest, 'openmetrics');
+        if (values.prometheus === '-') io.stdout(text);
+        else {
+          const file = path.resolve(io.cwd, values.prometheus);
+          await writeAtomically(file, text);
+          io.stdout(`Wrote ${latest.length} series to ${file} (OpenMetrics text).\n`);
+        }
       }
-    }
-    if (values.pushgateway) {
-      const pushed = await pushToPushgateway(values.pushgateway, values.job ?? DEFAULT_JOB, latest, { headers, signal: io.signal });
-      for (const g of pushed.groups) io.stdout(`Pushed ${g.series} series of machine ${g.machine} to ${g.url}.\n`);
-    }
-    if (values.otlp && latest.length) {
-      const records = values['all-runs'] ? await selectForExport(store.allRecords(), { seriesIds: values.series, allRuns: true }) : latest;
-      await sendOtlp(values.otlp, toOtlpRequest(records, version), { headers, signal: io.signal });
-      io.stdout(`Sent ${records.length} data point(s) to ${values.otlp} (OTLP/HTTP JSON).\n`);
-    }
-    return 0;
-  } catch (err) {
-    if (err instanceof ExportError || err instanceof StoreError) throw new CliError(err.message);
-    throw err;
-  } finally {
-    await store?.close();
-  }
+      if (values.pushgateway) {
+        const pushed = await pushToPushgateway(values.pushgateway, values.job ?? DEFAULT_JOB, latest, { headers, signal: io.signal });
+        for (const g of pushed.groups) io.stdout(`Pushed ${g.series} series of machine ${g.machine} to ${g.url}.\n`);
+      }
+      if (values.otlp && latest.length) {
+        const records = values['all-runs'] ? await selectForExport(store.allRecords(), { seriesIds: values.series, allRuns: true }) : latest;
+        await sendOtlp(values.otlp, toOtlpRequest(records, version), { headers, signal: io.signal });
+        io.stdout(`Sent ${records.length} data point(s) to ${values.otlp} (OTLP/HTTP JSON).\n`);
+      }
+      return 0;
+    },
+    { userErrors: [ExportError] },
+  );
 }
 
 export const command: CliCommand = {

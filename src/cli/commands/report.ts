@@ -2,10 +2,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
-import { analyzeStore } from '../../core/findings/from-store';
 import { buildReport, toHtml, toJson, toJUnit, toMarkdown } from '../../core/report';
 import { resolveHistoryDir } from '../../core/store/history-store';
-import { openHistory, parseArgs, readDecisions, sensitivityOf, str } from './check';
+import { analyzeWorkspaceHistory, openHistory } from '../history-access';
+import { parseArgs, sensitivityOf, str } from './check';
 
 const usage = `Usage: perf-pulse report [options]
 
@@ -58,13 +58,7 @@ export const command: CliCommand = {
     const store = await openHistory(workspace, str(flags, 'history'), io.env);
     let text: string;
     try {
-      const decisions = await readDecisions(store.dir);
-      const { analysis, baseBranch } = await analyzeStore(store, {
-        ...(config ? { config } : {}),
-        decisions,
-        ...(sensitivity ? { sensitivity } : {}),
-        ...(str(flags, 'base-branch') ? { baseBranch: str(flags, 'base-branch') } : {}),
-      });
+      const { analysis, baseBranch } = await analyzeWorkspaceHistory(store, { config, sensitivity, baseBranch: str(flags, 'base-branch') });
       const report = buildReport(analysis, { generatedAt: Date.now(), ...(baseBranch ? { baseBranch } : {}) });
       text = RENDER[format as keyof typeof RENDER](report);
     } finally {

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { ShareError, syncHistory, type SyncReport } from '../../core/share/sync';
-import { HistoryStore, resolveHistoryDir, StoreError } from '../../core/store/history-store';
+import { resolveHistoryDir } from '../../core/store/history-store';
+import { withHistoryAt } from '../history-access';
 
 const usage = `Usage: perf-pulse sync [options]
 
@@ -89,28 +90,27 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const workspaceDir = values.workspace ?? io.cwd;
   const historyDir = resolveHistoryDir({ workspaceDir, override: values.history, env: io.env });
-  let store: HistoryStore | undefined;
-  try {
-    store = await HistoryStore.open(historyDir);
-    const report = await syncHistory(store, {
-      workspaceDir,
-      remote: values.remote,
-      push: !values['no-push'],
-      includeDirty: values['include-dirty'],
-      signal: io.signal,
-      env: io.env,
-      log: (line) => io.stderr(line + '\n'),
-    });
-    io.stdout(values.json ? JSON.stringify({ historyDir, ...report }, null, 2) + '\n' : describeSync(report, historyDir));
-    return 0;
-  } catch (err) {
-    // Ctrl-C stops git children; notes already written locally stay (a later sync pushes them).
-    if (io.signal.aborted) throw new CliError('interrupted; local notes are consistent, run sync again to finish', 130);
-    if (err instanceof ShareError || err instanceof StoreError) throw new CliError(err.message);
-    throw err;
-  } finally {
-    await store?.close();
-  }
+  return withHistoryAt(
+    historyDir,
+    async (store) => {
+      const report = await syncHistory(store, {
+        workspaceDir,
+        remote: values.remote,
+        push: !values['no-push'],
+        includeDirty: values['include-dirty'],
+        signal: io.signal,
+        env: io.env,
+        log: (line) => io.stderr(line + '\n'),
+      });
+      io.stdout(values.json ? JSON.stringify({ historyDir, ...report }, null, 2) + '\n' : describeSync(report, historyDir));
+      return 0;
+    },
+    {
+      userErrors: [ShareError],
+      // Ctrl-C stops git children; notes already written locally stay (a later sync pushes them).
+      onError: () => (io.signal.aborted ? new CliError('interrupted; local notes are consistent, run sync again to finish', 130) : undefined),
+    },
+  );
 }
 
 export const command: CliCommand = {
