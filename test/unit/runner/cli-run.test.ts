@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isAlive } from '../../../src/core/runner';
 import { HistoryStore } from '../../../src/core/store/history-store';
+import { waitFor } from './wait';
 
 const root = join(__dirname, '../../..');
 const tsxCli = join(root, 'node_modules/tsx/dist/cli.mjs');
@@ -32,15 +33,6 @@ function startCli(args: string[], cwd: string, direct = false) {
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<CliRun>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   return { child, done };
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return condition();
 }
 
 describe('perf-pulse run (spawned CLI)', function () {

@@ -4,20 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchOnce } from '../../../src/core/runner/launch';
 import { isAlive, killTree, processTree } from '../../../src/core/runner/proc';
+import { waitFor } from './wait';
 
 const linux = process.platform === 'linux';
 
 function pidsIn(file: string): number[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean).map(Number) : [];
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return condition();
 }
 
 describe('runner: launching and measuring one process', function () {

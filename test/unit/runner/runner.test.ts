@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isAlive, RunCancelledError, RunError, runBenchmark, runBenchmarksSettled, runInterleaved, toRunRecords } from '../../../src/core/runner';
 import { launchOnce } from '../../../src/core/runner/launch';
 import { seriesIdOf } from '../../../src/core/series-id';
+import { waitFor } from './wait';
 
 /**
  * How late this machine is right now: the fastest of a few launches of a 1 ms sleep
@@ -16,15 +17,6 @@ async function machineSlack(): Promise<number> {
   let best = Infinity;
   for (let i = 0; i < 5; i++) best = Math.min(best, (await launchOnce({ file: '/bin/sleep', args: ['0.001'], cwd: '/', env: process.env })).wall);
   return 0.005 + 2 * best;
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return condition();
 }
 
 describe('runner: benchmarks end to end (real processes)', function () {
