@@ -7,7 +7,8 @@
 // ~10 ms and ~200 ms. hyperfine runs with `-N` (no shell); our runner runs in this process
 // through its library API (as the editor calls it), with its defaults (memory sampling on).
 //
-// Options: --blocks N (default 3)  --runs N (default 30)  --warmup N (default 3)
+// Options: --blocks N (default 6)  --runs N (default 15)  --warmup N (default 2). Short blocks alternate often,
+// so that a machine whose load changes during the session weighs on both tools alike.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -20,9 +21,9 @@ const opt = (name: string, dflt: number) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-const BLOCKS = opt('--blocks', 3);
-const RUNS = opt('--runs', 30);
-const WARMUP = opt('--warmup', 3);
+const BLOCKS = opt('--blocks', 6);
+const RUNS = opt('--runs', 15);
+const WARMUP = opt('--warmup', 2);
 
 const root = join(__dirname, '../..');
 const resultsDir = join(root, 'bench/results');
