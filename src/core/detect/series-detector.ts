@@ -464,7 +464,7 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   let effect = stepSize(left, right, sortedL, sortedR);
   let sL = Math.max(fastScaledMad(left, mL, scratchA), floor);
   let sR = nR >= 5 ? Math.max(fastScaledMad(right, mR, scratchA), floor) : sL;
-  if (ctx.mixture) {
+  if (ctx.mixture || (ctx.twoLevels && nR < s.confirmAfter)) {
     // Two levels: the spread of a window measures the gap between them when both are common,
     // so take the noise within a mode from consecutive differences; and a real step moves both
     // modes, so the lower and upper quartiles must both move, the same way (a change in how
@@ -517,9 +517,20 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     const sign = Math.sign(effect);
     // ... and beyond the old points' 90th percentile (all but one for short pasts), so a second
     // mode of the old data (a cache miss) or an old spike cannot pass for a new level.
-    const k = Math.max(2, Math.ceil(0.1 * nL));
+    // With a recurring second level and only two runs or fewer after, beyond every old run: the
+    // noise is then judged within a mode, and two runs can well be a short stretch of that level.
+    const k = ctx.twoLevels && nR <= 2 ? 1 : Math.max(2, Math.ceil(0.1 * nL));
     const edge = kthExtreme(sortedL, sign > 0 ? k : -k);
-    const allBeyond = right.every((v) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL) && sign * (v - edge) > 0);
+    const beyond = (v: number) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL) && sign * (v - edge) > 0;
+    const allBeyond = right.every(beyond);
+    if (!allBeyond && refine && hi === upper) {
+      // A fresh change starts where the newest runs all sit at the new level: when the located
+      // split took in a run or two of the old level (a tail value made the split ambiguous),
+      // move it to the first run of that final stretch and judge it there.
+      let start = hi;
+      while (start > t && beyond(y[start - 1])) start--;
+      if (start > t && hi - start >= 2) return testAt(ctx, start, [lower, upper], false);
+    }
     const strong = Math.abs(effect) >= Math.max(minEffect, s.earlyNoiseMultiple * sL);
     confirmed = nR >= s.minAfterEarly && allBeyond && strong;
     if (nR === 1 && s.minAfterEarly <= 1) {
