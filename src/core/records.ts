@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MachineFingerprint, Measurement, RecordSource, RunRecord, VcsInfo } from './model';
 import { seriesIdOf } from './series-id';
 import { summarize } from './stats/summary';
+import { RECORD_VERSION } from './store/migrate';
 
 export interface RecordContext {
   source: RecordSource;
@@ -11,6 +12,10 @@ export interface RecordContext {
   timestamp: number;
   /** Overrides the measurement's own group (e.g. the task group). */
   group?: string;
+  /** The group when neither `group` nor the measurement names one (e.g. the harness format). */
+  defaultGroup?: string;
+  /** The record id; default: a fresh unique one. */
+  id?: string;
   config?: Record<string, unknown>;
   extra?: RunRecord['extra'];
 }
@@ -24,8 +29,8 @@ export function newRecordId(): string {
 export function recordFromMeasurement(m: Measurement, ctx: RecordContext): RunRecord {
   const metric = m.metric ?? 'time';
   const record: RunRecord = {
-    v: 1,
-    id: newRecordId(),
+    v: RECORD_VERSION,
+    id: ctx.id ?? newRecordId(),
     seriesId: seriesIdOf(m.series, metric, ctx.machine.id),
     name: m.series,
     metric,
@@ -33,20 +38,22 @@ export function recordFromMeasurement(m: Measurement, ctx: RecordContext): RunRe
     direction: m.direction,
     value: m.value,
     timestamp: ctx.timestamp,
-    vcs: ctx.vcs,
+    vcs: { ...ctx.vcs },
     machine: ctx.machine,
     source: ctx.source,
   };
   if (m.samples?.length) {
     record.samples = m.samples;
-    if (m.samples.length > 1) record.summary = summarize(m.samples, { seed: 1 });
+    // The seeded bootstrap is cheap for harness-sized sample sets; skipped for huge ones.
+    if (m.samples.length > 1) record.summary = summarize(m.samples, { seed: 1, bootstrap: m.samples.length <= 5000 });
   }
   if (m.spread) record.spread = m.spread;
-  const group = ctx.group ?? m.group;
+  const group = ctx.group ?? m.group ?? ctx.defaultGroup;
   if (group) record.group = group;
   if (m.location) record.location = m.location;
   if (ctx.config) record.config = ctx.config;
-  if (ctx.extra) record.extra = ctx.extra;
+  const extra = { ...(m.iterations !== undefined ? { iterations: m.iterations } : {}), ...ctx.extra };
+  if (Object.keys(extra).length) record.extra = extra;
   return record;
 }
 

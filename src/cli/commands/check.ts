@@ -10,9 +10,7 @@ import type { MachineFingerprint, RunRecord, VcsInfo } from '../../core/model';
 import { parseFile } from '../../core/parsers';
 import { buildReport, toJson, toJUnit, toMarkdown } from '../../core/report';
 import { runBenchmarksSettled, toRunRecords } from '../../core/runner';
-import { seriesIdOf } from '../../core/series-id';
-import { summarize } from '../../core/stats/summary';
-import { randomUUID } from 'node:crypto';
+import { recordFromMeasurement } from '../../core/records';
 
 const usage = `Usage: perf-pulse check [options] [RESULT_FILE...]
 
@@ -105,26 +103,16 @@ export async function recordsFromFiles(files: string[], cwd: string, format: str
       throw new CliError(message.includes(full) || message.includes(file) ? message : `${file}: ${message}`);
     }
     for (const m of result.measurements) {
-      const metric = m.metric ?? 'time';
-      records.push({
-        v: 1,
-        id: randomUUID(),
-        seriesId: seriesIdOf(m.series, metric, machine.id),
-        name: m.series,
-        metric,
-        unit: m.unit,
-        direction: m.direction,
-        value: m.value,
-        ...(m.samples?.length ? { samples: m.samples, summary: summarize(m.samples, { seed: 1 }) } : {}),
-        ...(m.spread ? { spread: m.spread } : {}),
-        timestamp,
-        vcs,
-        machine,
-        source: 'benchmark',
-        group: m.group ?? result.format,
-        ...(m.location ? { location: m.location } : {}),
-        config: { file: path.relative(cwd, full) || file, format: result.format },
-      });
+      records.push(
+        recordFromMeasurement(m, {
+          timestamp,
+          vcs,
+          machine,
+          source: 'benchmark',
+          defaultGroup: result.format,
+          config: { file: path.relative(cwd, full) || file, format: result.format },
+        }),
+      );
     }
   }
   return records;

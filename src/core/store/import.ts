@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { MachineFingerprint, Measurement, RecordSource, RunRecord, VcsInfo } from '../model';
-import { seriesIdOf } from '../series-id';
-import { summarize } from '../stats/summary';
+import { recordFromMeasurement } from '../records';
 import { parseFile, parseGabDataJs, ParseError, type HistoryEntry } from '../parsers';
 import { looksLikeDataJs } from '../parsers/gab-data-js';
-import { IMPORT_MACHINE, RECORD_VERSION } from './migrate';
+import { IMPORT_MACHINE } from './migrate';
 import { detectExport, parseExport } from './export-format';
 
 /** Facts that a harness output does not carry, supplied by whoever imports it. */
@@ -30,34 +29,17 @@ function stableId(...parts: Array<string | number | undefined>): string {
 export function recordsFromMeasurements(measurements: Measurement[], format: string, ctx: RecordContext = {}): RunRecord[] {
   const machine = ctx.machine ?? IMPORT_MACHINE;
   const timestamp = ctx.timestamp ?? Date.now();
-  return measurements.map((m, i) => {
-    const metric = m.metric ?? 'time';
-    const record: RunRecord = {
-      v: RECORD_VERSION,
-      id: ctx.idSeed !== undefined ? stableId(ctx.idSeed, i, m.series, metric, machine.id) : stableId(Math.random(), Date.now(), i),
-      seriesId: seriesIdOf(m.series, metric, machine.id),
-      name: m.series,
-      metric,
-      unit: m.unit,
-      direction: m.direction,
-      value: m.value,
-      timestamp,
-      vcs: { ...(ctx.vcs ?? {}) },
+  return measurements.map((m, i) =>
+    recordFromMeasurement(m, {
+      id: ctx.idSeed !== undefined ? stableId(ctx.idSeed, i, m.series, m.metric ?? 'time', machine.id) : stableId(Math.random(), Date.now(), i),
       machine,
+      timestamp,
+      vcs: ctx.vcs ?? {},
       source: ctx.source ?? 'import',
-      group: m.group ?? format,
+      defaultGroup: format,
       config: { format, ...(ctx.config ?? {}) },
-    };
-    if (m.samples && m.samples.length) {
-      record.samples = m.samples;
-      // The seeded bootstrap is cheap for harness-sized sample sets; skip it for huge ones.
-      record.summary = summarize(m.samples, { bootstrap: m.samples.length <= 5000 });
-    }
-    if (m.spread) record.spread = m.spread;
-    if (m.location) record.location = m.location;
-    if (m.iterations !== undefined) record.extra = { iterations: m.iterations };
-    return record;
-  });
+    }),
+  );
 }
 
 /** github-action-benchmark history: every entry becomes records at its commit and date. */
