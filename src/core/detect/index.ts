@@ -124,6 +124,8 @@ function checkValues(s: SeriesInput): readonly number[] {
   return s.values;
 }
 
+let baselineScratch = new Float64Array(1024);
+
 function verdictOf(s: SeriesInput, raw: RawDetection, kept: RawChange[], settings: DetectorSettings, options: DetectOptions): SeriesVerdict {
   const n = s.values.length;
   if (n < settings.minPoints) return { id: s.id, changes: [], state: 'insufficient-data' };
@@ -133,9 +135,13 @@ function verdictOf(s: SeriesInput, raw: RawDetection, kept: RawChange[], setting
   const confirmed = changes.filter((c) => c.confirmed);
   const last = confirmed[confirmed.length - 1];
   const from = last ? last.index : 0;
-  const current = s.values.slice(from);
-  const level = median(current);
-  const noise = scaledMad(current, level);
+  // Median and spread of the runs since the last change, in reused scratch space (no copies).
+  if (baselineScratch.length < n) baselineScratch = new Float64Array(2 * n);
+  const current = baselineScratch.subarray(0, n - from);
+  for (let i = from; i < n; i++) current[i - from] = s.values[i];
+  const level = median(current, current);
+  for (let i = from; i < n; i++) current[i - from] = s.values[i];
+  const noise = scaledMad(current, level, current);
   const baseline = { from, to: n - 1, median: level, noise };
   let state: SeriesState;
   if (changes.some((c) => !c.confirmed && c.index > from)) state = 'suspect';

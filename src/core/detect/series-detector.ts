@@ -81,14 +81,18 @@ const ABSENT_SHARE = 0.05;
 const TWO_LEVEL_SHARE = 0.08;
 
 /** Working space shared by the calls of one detection (detection is synchronous, never re-entered). */
+// Typed arrays of more than a few values live outside the JavaScript heap: allocating several per
+// series (thousands of series per call) costs more in allocation and the garbage collections it
+// triggers than the arithmetic on them. The per-series arrays are therefore reused.
 let scratchA = new Float64Array(1024);
-let scratchB = new Float64Array(1024);
 let pairBuffer = new Float64Array(1024);
+let seriesBuffers = allocateSeriesBuffers(1024);
+function allocateSeriesBuffers(n: number) {
+  return { y: new Float64Array(n), diffs: new Float64Array(n), clipped: new Float64Array(n), prefix: new Float64Array(n + 1), z: new Float64Array(n) };
+}
 function ensureScratch(n: number): void {
-  if (scratchA.length < n) {
-    scratchA = new Float64Array(2 * n);
-    scratchB = new Float64Array(2 * n);
-  }
+  if (scratchA.length < n) scratchA = new Float64Array(2 * n);
+  if (seriesBuffers.y.length < n) seriesBuffers = allocateSeriesBuffers(2 * n);
 }
 
 export function detectRaw(values: readonly number[], settings: DetectorSettings): RawDetection {
@@ -97,8 +101,8 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   // One pass for the working scale, the first differences and the measurement resolution.
   let logScale = true;
   for (let i = 0; i < n; i++) if (!(values[i] > 0)) logScale = false;
-  const y = new Float64Array(n);
-  const diffs = new Float64Array(Math.max(0, n - 1));
+  const y = seriesBuffers.y.subarray(0, n);
+  const diffs = seriesBuffers.diffs.subarray(0, Math.max(0, n - 1));
   let resolution = Infinity;
   for (let i = 0; i < n; i++) {
     y[i] = logScale ? Math.log(values[i]) : values[i];
@@ -118,11 +122,12 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   // it upwards), and capped so a single change cannot be argued away entirely.
   const rhoRaw = lag1FromDifferenceSeries(diffs, n - 1, noise, scratchA);
   const rho = Math.min(0.8, Math.max(0, (rhoRaw * (n - 1)) / (n - 1 + 20)));
-  const clipped = clipToRunningMedian(y, noise, 3);
+  const clipped = clipToRunningMedian(y, noise, 3, seriesBuffers.clipped.subarray(0, n));
   // The scan's prefix sums do not change between rounds; only the windows' boundaries do.
-  const prefix = new Float64Array(n + 1);
+  const prefix = seriesBuffers.prefix.subarray(0, n + 1);
+  prefix[0] = 0;
   for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + clipped[i];
-  const z = new Float64Array(n);
+  const z = seriesBuffers.z.subarray(0, n);
   // Many runs far from their neighbours' median: a second mode (cache misses, in short stretches
   // or alone) rather than rare spikes. Such series get the mode checks of testAt.
   let far = 0;
@@ -200,7 +205,7 @@ function differenceNoiseOf(y: ArrayLike<number>): { noise: number; mixture: bool
 /** Robust sd of the noise from first differences: scaled MAD of the differences / sqrt(2). */
 function noiseFromDifferences(diffs: Float64Array): { noise: number; mixture: boolean } {
   if (diffs.length < 2) return { noise: 0, mixture: false };
-  const absDiffs = new Float64Array(diffs.length);
+  const absDiffs = scratchA.length > diffs.length ? scratchA.subarray(0, diffs.length) : new Float64Array(diffs.length);
   let sum = 0;
   for (let i = 0; i < diffs.length; i++) {
     absDiffs[i] = Math.abs(diffs[i]);
@@ -270,9 +275,8 @@ function scanCandidates(prefix: Float64Array, z: Float64Array, noise: number, bo
   return out.sort((a, c) => z[c] - z[a] || a - c);
 }
 
-function clipToRunningMedian(y: Float64Array, noise: number, k: number): Float64Array {
+function clipToRunningMedian(y: Float64Array, noise: number, k: number, out: Float64Array): Float64Array {
   const n = y.length;
-  const out = new Float64Array(n);
   const h = 3;
   const buf = new Float64Array(2 * h + 1);
   const cap = k * noise;

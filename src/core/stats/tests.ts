@@ -122,7 +122,9 @@ function lag1Sums(diffs: Float64Array, m: number, noise: number, scratch: Float6
   let num = 0;
   let den = prev * prev;
   for (let i = 1; i < m; i++) {
-    const r = clip(diffs[i] - centre, cap);
+    let r = diffs[i] - centre;
+    if (r > cap) r = cap;
+    else if (r < -cap) r = -cap;
     num += r * prev;
     den += r * r;
     prev = r;
