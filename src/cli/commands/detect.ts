@@ -38,8 +38,7 @@ export const command: CliCommand = {
     if (files.length !== 1) throw new CliError(`expected exactly one FILE (or - for stdin)\n${usage}`);
     const file = files[0];
     const name = file === '-' ? '<stdin>' : file;
-    const text = readInput(file, io);
-    const series = parseSeries(text, name);
+    const series = parseSeriesBytes(readInput(file, io), name);
     const verdicts = detectMany(series);
     const withSuspects = flags.includes('--suspects');
     const details = flags.includes('--details');
@@ -59,17 +58,39 @@ export const command: CliCommand = {
   },
 };
 
-function readInput(file: string, io: CliIO): string {
+function readInput(file: string, io: CliIO): Buffer {
   try {
-    const bytes = file === '-' ? fs.readFileSync(0) : fs.readFileSync(path.resolve(io.cwd, file));
-    // Series files are almost always plain ASCII (numbers and short ids). Decoding those as Latin-1
-    // gives the same text and lets V8 keep a one-byte string, several times faster than UTF-8
-    // decoding on a file of tens of megabytes; anything else is decoded as UTF-8.
-    return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+    return file === '-' ? fs.readFileSync(0) : fs.readFileSync(path.resolve(io.cwd, file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError(`${file === '-' ? '<stdin>' : file}: cannot read (${code ?? (err as Error).message})`);
   }
+}
+
+/**
+ * Series files are almost always plain ASCII (numbers and short ids). Decoding those as Latin-1
+ * gives the same text and lets V8 keep a one-byte string, several times faster than UTF-8
+ * decoding on a file of tens of megabytes. Rather than scan every byte first, decode as Latin-1
+ * and parse; only if that fails (non-ASCII outside strings, or invalid JSON, whose message should
+ * quote the real text) or an id came out with a character above 0x7f (the only strings that are
+ * used or echoed) is the file decoded as UTF-8 and parsed again.
+ */
+export function parseSeriesBytes(bytes: Buffer, name: string): SeriesInput[] {
+  if (bytes.length > 0 && bytes[0] < 0x80) {
+    let series: SeriesInput[] | undefined;
+    try {
+      series = parseSeries(bytes.toString('latin1'), name);
+    } catch {
+      series = undefined;
+    }
+    if (series && series.every((s) => isPlainAscii(s.id))) return series;
+  }
+  return parseSeries(isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), name);
+}
+
+function isPlainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** Validates the input contract; every problem names the file and the place. */

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
-import { parseSeries } from '../../../src/cli/commands/detect';
+import { parseSeries, parseSeriesBytes } from '../../../src/cli/commands/detect';
 
 const root = path.join(__dirname, '../../..');
 let cli = '';
@@ -71,6 +71,22 @@ describe('perf-pulse detect (CLI contract)', () => {
     const missing = await run(['detect', 'missing.json'], dir);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /missing\.json: cannot read \(ENOENT\)/);
+  });
+
+  it('non-ASCII text is read as UTF-8: ids come back intact, other strings do not matter, errors quote the real text', async () => {
+    const values = Array.from({ length: 40 }, (_, i) => (i >= 20 ? 2 : 1) + (i % 3) * 0.01);
+    const text = JSON.stringify({ note: 'größe', series: [{ id: 'größe µs', direction: 'smaller', values }, { id: 'plain', direction: 'smaller', values, comment: 'ß' }] });
+    fs.writeFileSync(path.join(dir, 'utf8.json'), text);
+    const res = await run(['detect', 'utf8.json'], dir);
+    assert.equal(res.code, 0, res.err);
+    assert.deepEqual(JSON.parse(res.out).results.map((r: { id: string }) => r.id), ['größe µs', 'plain']);
+    // in process: the same answers from the bytes as from the decoded text
+    assert.deepEqual(parseSeriesBytes(Buffer.from(text, 'utf8'), 'x.json'), parseSeries(text, 'x.json'));
+    const ascii = JSON.stringify({ series: [{ id: 'a', direction: 'smaller', values: [1, 2] }] });
+    assert.deepEqual(parseSeriesBytes(Buffer.from(ascii), 'a.json'), parseSeries(ascii, 'a.json'));
+    // a duplicate non-ASCII id is named as written; a non-ASCII byte outside strings is a JSON error
+    assert.throws(() => parseSeriesBytes(Buffer.from('{"series":[{"id":"é","direction":"smaller","values":[]},{"id":"é","direction":"smaller","values":[]}]}'), 'd.json'), /d\.json: series\[1\]: duplicate id "é"/);
+    assert.throws(() => parseSeriesBytes(Buffer.from('{"series":[] é}'), 'bad.json'), /bad\.json: not valid JSON/);
   });
 
   it('reads stdin with -', async () => {
