@@ -1,7 +1,7 @@
 import type { Direction } from '../model';
 import { benjaminiHochberg } from '../stats/tests';
 import { fastMedian as median, fastScaledMad as scaledMad } from '../stats/select';
-import { detectRaw, type DetectorSettings, type RawChange, type RawDetection } from './series-detector';
+import { detectRaw, NonFiniteValue, type DetectorSettings, type RawChange, type RawDetection } from './series-detector';
 
 /**
  * Regression detection over run histories: the one detector used by the extension, the CLI
@@ -96,7 +96,7 @@ export function detectSeries(values: readonly number[], direction: Direction, op
 export function detectMany(series: readonly SeriesInput[], options: DetectOptions = {}): SeriesVerdict[] {
   const settings = settingsFor(options);
   const alpha = options.alpha ?? 0.01;
-  const raws: RawDetection[] = series.map((s) => detectRaw(checkValues(s), settings));
+  const raws: RawDetection[] = series.map((s) => detectChecked(s, settings));
   const pooled: { series: number; change: RawChange }[] = [];
   let tests = 0;
   raws.forEach((r, i) => {
@@ -115,13 +115,14 @@ export function detectMany(series: readonly SeriesInput[], options: DetectOption
   return series.map((s, i) => verdictOf(s, raws[i], kept[i], settings, options));
 }
 
-function checkValues(s: SeriesInput): readonly number[] {
-  for (let i = 0; i < s.values.length; i++) {
-    if (typeof s.values[i] !== 'number' || !Number.isFinite(s.values[i])) {
-      throw new Error(`series '${s.id}': value ${i} is not a finite number`);
-    }
+/** The detector checks the values in its first pass over them; a bad one is reported with the series. */
+function detectChecked(s: SeriesInput, settings: DetectorSettings): RawDetection {
+  try {
+    return detectRaw(s.values, settings);
+  } catch (err) {
+    if (err instanceof NonFiniteValue) throw new Error(`series '${s.id}': value ${err.index} is not a finite number`);
+    throw err;
   }
-  return s.values;
 }
 
 let baselineScratch = new Float64Array(1024);
@@ -138,8 +139,13 @@ function verdictOf(s: SeriesInput, raw: RawDetection, kept: RawChange[], setting
   // Median and spread of the runs since the last change, in reused scratch space (no copies).
   if (baselineScratch.length < n) baselineScratch = new Float64Array(2 * n);
   const current = baselineScratch.subarray(0, n - from);
-  for (let i = from; i < n; i++) current[i - from] = s.values[i];
-  const level = median(current, current);
+  // With no confirmed change the baseline is the whole series, whose median the detector knows.
+  let level: number;
+  if (from === 0 && raw.median !== undefined) level = raw.median;
+  else {
+    for (let i = from; i < n; i++) current[i - from] = s.values[i];
+    level = median(current, current);
+  }
   for (let i = from; i < n; i++) current[i - from] = s.values[i];
   const noise = scaledMad(current, level, current);
   const baseline = { from, to: n - 1, median: level, noise };

@@ -58,6 +58,15 @@ export interface RawDetection {
   logScale: boolean;
   /** Robust noise of the series in the working scale. */
   noise: number;
+  /** Median of all the values (in their own units). */
+  median?: number;
+}
+
+/** A value that is not a finite number; the caller names the series. */
+export class NonFiniteValue extends Error {
+  constructor(readonly index: number) {
+    super(`value ${index} is not a finite number`);
+  }
 }
 
 const SCAN_WINDOW = 20;
@@ -100,7 +109,12 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   ensureScratch(n + 1);
   // One pass for the working scale, the first differences and the measurement resolution.
   let logScale = true;
-  for (let i = 0; i < n; i++) if (!(values[i] > 0)) logScale = false;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    // v - v is 0 for every finite number, NaN for NaN and the infinities
+    if (typeof v !== 'number' || v - v !== 0) throw new NonFiniteValue(i);
+    if (!(v > 0)) logScale = false;
+  }
   const y = seriesBuffers.y.subarray(0, n);
   const diffs = seriesBuffers.diffs.subarray(0, Math.max(0, n - 1));
   let resolution = Infinity;
@@ -112,10 +126,11 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
       if (step > 0 && step < resolution) resolution = step;
     }
   }
-  const floor = noiseFloor(values, logScale, resolution);
+  const median = medianOfRange(values, 0, n, scratchA);
+  const floor = noiseFloor(median, logScale, resolution);
   const { noise: rawNoise, mixture } = noiseFromDifferences(diffs);
   const noise = Math.max(rawNoise, floor);
-  if (n < settings.minPoints) return { changes: [], tests: 0, logScale, noise };
+  if (n < settings.minPoints) return { changes: [], tests: 0, logScale, noise, median };
   // One autocorrelation estimate for the whole series: a local one from 60 points is too
   // unsteady (±0.25) to size the variance inflation it drives.
   // Shrunk towards 0 for short series, whose estimate is mostly noise (a level step also biases
@@ -176,7 +191,7 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
     accepted = kept;
     if (!changed) break;
   }
-  return { changes: accepted, tests, logScale, noise };
+  return { changes: accepted, tests, logScale, noise, median };
 }
 
 function bounds(accepted: readonly RawChange[], t: number, n: number): [number, number] {
@@ -234,9 +249,9 @@ function noiseFromDifferences(diffs: Float64Array): { noise: number; mixture: bo
  * Noise can never be below what the measurement's resolution implies (whole milliseconds, ...):
  * the smallest non-zero step between consecutive runs, as a uniform rounding error.
  */
-function noiseFloor(values: readonly number[], logScale: boolean, smallestStep: number): number {
+function noiseFloor(median: number, logScale: boolean, smallestStep: number): number {
   const resolution = Number.isFinite(smallestStep) ? smallestStep : 0;
-  const centre = Math.abs(medianOfRange(values, 0, values.length, scratchA));
+  const centre = Math.abs(median);
   const relative = logScale ? (centre > 0 ? resolution / centre : 0) : resolution;
   const tiny = logScale ? 1e-9 : 1e-12 * Math.max(1, centre);
   return Math.max(relative / Math.sqrt(12), tiny);
