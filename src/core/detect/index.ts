@@ -127,6 +127,12 @@ function detectChecked(s: SeriesInput, settings: DetectorSettings): RawDetection
 
 let baselineScratch = new Float64Array(1024);
 
+/** values[from, from + out.length) into out (a loop of its own, compiled early; see the detector). */
+function copyRange(values: readonly number[], from: number, out: Float64Array): Float64Array {
+  for (let i = 0; i < out.length; i++) out[i] = values[from + i];
+  return out;
+}
+
 function verdictOf(s: SeriesInput, raw: RawDetection, kept: RawChange[], settings: DetectorSettings, options: DetectOptions): SeriesVerdict {
   const n = s.values.length;
   if (n < settings.minPoints) return { id: s.id, changes: [], state: 'insufficient-data' };
@@ -140,14 +146,8 @@ function verdictOf(s: SeriesInput, raw: RawDetection, kept: RawChange[], setting
   if (baselineScratch.length < n) baselineScratch = new Float64Array(2 * n);
   const current = baselineScratch.subarray(0, n - from);
   // With no confirmed change the baseline is the whole series, whose median the detector knows.
-  let level: number;
-  if (from === 0 && raw.median !== undefined) level = raw.median;
-  else {
-    for (let i = from; i < n; i++) current[i - from] = s.values[i];
-    level = median(current, current);
-  }
-  for (let i = from; i < n; i++) current[i - from] = s.values[i];
-  const noise = scaledMad(current, level, current);
+  const level = from === 0 && raw.median !== undefined ? raw.median : median(copyRange(s.values, from, current), current);
+  const noise = scaledMad(copyRange(s.values, from, current), level, current);
   const baseline = { from, to: n - 1, median: level, noise };
   let state: SeriesState;
   if (changes.some((c) => !c.confirmed && c.index > from)) state = 'suspect';

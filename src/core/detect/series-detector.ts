@@ -1,5 +1,5 @@
 import { fastMedian, fastScaledMad, medianOfRange, selectInPlace, sortNumbers } from '../stats/select';
-import { mannWhitney, lag1FromDifferenceSeries } from '../stats/tests';
+import { mannWhitneySorted, lag1FromDifferenceSeries } from '../stats/tests';
 import { twoSidedTP } from '../stats/distributions';
 
 /**
@@ -95,6 +95,14 @@ const TWO_LEVEL_SHARE = 0.08;
 // triggers than the arithmetic on them. The per-series arrays are therefore reused.
 let scratchA = new Float64Array(1024);
 let pairBuffer = new Float64Array(1024);
+const sortBufferL = new Float64Array(64);
+const sortBufferR = new Float64Array(64);
+/** values sorted ascending, in `buffer` when it is long enough. */
+function sortedCopy(values: Float64Array, buffer: Float64Array): Float64Array {
+  const out = values.length <= buffer.length ? buffer.subarray(0, values.length) : new Float64Array(values.length);
+  out.set(values);
+  return sortNumbers(out);
+}
 let seriesBuffers = allocateSeriesBuffers(1024);
 function allocateSeriesBuffers(n: number) {
   return { y: new Float64Array(n), diffs: new Float64Array(n), clipped: new Float64Array(n), prefix: new Float64Array(n + 1), z: new Float64Array(n) };
@@ -107,25 +115,13 @@ function ensureScratch(n: number): void {
 export function detectRaw(values: readonly number[], settings: DetectorSettings): RawDetection {
   const n = values.length;
   ensureScratch(n + 1);
-  // One pass for the working scale, the first differences and the measurement resolution.
-  let logScale = true;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    // v - v is 0 for every finite number, NaN for NaN and the infinities
-    if (typeof v !== 'number' || v - v !== 0) throw new NonFiniteValue(i);
-    if (!(v > 0)) logScale = false;
-  }
+  // The loops over all values live in small functions of their own: the first series run before
+  // the JIT has compiled anything, and a hot loop in a small function is compiled (and
+  // on-stack replaced) far sooner and cheaper than the same loop inside this large one.
+  const logScale = checkedAllPositive(values);
   const y = seriesBuffers.y.subarray(0, n);
   const diffs = seriesBuffers.diffs.subarray(0, Math.max(0, n - 1));
-  let resolution = Infinity;
-  for (let i = 0; i < n; i++) {
-    y[i] = logScale ? Math.log(values[i]) : values[i];
-    if (i > 0) {
-      diffs[i - 1] = y[i] - y[i - 1];
-      const step = Math.abs(values[i] - values[i - 1]);
-      if (step > 0 && step < resolution) resolution = step;
-    }
-  }
+  const resolution = workingScale(values, logScale, y, diffs);
   const median = medianOfRange(values, 0, n, scratchA);
   const floor = noiseFloor(median, logScale, resolution);
   const { noise: rawNoise, mixture } = noiseFromDifferences(diffs);
@@ -139,19 +135,25 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
   const rho = Math.min(0.8, Math.max(0, (rhoRaw * (n - 1)) / (n - 1 + 20)));
   const clipped = clipToRunningMedian(y, noise, 3, seriesBuffers.clipped.subarray(0, n));
   // The scan's prefix sums do not change between rounds; only the windows' boundaries do.
-  const prefix = seriesBuffers.prefix.subarray(0, n + 1);
-  prefix[0] = 0;
-  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + clipped[i];
+  const prefix = prefixSums(clipped, seriesBuffers.prefix.subarray(0, n + 1));
   const z = seriesBuffers.z.subarray(0, n);
   // Many runs far from their neighbours' median: a second mode (cache misses, in short stretches
   // or alone) rather than rare spikes. Such series get the mode checks of testAt.
-  let far = 0;
-  for (let i = 0; i < n; i++) if (clipped[i] !== y[i]) far++;
+  const far = countDifferent(clipped, y);
   const twoLevels = mixture || far >= TWO_LEVEL_SHARE * n;
   const ctx: Context = { y, raw: values, settings, floor, logScale, rho, mixture, twoLevels };
 
-  // Scan, test the candidates strongest first, then scan again with windows that stop at the
-  // changes found: a step close to a bigger one hides in its shadow until that one is known.
+  const { accepted, tests } = findChanges(ctx, prefix, z, noise);
+  return { changes: retestBetweenNeighbours(ctx, accepted), tests, logScale, noise, median };
+}
+
+/**
+ * Scan, test the candidates strongest first, then scan again with windows that stop at the
+ * changes found: a step close to a bigger one hides in its shadow until that one is known.
+ */
+function findChanges(ctx: Context, prefix: Float64Array, z: Float64Array, noise: number): { accepted: RawChange[]; tests: number } {
+  const { y, settings } = ctx;
+  const n = y.length;
   let accepted: RawChange[] = [];
   const tested = new Set<number>();
   for (let round = 0; round < 4; round++) {
@@ -176,9 +178,16 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
     }
     if (!added) break;
   }
-  const tests = tested.size;
-  // Re-test each change between its final neighbours: a change found early may have borrowed
-  // points from a later step (or vice versa).
+  return { accepted, tests: tested.size };
+}
+
+/**
+ * Re-tests each change between its final neighbours: a change found early may have borrowed
+ * points from a later step (or vice versa).
+ */
+function retestBetweenNeighbours(ctx: Context, found: RawChange[]): RawChange[] {
+  const n = ctx.y.length;
+  let accepted = found;
   for (let pass = 0; pass < 3; pass++) {
     const kept: RawChange[] = [];
     let changed = false;
@@ -191,7 +200,45 @@ export function detectRaw(values: readonly number[], settings: DetectorSettings)
     accepted = kept;
     if (!changed) break;
   }
-  return { changes: accepted, tests, logScale, noise, median };
+  return accepted;
+
+}
+
+/** Whether all values are positive (log scale); throws NonFiniteValue at the first bad one. */
+function checkedAllPositive(values: readonly number[]): boolean {
+  let positive = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    // v - v is 0 for every finite number, NaN for NaN and the infinities
+    if (typeof v !== 'number' || v - v !== 0) throw new NonFiniteValue(i);
+    if (!(v > 0)) positive = false;
+  }
+  return positive;
+}
+
+/** Fills y (working scale) and its first differences; returns the smallest non-zero step of the raw values. */
+function workingScale(values: readonly number[], logScale: boolean, y: Float64Array, diffs: Float64Array): number {
+  const n = values.length;
+  let resolution = Infinity;
+  for (let i = 0; i < n; i++) y[i] = logScale ? Math.log(values[i]) : values[i];
+  for (let i = 1; i < n; i++) {
+    diffs[i - 1] = y[i] - y[i - 1];
+    const step = Math.abs(values[i] - values[i - 1]);
+    if (step > 0 && step < resolution) resolution = step;
+  }
+  return resolution;
+}
+
+function prefixSums(values: Float64Array, prefix: Float64Array): Float64Array {
+  prefix[0] = 0;
+  for (let i = 0; i < values.length; i++) prefix[i + 1] = prefix[i] + values[i];
+  return prefix;
+}
+
+function countDifferent(a: Float64Array, b: Float64Array): number {
+  let k = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) k++;
+  return k;
 }
 
 function bounds(accepted: readonly RawChange[], t: number, n: number): [number, number] {
@@ -476,8 +523,10 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   if (nL < (ctx.twoLevels ? 2 * MIN_BEFORE : MIN_BEFORE) || nR < 1) return null;
   const left = y.subarray(lo, t);
   const right = y.subarray(t, hi);
-  const sortedL = sortNumbers(Float64Array.from(left));
-  const sortedR = sortNumbers(Float64Array.from(right));
+  // Sorted copies in reused space (a fresh change's recursive re-test below returns before these
+  // are needed again).
+  const sortedL = sortedCopy(left, sortBufferL);
+  const sortedR = sortedCopy(right, sortBufferR);
   const mL = medianOf(left);
   const mR = medianOf(right);
   let effect = stepSize(left, right, sortedL, sortedR);
@@ -526,7 +575,7 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     effectInNoise = Math.abs(effect) / noise;
     if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * noise)) return null;
     // The rank test must agree: medians alone can be fooled by bimodal data.
-    if (mannWhitney(left, right).pValue > s.rankAlpha) return null;
+    if (mannWhitneySorted(sortedL, sortedR).pValue > s.rankAlpha) return null;
     confirmed = true;
   } else {
     // Few points after: every one of them must sit clearly at the new level, and the step must be

@@ -15,13 +15,17 @@ export interface RankTestResult {
  * `varianceInflation` widens the null variance for autocorrelated samples (1 = independent).
  */
 export function mannWhitney(a: ArrayLike<number>, b: ArrayLike<number>, varianceInflation = 1): RankTestResult {
-  const n1 = a.length;
-  const n2 = b.length;
+  if (a.length === 0 || b.length === 0) return { u: NaN, z: 0, pValue: 1 };
+  // Sort each sample on its own and merge: ranks and ties without an index sort.
+  return mannWhitneySorted(sortNumbers(Float64Array.from(a)), sortNumbers(Float64Array.from(b)), varianceInflation);
+}
+
+/** The same test on two samples already sorted ascending (callers that sorted them anyway). */
+export function mannWhitneySorted(sa: Float64Array, sb: Float64Array, varianceInflation = 1): RankTestResult {
+  const n1 = sa.length;
+  const n2 = sb.length;
   if (n1 === 0 || n2 === 0) return { u: NaN, z: 0, pValue: 1 };
   const n = n1 + n2;
-  // Sort each sample on its own and merge: ranks and ties without an index sort.
-  const sa = sortNumbers(Float64Array.from(a));
-  const sb = sortNumbers(Float64Array.from(b));
   let rankSumB = 0;
   let tieTerm = 0;
   let i = 0, j = 0;
