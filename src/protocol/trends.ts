@@ -117,6 +117,38 @@ export interface SeriesDetail {
   forecast?: ForecastBand;
 }
 
+/**
+ * `RunPoint[]` as parallel arrays, which is how the host posts a series to the webview
+ * (see `packDetail` / `unpackDetail` in `trends-packing.ts`). 10,000 runs as objects are
+ * ~2.9 MB of JSON the webview must parse into 10,000 objects before the first paint; as
+ * typed arrays (which VS Code passes to webviews as binary buffers) the numbers cost a
+ * copy, and repeated branch and machine names are sent once.
+ */
+export interface PackedRuns {
+  count: number;
+  id: string[];
+  value: Float64Array;
+  /** NaN where the run has no spread / no sample count / no percentiles. */
+  lo: Float64Array;
+  hi: Float64Array;
+  n: Float64Array;
+  timestamp: Float64Array;
+  /** Null where unknown. */
+  commit: (string | null)[];
+  message: (string | null)[];
+  /** Index into `names`, -1 where unknown. */
+  branch: Int32Array;
+  machine: Int32Array;
+  names: string[];
+  /** Present when any run kept its samples. */
+  percentiles?: { p50: Float64Array; p90: Float64Array; p95: Float64Array; p99: Float64Array };
+}
+
+/** `SeriesDetail` with its runs packed, as posted to the webview. */
+export interface PackedSeriesDetail extends Omit<SeriesDetail, 'runs'> {
+  packedRuns: PackedRuns;
+}
+
 /** Either side of a comparison: one run, a commit or a branch (its latest runs pooled). */
 export interface CompareSide {
   kind: 'run' | 'commit' | 'branch';
@@ -183,7 +215,7 @@ export const DEFAULT_VIEW_STATE: TrendsViewState = {
 export type HostMessage =
   | { type: 'init'; state: TrendsViewState; theme?: 'light' | 'dark' | 'high-contrast' }
   | { type: 'overview'; series: SeriesOverview[]; generatedAt: number }
-  | { type: 'detail'; detail: SeriesDetail }
+  | { type: 'detail'; detail: SeriesDetail | PackedSeriesDetail }
   | { type: 'compare'; result: CompareResult }
   | { type: 'navigate'; view: TrendsView; seriesId?: string }
   | { type: 'error'; message: string; requestType?: string }

@@ -9,6 +9,8 @@ import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { generateTrendsData } from '../../src/extension/trends/sample-data';
 import type { HostMessage } from '../../src/protocol/trends';
 import { buildWebviewBundle, startHarness, type Harness } from '../../scripts/bench/trends/harness';
+import { markTypedArrays, REVIVE_TYPED_ARRAYS } from '../../scripts/bench/trends/typed-args';
+import { packDetail } from '../../src/protocol/trends-packing';
 import { machineFingerprintSync } from '../../src/core/env/machine';
 import type { RunRecord } from '../../src/core/model';
 import { seriesIdOf } from '../../src/core/series-id';
@@ -174,6 +176,22 @@ describe('trends webview app in Chromium (harness page)', function () {
   const messages = (type: string) =>
     page.evaluate((t) => (window as unknown as { __messages: { message: { type: string } }[] }).__messages.filter((m) => m.message.type === t).map((m) => m.message), type);
   const send = (message: HostMessage) => page.evaluate((m) => window.postMessage(m, '*'), message);
+  /** Posts a message with typed arrays in it (the packed runs), as VS Code hands them over. */
+  const sendTyped = async (message: HostMessage) => {
+    await page.evaluate(REVIVE_TYPED_ARRAYS);
+    await page.evaluate((m) => window.postMessage((window as unknown as { __reviveTypedArrays(v: unknown): unknown }).__reviveTypedArrays(m), '*'), markTypedArrays(message));
+  };
+  /** Pixels the chart's canvas has drawn on (data points, lines, spread). */
+  const inkedPixels = () =>
+    page.evaluate(() => {
+      // The project's Node type settings have no DOM: the canvas is typed by what is used.
+      const doc = document as unknown as { querySelector(s: string): { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
+      const canvas = doc.querySelector('.chart-wrap canvas');
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let inked = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) inked++;
+      return inked;
+    });
   async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeout = 20_000): Promise<T> {
     const deadline = Date.now() + timeout;
     for (;;) {
@@ -210,9 +228,11 @@ describe('trends webview app in Chromium (harness page)', function () {
       return r.length ? r : undefined;
     });
     assert.deepStrictEqual(requests[0], { type: 'requestDetail', seriesId: regressed.series.id });
-    await send({ type: 'detail', detail: regressed });
+    await sendTyped({ type: 'detail', detail: packDetail(regressed) });
     await page.locator('g.change-point').first().waitFor({ state: 'attached' });
     assert.strictEqual(await page.locator('line.budget-line').count(), 1);
+    const inked = await until('the runs drawn on the canvas', async () => (await inkedPixels()) > 2000 && inkedPixels());
+    assert.ok(inked > 2000, `the canvas shows the runs (${inked} pixels drawn)`);
   });
 
   it('keeps the zoom when new runs arrive (live update) and through a reload', async () => {
@@ -268,6 +288,33 @@ describe('trends webview app in Chromium (harness page)', function () {
     assert.strictEqual(await page.locator('tr.row[tabindex="0"]').count(), 1, 'one row in the tab order (roving tabindex)');
     await page.keyboard.press('Enter');
     await until('a request for the next series', async () => (await messages('requestDetail')).some((m) => (m as unknown as { seriesId: string }).seriesId === next));
+  });
+
+  it('draws 10,000 packed runs per pixel column, yet hovering reaches every run', async () => {
+    const target = details[3];
+    const big = { ...generateTrendsData({ series: 1, runs: 10_000, seed: 9, percentiles: true })[0], series: target.series };
+    if (await page.locator('section.overview[hidden]').count()) await page.keyboard.press('Escape');
+    await page.locator(`tr.row[data-id="${target.series.id}"]`).click();
+    await sendTyped({ type: 'detail', detail: packDetail(big) });
+    await until('all 10,000 runs in the chart', async () => (await page.locator('.chart-wrap svg.overlay').getAttribute('aria-label'))?.includes('over 10000 runs'));
+    assert.ok((await inkedPixels()) > 2000, 'the dense runs are drawn');
+    const box = (await page.locator('.chart-wrap svg.overlay').boundingBox())!;
+    const hovered = new Set<number>();
+    for (const fraction of [0.2, 0.5, 0.8]) {
+      await page.mouse.move(box.x + box.width * fraction, box.y + box.height / 2);
+      const text = await until('the tooltip', async () => {
+        const t = page.locator('.chart-wrap .tooltip:not([hidden])');
+        return (await t.count()) ? t.textContent() : undefined;
+      });
+      const index = Number(/run #(\d+)/.exec(text ?? '')?.[1]);
+      assert.ok(Number.isInteger(index), `the tooltip names its run: ${text}`);
+      assert.ok(text!.includes(big.runs[index].commit!.slice(0, 10)) && text!.includes(big.runs[index].machine!), `the tooltip shows run ${index}'s commit and machine`);
+      hovered.add(index);
+    }
+    assert.strictEqual(hovered.size, 3, 'different runs under different pixels');
+    await page.mouse.move(0, 0);
+    await page.locator('button[role="tab"][data-value="percentiles"]').click();
+    await until('the percentile lines drawn', async () => (await inkedPixels()) > 2000);
   });
 
   it('renders with no CSP violation', async () => {

@@ -4,6 +4,7 @@
  */
 import './styles.css';
 import { DEFAULT_VIEW_STATE, type HostMessage, type SeriesDetail, type TrendsViewState } from '../../src/protocol/trends';
+import { unpackDetail } from '../../src/protocol/trends-packing';
 import { CompareView, defaultCompare } from './compare';
 import { DetailView } from './detail';
 import { afterPaint, h } from './dom';
@@ -103,11 +104,14 @@ function receive(message: HostMessage): void {
       if (state.view === 'overview' || state.view === 'findings') render();
       break;
     case 'detail':
-      detail = message.detail;
+      // Marks for the profiling script (scripts/bench/trends/profile-detail.ts).
+      performance.mark('pp-detail-received');
+      detail = unpackDetail(message.detail);
       detailView.setData(detail);
       compareView.setDetail(detail);
       if (state.view === 'detail' && state.seriesId === detail.series.id) render();
       else if (state.view === 'compare' && state.compare?.seriesId === detail.series.id) render();
+      performance.mark('pp-detail-handled');
       break;
     case 'compare':
       compareView.setResult(message.result);

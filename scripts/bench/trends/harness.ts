@@ -56,11 +56,11 @@ window.acquireVsCodeApi = (() => {
 `;
 
 /** The webview bundle as the extension ships it (minified IIFE + CSS), built in memory. */
-export async function buildWebviewBundle(root: string): Promise<HarnessFiles & { bytes: number; d3Bytes: number }> {
+export async function buildWebviewBundle(root: string, options: { minify?: boolean } = {}): Promise<HarnessFiles & { bytes: number; d3Bytes: number }> {
   const result = await esbuild.build({
     entryPoints: { trends: path.join(root, 'webview/src/main.ts') },
     bundle: true,
-    minify: true,
+    minify: options.minify ?? true,
     write: false,
     outdir: path.join(root, 'bench/.work/trends-bundle'),
     platform: 'browser',

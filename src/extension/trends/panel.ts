@@ -11,6 +11,7 @@ import {
 import type { TrendsDataSource } from './data-source';
 import { trendsHtml, makeNonce } from './html';
 import { openCommitInGit } from './git-commit';
+import { packDetail } from '../../protocol/trends-packing';
 import { restoreViewState } from './view-state';
 
 export const TRENDS_VIEW_TYPE = 'perfPulse.trends';
@@ -123,7 +124,7 @@ class TrendsPanelSession implements vscode.Disposable {
   }
 
   private async sendDetail(seriesId: string): Promise<void> {
-    await this.post({ type: 'detail', detail: await this.source.loadSeries(seriesId) });
+    await this.post({ type: 'detail', detail: packDetail(await this.source.loadSeries(seriesId)) });
   }
 
   /** New runs arrived: resend what is on screen; a hidden panel catches up when shown. */
