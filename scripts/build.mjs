@@ -20,7 +20,14 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension/extension.ts', ...(existsSync('src/extension/services/index.ts') ? { services: 'src/extension/services/index.ts' } : {}) },
+    // Three extension-host bundles: activation (extension.js), the services it loads after
+    // start-up (services.js), and the rarely used tools the services load on first use
+    // (tools.js: runner, parsers, import, reports, sharing).
+    entryPoints: {
+      extension: 'src/extension/extension.ts',
+      ...(existsSync('src/extension/services/index.ts') ? { services: 'src/extension/services/index.ts' } : {}),
+      ...(existsSync('src/extension/services/tools.ts') ? { tools: 'src/extension/services/tools.ts' } : {}),
+    },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE_NAME, starterConfig } from '../../core/config';
 import { acceptBaseline, ignoreSeries, undoAccept, unignoreSeries } from '../../core/findings';
-import { buildReport, toHtml, toJson, toMarkdown } from '../../core/report';
+import { tools } from './load-tools';
 import { machineFingerprint } from '../../core/env/machine';
 import { vcsInfo } from '../../core/env/vcs';
 import type { FindingsService } from './findings-service';
@@ -117,6 +117,7 @@ export async function exportReport(findings: FindingsService, target?: vscode.Ur
   if (!uri) return undefined;
   const analysis = await findings.refresh();
   const [machine, vcs] = await Promise.all([machineFingerprint(), folder ? vcsInfo(folder.uri.fsPath) : Promise.resolve({})]);
+  const { buildReport, toHtml, toJson, toMarkdown } = tools();
   const model = buildReport(analysis, { generatedAt: Date.now(), machine, vcs });
   const text = chosen === 'md' ? toMarkdown(model) : chosen === 'html' ? toHtml(model) : toJson(model);
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { compareSamples, type AbResult } from '../../core/detect/ab';
 import { formatSeconds } from '../../core/format';
-import { RunCancelledError, runInterleaved, withWorktree } from '../../core/runner';
+import { tools } from './load-tools';
 import type { ConfigDiagnostics } from '../config-diagnostics';
 import { primaryFolder, requireTrust } from './workspace';
 
@@ -38,6 +38,7 @@ export class CompareService {
       return undefined;
     }
     const workspace = folder.uri.fsPath;
+    const { RunCancelledError, runInterleaved, withWorktree } = tools();
     try {
       const comparison = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Perf Pulse: ${bench.name}, HEAD vs working tree`, cancellable: true },

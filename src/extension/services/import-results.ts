@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { importFile } from '../../core/store/import';
+import { tools } from './load-tools';
 import type { HistoryService } from './history-service';
 
 /** Import Results…: harness outputs, test reports, exports and CI histories into this workspace's history. */
@@ -16,7 +16,7 @@ export async function importResults(history: HistoryService, log: vscode.LogOutp
   for (const uri of uris) {
     try {
       // A file's origin machine is unknown: imported series stay apart from this machine's (as with `perf-pulse import`).
-      const { records, format } = await importFile(uri.fsPath);
+      const { records, format } = await tools().importFile(uri.fsPath);
       const n = await store.appendNew(records);
       added += n;
       log.info(`import ${uri.fsPath} (${format}): ${n} new record(s) of ${records.length}`);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { BenchmarkConfig } from '../../core/config';
-import { runBenchmark, toRunRecords, type BenchmarkResult } from '../../core/runner';
+import type { BenchmarkResult } from '../../core/runner';
+import { tools } from './load-tools';
 import { formatSeconds } from '../../core/format';
 import type { ConfigDiagnostics } from '../config-diagnostics';
 import type { PerfStatusBar } from '../status-bar';
@@ -77,6 +78,7 @@ export class RunService extends Disposable {
         { location: vscode.ProgressLocation.Notification, title: 'Perf Pulse', cancellable: true },
         async (progress, token) => {
           token.onCancellationRequested(() => controller.abort());
+          const { runBenchmark, toRunRecords } = tools();
           for (const [i, bench] of benches.entries()) {
             if (controller.signal.aborted) break;
             this.statusBar.running(i + 1, benches.length, bench.name);

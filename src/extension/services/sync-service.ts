@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { syncHistory, ShareError, type SyncReport } from '../../core/share/sync';
+import type { SyncReport } from '../../core/share/sync';
+import { tools } from './load-tools';
 import { Disposable } from '../disposable';
 import type { HistoryService } from './history-service';
 import { primaryFolder, requireTrust } from './workspace';
@@ -21,6 +22,7 @@ export class SyncService extends Disposable {
     const folder = primaryFolder();
     if (!folder) return undefined;
     const store = await this.history.ready();
+    const { syncHistory, ShareError } = tools();
     const remote = vscode.workspace.getConfiguration('perfPulse.sync').get<string>('remote') || undefined;
     try {
       const report = await vscode.window.withProgress(

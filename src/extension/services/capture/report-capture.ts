@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
-import { parseText, ParseError } from '../../../core/parsers';
+import { tools } from '../load-tools';
 import { recordFromMeasurement } from '../../../core/records';
 import { Disposable } from '../../disposable';
 import type { HistoryService } from '../history-service';
@@ -88,6 +88,7 @@ export class ReportCapture extends Disposable {
     const hash = createHash('sha1').update(text).digest('hex');
     const seen = this.state.get<string[]>(SEEN_KEY, []);
     if (seen.includes(hash)) return 0;
+    const { parseText, ParseError } = tools();
     let measurements;
     let format: string;
     try {
