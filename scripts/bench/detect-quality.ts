@@ -1,9 +1,10 @@
 /**
  * Detection quality benchmark: Perf Pulse's default detector against the anchors of the issue on
- * seeded, labelled corpora (a primary seed and a check seed nobody tuned on), on the real
- * TigerBeetle history, and the speed of `detect` on 2,000 series of 500 values.
+ * seeded, labelled corpora (eight seeds by default: the targets hold on every seed, not on
+ * average; the anchors are compared on the first two), on the real TigerBeetle history, and the
+ * speed of `perf-pulse detect` on 2,000 series of 500 values as a whole process.
  *
- *   npx tsx scripts/bench/detect-quality.ts [--seeds 1,2] [--quick]
+ *   npx tsx scripts/bench/detect-quality.ts [--seeds 1,2,...] [--quick]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,7 +23,7 @@ const arg = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const seeds = (arg('--seeds') ?? '1,2').split(',').map(Number);
+const seeds = (arg('--seeds') ?? '1,2,3,4,5,6,7,8').split(',').map(Number);
 const quick = args.includes('--quick');
 
 function perfPulse(corpus: readonly LabelledSeries[]): Detection[][] {
@@ -66,7 +67,7 @@ for (const seed of seeds) {
     const sub = score(idx.map((i) => corpus[i]), idx.map((i) => ours[i]));
     diagnostics.push(`| ${seed} | ${shape} | ${fmt(sub.precision)} | ${fmt(sub.recall)} | ${fmt(sub.falseAlertsPer1000)} | ${fmt(sub.recallLast8)} | ${sub.counts.detections - sub.counts.truePositives} |`);
   }
-  if (!quick) {
+  if (!quick && seeds.indexOf(seed) < 2) {
     for (const anchor of ANCHORS) {
       const found = corpus.map((c) => anchor.rule(c.values, c.direction));
       rows.push(row(anchor.name, label, score(corpus, found)));
@@ -89,8 +90,10 @@ if (fs.existsSync(tbFile)) {
   targets.push({ what: 'TigerBeetle: changes at 15, 71, 95 found (±2), none at the outlier 10', target: 'yes', measured: ok && !outlierFlagged ? 'yes' : 'no', met: ok && !outlierFlagged });
 }
 
-// Speed: the CLI command on 2,000 series x 500 values (in process: read, parse, detect, print).
-async function timeCli(): Promise<{ wall: number; cpu: number; processMs?: number }> {
+// Speed: the CLI command on 2,000 series x 500 values. The target is the whole process as a user
+// runs it (node dist/cli.js detect file.json > out.json, wall time, median of 5); the in-process
+// CPU time of the command (read, parse, detect, print; warmed up) is shown beside it.
+async function timeCli(): Promise<{ wall: number; cpu: number; processMs?: number; problem?: string }> {
   const r = seededRandom(7);
   const series = Array.from({ length: 2000 }, (_, k) => {
     const level = 1 + r() * 100;
@@ -119,27 +122,42 @@ async function timeCli(): Promise<{ wall: number; cpu: number; processMs?: numbe
   JSON.parse(out);
   // The shipped bundle end to end (node start-up included), when it has been built.
   let processMs: number | undefined;
+  let problem: string | undefined = 'dist/cli.js missing (build first)';
   const bundle = path.join(root, 'dist', 'cli.js');
   if (fs.existsSync(bundle)) {
     // Median of 5: one start-up on a shared machine can wait long for a core.
+    // stdout goes to a file, as in `node dist/cli.js detect file.json > out.json`.
+    const outFile = file.replace(/\.input\.json$/, '.output.json');
     const times: number[] = [];
     for (let k = 0; k < 5; k++) {
+      const fd = fs.openSync(outFile, 'w');
       const t0 = process.hrtime.bigint();
-      const res = spawnSync(process.execPath, [bundle, 'detect', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
-      if (res.status !== 0) break;
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const res = spawnSync(process.execPath, [bundle, 'detect', file], { stdio: ['ignore', fd, 'pipe'] });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      fs.closeSync(fd);
+      if (res.status !== 0) throw new Error(`dist/cli.js detect failed: ${res.stderr}`);
+      times.push(ms);
     }
-    if (times.length === 5) processMs = times.sort((a, b) => a - b)[2];
+    // the process must have written the same answer as the command in process, or the bundle
+    // is not this source (a stale build) and its time says nothing about it
+    const same = fs.readFileSync(outFile, 'utf8') === out;
+    fs.unlinkSync(outFile);
+    processMs = times.sort((a, b) => a - b)[2];
+    problem = same ? undefined : 'dist/cli.js printed other results than the source (stale build: rebuild first)';
   }
   fs.unlinkSync(file);
-  return { wall: Math.min(...walls), cpu: Math.min(...cpus), processMs };
+  return { wall: Math.min(...walls), cpu: Math.min(...cpus), processMs, problem };
 }
 
 (async () => {
   const t = await timeCli();
-  // CPU time is what the command costs; wall time also counts waiting for a busy machine's cores.
-  targets.push({ what: 'perf-pulse detect on 2,000 series x 500 values: CPU time (read, parse, detect, print; best of 3, one thread)', target: '< 1000 ms', measured: `${t.cpu.toFixed(0)} ms (wall ${t.wall.toFixed(0)} ms, load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`, met: t.cpu < 1000 });
-  if (t.processMs !== undefined) targets.push({ what: 'the same through dist/cli.js as a whole process (node start-up included), wall time, median of 5', target: '< 1000 ms', measured: `${t.processMs.toFixed(0)} ms`, met: t.processMs < 1000 });
+  const load = `load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`;
+  const inProcess = `in process, warmed up: ${t.cpu.toFixed(0)} ms CPU, ${t.wall.toFixed(0)} ms wall`;
+  targets.push(
+    t.processMs !== undefined && !t.problem
+      ? { what: 'perf-pulse detect FILE on 2,000 series x 500 values: whole process (node dist/cli.js detect file.json > out.json), wall time, median of 5', target: '< 1000 ms', measured: `${t.processMs.toFixed(0)} ms (${load}; ${inProcess})`, met: t.processMs < 1000 }
+      : { what: 'perf-pulse detect FILE on 2,000 series x 500 values: whole process', target: '< 1000 ms', measured: `not measured: ${t.problem}; ${inProcess}`, met: false },
+  );
 
   const header = '| rule | corpus | precision | recall (>=4x noise, >=3%, >=8 after) | false alerts / 1,000 no-change points | recall, change among last 8 | recall 4-6x noise | alerts |';
   const lines = [
