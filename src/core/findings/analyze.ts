@@ -64,35 +64,167 @@ interface Loaded {
   acceptedIndex: number;
 }
 
+/** What an earlier analysis left for the next one: per series, its judged values and its results. */
+export interface AnalysisCache {
+  /** Everything besides the runs that the results depend on (budgets, decisions, options, version). */
+  inputs: string;
+  /** What the judged values depend on besides the runs (base branch, current runs). */
+  selection: string;
+  series: Map<string, CachedSeries>;
+}
+
+export interface CachedSeries {
+  /** The series as the store's index describes it when it was read (see seriesKey). */
+  key: string;
+  /** The judged values, oldest first: what the detector saw. */
+  values: Float64Array;
+  /** The detector's verdict on them, as JSON (the whole history is judged at once, so a verdict can change without its series changing). */
+  verdict: string;
+  analysis: SeriesAnalysis;
+  findings: Finding[];
+}
+
+export interface IncrementalInput extends AnalyzeInput {
+  /** The cache of the previous analysis; series whose key is unchanged are not read again. */
+  cache?: AnalysisCache;
+  /** Part of the cache's inputs: e.g. the extension's version (a new detector judges anew). */
+  version?: string;
+  /** Called between series: gives the event loop a turn (see yieldNow). */
+  pause?: () => Promise<void>;
+  /** Runs read for the values are kept for the per-series step up to this many in all (else read again). */
+  keepRuns?: number;
+}
+
+export interface IncrementalStats {
+  series: number;
+  /** Series whose runs were read to get their values. */
+  read: number;
+  /** Series read a second time for their per-series analysis (runs not kept). */
+  reread: number;
+  /** Series whose previous results were reused as they were. */
+  reused: number;
+  /** False when nothing changed and the detector did not run at all. */
+  detected: boolean;
+}
+
+/**
+ * The identity of a series' runs as the store's index gives it, without reading a run: a new,
+ * imported, removed or compacted-away run changes the count or an end of the series.
+ */
+export function seriesKey(info: SeriesInfo): string {
+  return `${info.runs}|${info.firstTimestamp}|${info.lastTimestamp}|${info.lastValue}`;
+}
+
+const DEFAULT_KEEP_RUNS = 100_000;
+
 export async function analyzeHistory(input: AnalyzeInput): Promise<Analysis> {
+  return (await analyzeIncrementally(input)).analysis;
+}
+
+/**
+ * analyzeHistory with a cache: reads only the series that changed since the cached analysis,
+ * reuses the results of series whose runs and verdict are unchanged, and skips the detector
+ * when nothing changed. The detector still judges every series' values at once (from the
+ * cache where unchanged), so the false discovery rate holds across the workspace as before.
+ */
+export async function analyzeIncrementally(input: IncrementalInput): Promise<{ analysis: Analysis; cache: AnalysisCache; stats: IncrementalStats }> {
   const options = input.options ?? {};
   const sensitivity = options.sensitivity ?? 'default';
   const decisions = input.decisions;
-  const loaded: Loaded[] = [];
+  const pause = input.pause ?? (async () => undefined);
+  const keepRuns = input.keepRuns ?? DEFAULT_KEEP_RUNS;
+  const selection = JSON.stringify({ baseBranch: options.baseBranch ?? null, current: [...(options.currentRecordIds ?? [])].sort() });
+  const inputs = JSON.stringify({
+    version: input.version ?? null,
+    sensitivity,
+    selection,
+    budgets: input.budgets ?? [],
+    benchmarkBudgets: input.benchmarkBudgets ?? {},
+    decisions: decisions ?? null,
+  });
+  const previous = input.cache?.selection === selection ? input.cache.series : undefined;
+  const sameInputs = input.cache?.inputs === inputs;
+  const stats: IncrementalStats = { series: input.series.length, read: 0, reread: 0, reused: 0, detected: true };
+
+  // 1. The judged values of every series: from the cache when the series is unchanged.
+  const values: Float64Array[] = [];
+  const kept = new Map<string, RunRecord[]>();
+  let keptRuns = 0;
   for (const info of input.series) {
+    const cached = previous?.get(info.seriesId);
+    if (cached && cached.key === seriesKey(info)) {
+      values.push(cached.values);
+      continue;
+    }
     const runs = selectRuns(await input.load(info.seriesId), options);
-    const accepted = decisions?.accepted.find((a) => a.seriesId === info.seriesId);
-    const acceptedIndex = accepted ? runs.findIndex((r) => r.id === accepted.recordId) : -1;
-    loaded.push({ info, runs, acceptedIndex });
+    stats.read++;
+    values.push(Float64Array.from(runs, (r) => r.value));
+    if (keptRuns + runs.length <= keepRuns) {
+      kept.set(info.seriesId, runs);
+      keptRuns += runs.length;
+    }
+    await pause();
   }
-  const verdicts = detectMany(
-    loaded.map((l) => ({ id: l.info.seriesId, direction: l.info.direction, values: l.runs.map((r) => r.value) })),
-    { sensitivity },
-  );
+
+  // 2. The detector, over the whole history at once; not at all when nothing changed.
+  const unchanged = sameInputs && stats.read === 0 && previous !== undefined && previous.size === input.series.length;
+  let verdicts: SeriesVerdict[];
+  if (unchanged) {
+    verdicts = input.series.map((info) => JSON.parse(previous.get(info.seriesId)!.verdict) as SeriesVerdict);
+    stats.detected = false;
+  } else {
+    verdicts = detectMany(
+      input.series.map((info, i) => ({ id: info.seriesId, direction: info.direction, values: Array.from(values[i]) })),
+      { sensitivity },
+    );
+    await pause();
+  }
+
+  // 3. Per series: the previous results when its runs, its verdict and the inputs are the same.
   const series: SeriesAnalysis[] = [];
   const findings: Finding[] = [];
-  loaded.forEach((l, i) => {
-    const result = analyzeSeries(l, verdicts[i], input, options, sensitivity);
-    series.push(result.analysis);
-    if (!result.analysis.ignored) findings.push(...result.findings);
-  });
+  const next = new Map<string, CachedSeries>();
+  for (const [i, info] of input.series.entries()) {
+    const verdict = JSON.stringify(verdicts[i]);
+    const key = seriesKey(info);
+    const cached = previous?.get(info.seriesId);
+    let entry: CachedSeries;
+    if (sameInputs && cached && cached.key === key && cached.verdict === verdict) {
+      entry = cached;
+      stats.reused++;
+    } else {
+      let runs = kept.get(info.seriesId);
+      if (!runs) {
+        runs = selectRuns(await input.load(info.seriesId), options);
+        stats.reread++;
+        await pause();
+      }
+      const accepted = decisions?.accepted.find((a) => a.seriesId === info.seriesId);
+      const acceptedIndex = accepted ? runs.findIndex((r) => r.id === accepted.recordId) : -1;
+      const result = analyzeSeries({ info, runs, acceptedIndex }, verdicts[i], input, options, sensitivity);
+      entry = { key, values: values[i], verdict, analysis: result.analysis, findings: result.findings };
+    }
+    next.set(info.seriesId, entry);
+    series.push(entry.analysis);
+    if (!entry.analysis.ignored) findings.push(...entry.findings);
+  }
   findings.sort(
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
       Number(a.kind === 'improvement') - Number(b.kind === 'improvement') ||
       a.name.localeCompare(b.name),
   );
-  return { series, findings, events: groupEvents(findings) };
+  return { analysis: { series, findings, events: groupEvents(findings) }, cache: { inputs, selection, series: next }, stats };
+}
+
+/** Gives the event loop a turn (timers, I/O, other extensions) when the caller has held it for `sliceMs`. */
+export function yieldEvery(sliceMs = 10): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < sliceMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    since = performance.now();
+  };
 }
 
 function analyzeSeries(

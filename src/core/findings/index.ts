@@ -5,3 +5,4 @@ export * from './budget';
 export * from './message';
 export * from './compare-current';
 export * from './from-store';
+export * from './analysis-cache-file';

@@ -1,6 +1,17 @@
 import * as vscode from 'vscode';
 import type { LoadedConfig } from '../../core/config';
-import { analyzeHistory, editorFindings, loadDecisions, type Analysis, type Finding, type SeriesAnalysis } from '../../core/findings';
+import {
+  analyzeIncrementally,
+  editorFindings,
+  loadDecisions,
+  readAnalysisCache,
+  writeAnalysisCache,
+  yieldEvery,
+  type Analysis,
+  type AnalysisCache,
+  type Finding,
+  type SeriesAnalysis,
+} from '../../core/findings';
 import type { RunRecord } from '../../core/model';
 import { Disposable } from '../disposable';
 import { ConfigDiagnostics } from '../config-diagnostics';
@@ -11,6 +22,9 @@ import { primaryFolder } from './workspace';
 
 export const RUN_SCHEME = 'perf-pulse-run';
 const ANALYSIS_DEBOUNCE_MS = 250;
+/** The analysis holds the extension host's thread for at most this long at a time. */
+const ANALYSIS_SLICE_MS = 10;
+const CACHE_FILE = 'analysis-cache.bin';
 
 /** A finding with the place in the source it was put on. */
 export interface LocatedFinding {
@@ -39,6 +53,9 @@ export class FindingsService extends Disposable {
   private timer?: NodeJS.Timeout;
   private running?: Promise<Analysis>;
   private again = false;
+  /** The previous analysis' per-series values and results: only what changed is read and judged again. */
+  private cache?: AnalysisCache;
+  private cacheLoaded = false;
 
   constructor(
     private readonly history: HistoryService,
@@ -128,14 +145,28 @@ export class FindingsService extends Disposable {
     });
     const benchmarkBudgets = Object.fromEntries((config?.config.benchmarks ?? []).filter((b) => b.budget).map((b) => [b.name, b.budget!]));
     const sensitivity = vscode.workspace.getConfiguration('perfPulse.detection').get<'low' | 'default' | 'high'>('sensitivity', 'default');
-    const analysis = await analyzeHistory({
+    const cacheFile = this.history.stateFile(CACHE_FILE);
+    let cacheNote = 'cache in memory';
+    if (!this.cacheLoaded) {
+      this.cacheLoaded = true;
+      this.cache = await readAnalysisCache(cacheFile);
+      cacheNote = this.cache ? 'cache from disk' : 'no cache';
+    }
+    const { analysis, cache, stats } = await analyzeIncrementally({
       series: store.listSeries(),
       load: async (id) => judgedRuns(await store.readSeries(id)),
       budgets: config?.config.budgets,
       benchmarkBudgets,
       decisions,
       options: { sensitivity },
+      cache: this.cache,
+      // A new version may judge differently; a cache of another history folder is of no use.
+      version: `${this.history.extensionVersion}|${store.dir}`,
+      pause: yieldEvery(ANALYSIS_SLICE_MS),
     });
+    this.cache = cache;
+    const changed = stats.read > 0 || stats.reused < stats.series || stats.detected;
+    if (changed) void writeAnalysisCache(cacheFile, cache).catch((err) => this.log.warn(`could not save the analysis cache: ${err}`));
     const located: LocatedFinding[] = [];
     for (const finding of editorFindings(analysis)) {
       const series = analysis.series.find((s) => s.id === finding.seriesId);
@@ -145,7 +176,10 @@ export class FindingsService extends Disposable {
     this.analysisValue = analysis;
     this.located = located;
     this.publish();
-    this.log.info(`analysis: ${analysis.series.length} series, ${located.length} active finding(s) in ${(performance.now() - t0).toFixed(0)} ms`);
+    this.log.info(
+      `analysis: ${analysis.series.length} series, ${located.length} active finding(s) in ${(performance.now() - t0).toFixed(0)} ms ` +
+        `(${cacheNote}; read ${stats.read}, read again ${stats.reread}, reused ${stats.reused}; detector ${stats.detected ? 'ran' : 'skipped: nothing changed'})`,
+    );
     this.changed.fire(analysis);
     return analysis;
   }

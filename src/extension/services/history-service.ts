@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RunRecord, SeriesInfo } from '../../core/model';
 import { DEFAULT_RETENTION, HistoryStore, registerWorkspaceHistory, resolveHistoryDir } from '../../core/store/history-store';
 import { Disposable } from '../disposable';
@@ -33,6 +34,15 @@ export class HistoryService extends Disposable {
     const location = settings.get<'workspaceStorage' | 'workspace'>('location', 'workspaceStorage');
     const override = settings.get<string>('path') || undefined;
     return resolveHistoryDir({ workspaceDir: folder?.uri.fsPath, storageDir, location, override });
+  }
+
+  /** A file of this window's own, in the extension's storage beside (not inside) the history: never shared with the CLI. */
+  stateFile(name: string): string {
+    return join((this.context.storageUri ?? this.context.globalStorageUri).fsPath, name);
+  }
+
+  get extensionVersion(): string {
+    return String(this.context.extension.packageJSON.version ?? '');
   }
 
   ready(): Promise<HistoryStore> {
