@@ -313,6 +313,19 @@ describe('trends webview app in Chromium (harness page)', function () {
     }
     assert.strictEqual(hovered.size, 3, 'different runs under different pixels');
     await page.mouse.move(0, 0);
+    // The exports redraw the canvas layer as SVG paths: every run is in them.
+    const before = (await messages('export')).length;
+    for (const label of ['Export chart as SVG', 'Export chart as PNG']) await page.locator(`button[aria-label="${label}"]`).click();
+    const exported = (await until('two more exports', async () => {
+      const e = await messages('export');
+      return e.length >= before + 2 ? e.slice(before) : undefined;
+    })) as unknown as { format: string; data: string }[];
+    const svg = exported.find((e) => e.format === 'svg')!.data;
+    const medianPath = /<path d="M([^"]*)" fill="none" stroke="[^"]*" stroke-opacity="0.6"/.exec(svg);
+    assert.ok(medianPath, 'the exported SVG has the line of medians');
+    assert.ok(medianPath[1].split('L').length >= 10_000, `the line goes through every run (${medianPath[1].split('L').length} points)`);
+    const png = Buffer.from(exported.find((e) => e.format === 'png')!.data, 'base64');
+    assert.ok(png.length > 20_000, `the PNG has the dense runs in it (${png.length} bytes)`);
     await page.locator('button[role="tab"][data-value="percentiles"]').click();
     await until('the percentile lines drawn', async () => (await inkedPixels()) > 2000);
   });
