@@ -150,6 +150,9 @@ export class TrendChart {
     this.xs = Float64Array.from(runs, (r, i) => (options.xMode === 'time' ? r.timestamp : i));
     this.runColumns = toRunColumns(runs);
     if (this.active !== undefined && this.active >= runs.length) this.active = undefined;
+    // The facts and legend above and below were just filled in, which resizes the chart:
+    // take the new size now so the first paint draws once, not again on the ResizeObserver.
+    this.resize(false);
     this.updateFullDomain();
     this.buildAnnotations();
     const keep = sameSeries ? previousDomain : options.zoom;
@@ -230,7 +233,8 @@ export class TrendChart {
     this.zoomTimer = setTimeout(() => this.callbacks.zoomed(this.currentDomain()), 250);
   }
 
-  private resize(): void {
+  /** Matches the canvas and overlay to the element's size; redraws unless told not to. */
+  private resize(redraw = true): void {
     const rect = this.element.getBoundingClientRect();
     const width = Math.floor(rect.width);
     const height = Math.floor(rect.height);
@@ -251,7 +255,7 @@ export class TrendChart {
       .attr('height', Math.max(0, height - MARGIN.top - MARGIN.bottom + 8));
     this.brushBehavior.extent([[MARGIN.left, MARGIN.top], [Math.max(MARGIN.left + 1, width - MARGIN.right), Math.max(MARGIN.top + 1, height - MARGIN.bottom)]]);
     this.layers.brush.call(this.brushBehavior);
-    if (this.detail) {
+    if (this.detail && redraw) {
       this.updateFullDomain();
       this.applyDomain(domain, false);
     }

@@ -78,6 +78,17 @@ async function main(): Promise<void> {
         return `packed value is ${detail.packedRuns?.value?.constructor?.name}; structuredClone ${(t1 - t0).toFixed(1)} ms, JSON.stringify ${(t2 - t1).toFixed(1)} ms (${json.length} chars), JSON.parse ${(t3 - t2).toFixed(1)} ms, postMessage→listener ${(t5 - t4).toFixed(1)} ms`;
       }, process.env.PLAIN ? big : markTypedArrays(packDetail(big))));
     }
+    if (process.env.WHO_DRAWS) {
+      await page.evaluate(() => {
+        const chart = window.perfPulseTrends.chart;
+        const original = chart.drawNow.bind(chart);
+        window.__drawStacks = [];
+        chart.drawNow = () => {
+          window.__drawStacks.push(String(new Error().stack).split('\n').slice(2, 7).map((l: string) => l.trim().split(' (')[0]).join(' < '));
+          original();
+        };
+      });
+    }
     const paint = await page.evaluate(async (arg) => {
       const detail = window.__reviveTypedArrays(arg);
       const t0 = performance.now();
@@ -90,6 +101,8 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 2));
       }
     }, process.env.PLAIN ? big : markTypedArrays(packDetail(big)));
+    if (process.env.WHO_DRAWS) console.log((await page.evaluate(() => window.__drawStacks)).join('\n'));
+    console.log(`chart frames drawn by the first paint: ${await page.evaluate(() => window.perfPulseTrends.chart.drawCount)}`);
     console.log(`detail first paint ${paint.total.toFixed(1)} ms: postMessage returned ${paint.posted.toFixed(1)}, handler started ${paint.received.toFixed(1)}, handler done ${paint.handled.toFixed(1)}`);
     if (profiling) {
     const { profile } = (await client.send('Profiler.stop')) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[]; samples: number[]; timeDeltas: number[] } };
