@@ -1,5 +1,4 @@
 import type { Direction } from '../model';
-import { quantileSorted } from 'simple-statistics';
 import { sortNumbers } from '../stats/select';
 
 /**
@@ -74,4 +73,18 @@ export function statisticOf(values: readonly number[], statistic: BudgetStatisti
 
 function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+}
+
+/**
+ * Quantile p of sorted values with linear interpolation between the two nearest ranks (numpy's
+ * default, type 7). Local rather than from a statistics library, whose module initialisation
+ * (tables built at load) every `perf-pulse detect` process would pay for.
+ */
+function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) throw new Error('quantile requires at least one data point.');
+  if (p < 0 || p > 1) throw new Error('quantiles must be between 0 and 1');
+  const h = (n - 1) * p;
+  const lower = Math.floor(h);
+  return lower === h ? sorted[h] : sorted[lower] + (h - lower) * (sorted[lower + 1] - sorted[lower]);
 }

@@ -1,4 +1,3 @@
-import { sortedCopy } from './summary';
 import { medianOfRange, sortNumbers } from './select';
 import { twoSidedNormalP } from './distributions';
 
@@ -57,7 +56,7 @@ export function lag1Autocorrelation(segments: readonly (readonly number[])[], sc
   let num = 0, den = 0;
   for (const seg of segments) {
     if (seg.length < 3) continue;
-    const s = sortedCopy(seg);
+    const s = sortNumbers(Float64Array.from(seg));
     const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     const cap = scale > 0 ? 3 * scale : Infinity;
     let prev = clip(seg[0] - m, cap);
