@@ -22,11 +22,13 @@ const builds = [
     ...common,
     // Three extension-host bundles: activation (extension.js), the services it loads after
     // start-up (services.js), and the rarely used tools the services load on first use
-    // (tools.js: runner, parsers, import, reports, sharing).
+    // (tools.js: runner, parsers, import, reports, sharing); and the detector's worker thread
+    // (detect-worker.js).
     entryPoints: {
       extension: 'src/extension/extension.ts',
       ...(existsSync('src/extension/services/index.ts') ? { services: 'src/extension/services/index.ts' } : {}),
       ...(existsSync('src/extension/services/tools.ts') ? { tools: 'src/extension/services/tools.ts' } : {}),
+      ...(existsSync('src/extension/services/detect-worker.ts') ? { 'detect-worker': 'src/extension/services/detect-worker.ts' } : {}),
     },
     outdir: 'dist',
     platform: 'node',

@@ -16,6 +16,7 @@ const KNOWN = {
   'dist/extension.js': 'extension host (activation)',
   'dist/services.js': 'extension host (services, loaded after start-up)',
   'dist/tools.js': 'extension host (runner, parsers, import, reports, sharing; loaded on first use)',
+  'dist/detect-worker.js': 'extension host (the detector on a worker thread)',
   'dist/cli.js': 'CLI',
 };
 

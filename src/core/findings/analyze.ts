@@ -93,7 +93,15 @@ export interface IncrementalInput extends AnalyzeInput {
   pause?: () => Promise<void>;
   /** Runs read for the values are kept for the per-series step up to this many in all (else read again). */
   keepRuns?: number;
+  /** Runs the detector (detectMany) over every series, e.g. on another thread; in this thread when not given. */
+  detect?: DetectAll;
 }
+
+/** The whole-history detector step: detectMany over these series with these options. */
+export type DetectAll = (series: { id: string; direction: SeriesInfo['direction']; values: Float64Array }[], options: { sensitivity: Sensitivity }) => Promise<SeriesVerdict[]>;
+
+export const detectInThisThread: DetectAll = async (series, options) =>
+  detectMany(series.map((s) => ({ id: s.id, direction: s.direction, values: Array.from(s.values) })), options);
 
 export interface IncrementalStats {
   series: number;
@@ -173,8 +181,8 @@ export async function analyzeIncrementally(input: IncrementalInput): Promise<{ a
     verdicts = input.series.map((info) => JSON.parse(previous.get(info.seriesId)!.verdict) as SeriesVerdict);
     stats.detected = false;
   } else {
-    verdicts = detectMany(
-      input.series.map((info, i) => ({ id: info.seriesId, direction: info.direction, values: Array.from(values[i]) })),
+    verdicts = await (input.detect ?? detectInThisThread)(
+      input.series.map((info, i) => ({ id: info.seriesId, direction: info.direction, values: values[i] })),
       { sensitivity },
     );
     await pause();

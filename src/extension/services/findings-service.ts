@@ -18,6 +18,7 @@ import { ConfigDiagnostics } from '../config-diagnostics';
 import type { PerfStatusBar } from '../status-bar';
 import type { HistoryService } from './history-service';
 import { SourceLocator } from './source-locator';
+import { detectOffThread } from './detect-off-thread';
 import { primaryFolder } from './workspace';
 
 export const RUN_SCHEME = 'perf-pulse-run';
@@ -163,6 +164,7 @@ export class FindingsService extends Disposable {
       // A new version may judge differently; a cache of another history folder is of no use.
       version: `${this.history.extensionVersion}|${store.dir}`,
       pause: yieldEvery(ANALYSIS_SLICE_MS),
+      detect: detectOffThread((why) => this.log.warn(`detector ran on the extension host's thread: ${why}`)),
     });
     this.cache = cache;
     const changed = stats.read > 0 || stats.reused < stats.series || stats.detected;
