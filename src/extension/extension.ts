@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { PerfStatusBar } from './status-bar';
 import { registerTrendsPanel, type TrendsPanelController } from './trends';
 import type { TrendsDataSource } from './trends/data-source';
@@ -70,17 +70,27 @@ export function activate(context: vscode.ExtensionContext): PerfPulseApi {
   }
 
   // Start stage two soon, off the activation path, only when there is something to show.
-  const relevant = (vscode.workspace.workspaceFolders ?? []).some(
-    (f) => f.uri.scheme === 'file' && (existsSync(join(f.uri.fsPath, 'perfpulse.json')) || existsSync(join(f.uri.fsPath, '.perfpulse'))),
-  ) || (context.storageUri !== undefined && existsSync(join(context.storageUri.fsPath, 'history')));
-  if (relevant) {
-    const timer = setTimeout(() => void services().catch((err) => log.error(`could not start: ${err?.stack ?? err}`)), 0);
-    context.subscriptions.push({ dispose: () => clearTimeout(timer) });
-  }
+  // The checks touch the disk, so they run after activate() has returned, and asynchronously.
+  const timer = setTimeout(() => {
+    void hasSomethingToShow(context)
+      .then((relevant) => (relevant ? services() : undefined))
+      .catch((err) => log.error(`could not start: ${err?.stack ?? err}`));
+  }, 0);
+  context.subscriptions.push({ dispose: () => clearTimeout(timer) });
 
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { statusBar, services, activationMs };
+}
+
+/** A perfpulse.json or a .perfpulse folder in a workspace folder, or a history in this workspace's storage. */
+async function hasSomethingToShow(context: vscode.ExtensionContext): Promise<boolean> {
+  const exists = (p: string) => access(p).then(() => true, () => false);
+  const candidates = (vscode.workspace.workspaceFolders ?? [])
+    .filter((f) => f.uri.scheme === 'file')
+    .flatMap((f) => [join(f.uri.fsPath, 'perfpulse.json'), join(f.uri.fsPath, '.perfpulse')]);
+  if (context.storageUri) candidates.push(join(context.storageUri.fsPath, 'history'));
+  return (await Promise.all(candidates.map(exists))).some(Boolean);
 }
 
 export function deactivate(): void {}
