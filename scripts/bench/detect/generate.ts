@@ -29,7 +29,12 @@ export const NOISE_SHAPES = [
   'gaussian', 'heavy-tailed', 'spikes', 'bimodal', 'ar1', 'quantised', 'variance-change',
   'excursions', 'drift', 'lognormal-skew', 'uniform', 'seasonal', 'mixed',
 ] as const;
-export type NoiseShape = (typeof NOISE_SHAPES)[number];
+/**
+ * Shapes added later, kept out of the main corpus so its figures stay comparable across
+ * versions: a separate check that the detector copes with noise it was not tuned on.
+ */
+export const EXTRA_NOISE_SHAPES = ['bursts', 'trimodal', 'coarse-quantised', 'ar-heavy'] as const;
+export type NoiseShape = (typeof NOISE_SHAPES)[number] | (typeof EXTRA_NOISE_SHAPES)[number];
 
 function uniform(r: Random, a: number, b: number): number {
   return a + (b - a) * r();
@@ -132,6 +137,43 @@ function noiseSeries(r: Random, shape: NoiseShape, n: number, sigma: number): nu
       for (let i = 0; i < n; i++) out[i] = amp * Math.sin(phase + (2 * Math.PI * i) / period) + 0.7 * sigma * normal(r);
       break;
     }
+    case 'bursts': {
+      // a few stretches of 5-20 runs with 3-5x the noise (a noisy neighbour), then calm again
+      for (let i = 0; i < n; i++) out[i] = sigma * normal(r);
+      const count = 1 + Math.floor(r() * 3);
+      for (let k = 0; k < count; k++) {
+        const at = Math.floor(r() * n);
+        const len = 5 + Math.floor(r() * 16);
+        const f = uniform(r, 3, 5);
+        for (let i = at; i < Math.min(n, at + len); i++) out[i] *= f;
+      }
+      break;
+    }
+    case 'trimodal': {
+      // three levels (hit, miss, miss of the next cache): two slower modes of 10-30% and 5-15%
+      const gap1 = Math.max(uniform(r, 4, 10) * sigma, 0.02);
+      const gap2 = gap1 + Math.max(uniform(r, 4, 10) * sigma, 0.02);
+      const p1 = uniform(r, 0.1, 0.3), p2 = uniform(r, 0.05, 0.15);
+      for (let i = 0; i < n; i++) {
+        const u = r();
+        out[i] = sigma * normal(r) + (u < p2 ? gap2 : u < p1 + p2 ? gap1 : 0);
+      }
+      break;
+    }
+    case 'coarse-quantised':
+      // rounded below to a resolution of 1-2 noise units: only a handful of distinct values
+      for (let i = 0; i < n; i++) out[i] = sigma * normal(r);
+      break;
+    case 'ar-heavy': {
+      // strong autocorrelation driven by heavy-tailed (t3) shocks
+      const phi = uniform(r, 0.5, 0.8);
+      let x = 0;
+      for (let i = 0; i < n; i++) {
+        x = phi * x + sigma * Math.sqrt(1 - phi * phi) * studentT(r, 3);
+        out[i] = x;
+      }
+      break;
+    }
     case 'mixed': {
       // heavy tails on top of mild autocorrelation and occasional spikes
       let x = 0;
@@ -148,13 +190,15 @@ function noiseSeries(r: Random, shape: NoiseShape, n: number, sigma: number): nu
 export interface CorpusOptions {
   seed: number;
   count?: number;
+  /** Noise shapes, used in turn (default: the main corpus, NOISE_SHAPES). */
+  shapes?: readonly NoiseShape[];
 }
 
-export function generateCorpus({ seed, count = 660 }: CorpusOptions): LabelledSeries[] {
+export function generateCorpus({ seed, count = 660, shapes = NOISE_SHAPES }: CorpusOptions): LabelledSeries[] {
   const r = seededRandom(seed);
   const out: LabelledSeries[] = [];
   for (let s = 0; s < count; s++) {
-    const shape = NOISE_SHAPES[s % NOISE_SHAPES.length];
+    const shape = shapes[s % shapes.length];
     const n = r() < 0.15 ? Math.floor(uniform(r, 20, 80)) : Math.floor(uniform(r, 80, 500));
     const sigma = logUniform(r, 0.003, 0.05);
     const direction: Direction = r() < 0.3 ? 'bigger' : 'smaller';
@@ -189,6 +233,13 @@ export function generateCorpus({ seed, count = 660 }: CorpusOptions): LabelledSe
     const base = direction === 'smaller' ? logUniform(r, 1e-4, 100) : logUniform(r, 10, 1e6);
     let values = Array.from(level, (l, i) => base * Math.exp(l + noise[i]));
     let visibleNoise = sigma;
+    if (shape === 'coarse-quantised') {
+      const unit = base * sigma * uniform(r, 1, 2);
+      values = values.map((v) => Math.max(unit, Math.round(v / unit) * unit));
+      const resolution = unit / base;
+      visibleNoise = Math.sqrt(sigma * sigma + (resolution * resolution) / 12);
+      for (const c of changes) c.sizeInNoise *= sigma / visibleNoise;
+    }
     if (shape === 'quantised') {
       // whole milliseconds on a timing of a few ms to a few hundred ms
       const ms = logUniform(r, 3, 300);
