@@ -115,12 +115,19 @@ export function detectMany(series: readonly SeriesInput[], options: DetectOption
   return series.map((s, i) => verdictOf(s, raws[i], kept[i], settings, options));
 }
 
+/** A value of a series that is not a finite number (callers that know where it came from can say so). */
+export class NonFiniteValueError extends Error {
+  constructor(readonly seriesId: string, readonly index: number) {
+    super(`series '${seriesId}': value ${index} is not a finite number`);
+  }
+}
+
 /** The detector checks the values in its first pass over them; a bad one is reported with the series. */
 function detectChecked(s: SeriesInput, settings: DetectorSettings): RawDetection {
   try {
     return detectRaw(s.values, settings);
   } catch (err) {
-    if (err instanceof NonFiniteValue) throw new Error(`series '${s.id}': value ${err.index} is not a finite number`);
+    if (err instanceof NonFiniteValue) throw new NonFiniteValueError(s.id, err.index);
     throw err;
   }
 }

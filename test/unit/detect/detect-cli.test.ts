@@ -55,6 +55,7 @@ describe('perf-pulse detect (CLI contract)', () => {
     const cases: [string, string, RegExp][] = [
       ['notjson.json', '{ nope', /notjson\.json: not valid JSON/],
       ['nan.json', '{"series":[{"id":"a","direction":"smaller","values":[1,"x"]}]}', /nan\.json: series\[0\] \("a"\): values\[1\] is not a finite number/],
+      ['null.json', `{"series":[{"id":"a","direction":"smaller","values":[${Array(30).fill(1).join(',')}]},{"id":"b","direction":"smaller","values":[1,2,null]}]}`, /null\.json: series\[1\] \("b"\): values\[2\] is not a finite number/],
     ];
     for (const [name, text, message] of cases) {
       fs.writeFileSync(path.join(dir, name), text);
