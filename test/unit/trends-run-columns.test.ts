@@ -17,13 +17,14 @@ describe('trends detail chart: run columns', () => {
   it('reduces runs to the min and max of each pixel column, skipping NaN and out-of-range columns', () => {
     const low = Float64Array.from([5, 3, 8, NaN, 1, 9, 4]);
     const high = Float64Array.from([6, 7, 8, NaN, 2, 10, 4]);
-    // Runs 0-2 land in column 0, 3-4 in column 1, run 5 in column 3, run 6 outside.
-    const columnOf = (i: number) => [0.1, 0.5, 0.9, 1.2, 1.7, 3.4, 9][i];
-    const spans = columnSpans(low, high, 0, 7, 4, columnOf);
+    // x of each run; with scale 0.5 and offset 0.05, runs 0-2 land in column 0, 3-4 in
+    // column 1, run 5 in column 3, run 6 outside.
+    const xs = Float64Array.from([0, 0.8, 1.7, 2.3, 3.2, 6.7, 18]);
+    const spans = columnSpans(low, high, xs, 0, 7, 4, 0.5, 0.05);
     assert.deepEqual([...spans.min], [3, 1, NaN, 9]);
     assert.deepEqual([...spans.max], [8, 2, NaN, 10]);
     // Only runs i0..i1 count, and a reused buffer is cleared first.
-    const again = columnSpans(low, high, 1, 2, 4, columnOf, spans);
+    const again = columnSpans(low, high, xs, 1, 2, 4, 0.5, 0.05, spans);
     assert.equal(again, spans);
     assert.deepEqual([...again.min], [3, NaN, NaN, NaN]);
   });
@@ -32,7 +33,8 @@ describe('trends detail chart: run columns', () => {
     const n = 10_000;
     const values = Float64Array.from({ length: n }, (_, i) => Math.sin(i / 37) * 100 + (i % 97));
     const columns = 1200;
-    const spans = columnSpans(values, values, 0, n, columns, (i) => (i / n) * columns);
+    const xs = Float64Array.from({ length: n }, (_, i) => i);
+    const spans = columnSpans(values, values, xs, 0, n, columns, columns / n, 0);
     let min = Infinity;
     let max = -Infinity;
     for (let c = 0; c < columns; c++) {

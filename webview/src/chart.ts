@@ -368,9 +368,13 @@ export class TrendChart {
             { color: colors.spread, alpha: 0.2, minHeight: 1, low: runs.lo, high: runs.hi },
             { color: colors.line, alpha: 0.95, minHeight: 2, low: runs.value, high: runs.value },
           ];
-    const columnOf = (i: number) => x(xs[i]) - left + 1;
+    // Column of run i: x(xs[i]) - left + 1, with the linear scale written out.
+    const [d0, d1] = x.domain();
+    const [r0, r1] = x.range();
+    const scale = d1 === d0 ? 0 : (r1 - r0) / (d1 - d0);
+    const offset = r0 - d0 * scale - left + 1;
     for (const layer of layers) {
-      const spans = (this.spans = columnSpans(layer.low, layer.high, i0, i1, columns, columnOf, this.spans));
+      const spans = (this.spans = columnSpans(layer.low, layer.high, xs, i0, i1, columns, scale, offset, this.spans));
       fillColumnGaps(spans, columns);
       ctx.fillStyle = layer.color;
       ctx.globalAlpha = layer.alpha;

@@ -51,17 +51,21 @@ export interface ColumnSpans {
 }
 
 /**
- * Reduces runs i0..i1 to `columns` spans. `columnOf(i)` is the run's column (any number;
- * outside 0..columns-1 is skipped). Runs whose `low`/`high` is NaN are skipped. Reuses
- * `into` when it is big enough.
+ * Reduces runs i0..i1 to `columns` spans. Run i lands in column
+ * `floor(xs[i] * scale + offset)` (a linear x-scale, inlined: no function call per run,
+ * which matters on the first, not yet optimised, draw); columns outside
+ * 0..columns-1 are skipped, and so are runs whose `low`/`high` is NaN. Reuses `into`
+ * when it is big enough.
  */
 export function columnSpans(
   low: Float64Array,
   high: Float64Array,
+  xs: Float64Array,
   i0: number,
   i1: number,
   columns: number,
-  columnOf: (i: number) => number,
+  scale: number,
+  offset: number,
   into?: ColumnSpans,
 ): ColumnSpans {
   const spans = into && into.min.length >= columns ? into : { min: new Float64Array(columns), max: new Float64Array(columns) };
@@ -72,8 +76,8 @@ export function columnSpans(
     const a = low[i];
     const b = high[i];
     if (a !== a || b !== b) continue;
-    const c = Math.floor(columnOf(i));
-    if (c < 0 || c >= columns) continue;
+    const c = Math.floor(xs[i] * scale + offset);
+    if (!(c >= 0 && c < columns)) continue;
     // NaN compares false, so an empty column takes the first run's values.
     if (!(a >= min[c])) min[c] = a;
     if (!(b <= max[c])) max[c] = b;

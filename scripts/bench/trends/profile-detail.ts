@@ -89,6 +89,23 @@ async function main(): Promise<void> {
         };
       });
     }
+    if (process.env.TIME_METHODS) {
+      await page.evaluate(() => {
+        const chart = window.perfPulseTrends.chart;
+        window.__methodMs = {};
+        for (const name of ['setData', 'drawNow', 'drawCanvas', 'drawColumns', 'drawAxes', 'positionAnnotations', 'computeY', 'buildAnnotations', 'summary', 'resize', 'applyDomain']) {
+          const original = chart[name].bind(chart);
+          chart[name] = (...args: unknown[]) => {
+            const t0 = performance.now();
+            try {
+              return original(...args);
+            } finally {
+              window.__methodMs[name] = (window.__methodMs[name] ?? 0) + performance.now() - t0;
+            }
+          };
+        }
+      });
+    }
     const paint = await page.evaluate(async (arg) => {
       const detail = window.__reviveTypedArrays(arg);
       const t0 = performance.now();
@@ -102,6 +119,7 @@ async function main(): Promise<void> {
       }
     }, process.env.PLAIN ? big : markTypedArrays(packDetail(big)));
     if (process.env.WHO_DRAWS) console.log((await page.evaluate(() => window.__drawStacks)).join('\n'));
+    if (process.env.TIME_METHODS) console.log('chart methods (inclusive ms):', JSON.stringify(await page.evaluate(() => window.__methodMs), (_, v) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)));
     console.log(`chart frames drawn by the first paint: ${await page.evaluate(() => window.perfPulseTrends.chart.drawCount)}`);
     console.log(`detail first paint ${paint.total.toFixed(1)} ms: postMessage returned ${paint.posted.toFixed(1)}, handler started ${paint.received.toFixed(1)}, handler done ${paint.handled.toFixed(1)}`);
     if (profiling) {
@@ -165,6 +183,9 @@ async function main(): Promise<void> {
       return `${name} ${(list.reduce((sum, e) => sum + (e.tdur ?? 0), 0) / 1000).toFixed(0)}`;
     });
     console.log(`thread CPU ms over the 100 frames: ${cpu.join(' · ')}`);
+    // Long stages: wall time far above thread time means the thread waited for a core.
+    const long = events.filter((e) => e.ph === 'X' && stages.includes(e.name) && (e.dur ?? 0) > 20_000).sort((a, b) => b.dur! - a.dur!).slice(0, 12);
+    console.log(`longest stages (wall / thread ms): ${long.map((e) => `${e.name} ${(e.dur! / 1000).toFixed(0)}/${((e.tdur ?? 0) / 1000).toFixed(0)}`).join(', ')}`);
     const totals = new Map<string, { total: number; count: number; max: number }>();
     const firstTs = Math.min(...events.filter((e) => e.ph === 'X').map((e) => e.ts));
     const window_ = process.env.FIRST_PAINT ? (paint.total + 100) * 1000 : Infinity;
