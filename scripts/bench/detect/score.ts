@@ -61,13 +61,16 @@ export function score(corpus: readonly LabelledSeries[], detections: readonly (r
     const n = s.values.length;
     m.truth.forEach((c, i) => {
       if (!isEligible(c)) return;
+      // The two recall figures: changes with at least 8 points after them (index <= n - 8),
+      // and changes among the last 8 points (index >= n - 8). A change at n - 8 is both.
       if (n - c.index >= 8) {
         eligible++;
         if (m.found[i]) eligibleFound++;
         const band = c.sizeInNoise < 6 ? '4-6' : c.sizeInNoise < 10 ? '6-10' : '10+';
         bands[band][0]++;
         if (m.found[i]) bands[band][1]++;
-      } else {
+      }
+      if (n - c.index <= 8) {
         last8++;
         if (m.found[i]) last8Found++;
       }
