@@ -68,6 +68,51 @@ async function timeToRendered(page: Page, message: HostMessage, view: string): P
   );
 }
 
+/** 30 zoom-ins, 40 pans, 30 zoom-outs, one per frame; the script time of each and the frame intervals. */
+function zoomPanLoop(page: Page): Promise<{ script: number[]; intervals: number[] }> {
+  return page.evaluate(async () => {
+    const chart = (window as unknown as { perfPulseTrends: { chart: { zoomBy(f: number): void; panBy(f: number): void; flush(): void; resetZoom(): void } } }).perfPulseTrends.chart;
+    const script: number[] = [];
+    const intervals: number[] = [];
+    const nextFrame = () => new Promise<number>((r) => requestAnimationFrame((t) => r(t)));
+    let last = await nextFrame();
+    const ops: (() => void)[] = [];
+    for (let i = 0; i < 30; i++) ops.push(() => chart.zoomBy(1.12));
+    for (let i = 0; i < 40; i++) ops.push(() => chart.panBy(i < 20 ? -0.05 : 0.05));
+    for (let i = 0; i < 30; i++) ops.push(() => chart.zoomBy(1 / 1.12));
+    for (const op of ops) {
+      const t0 = performance.now();
+      op();
+      chart.flush();
+      script.push(performance.now() - t0);
+      const t = await nextFrame();
+      intervals.push(t - last);
+      last = t;
+    }
+    return { script, intervals };
+  });
+}
+
+const FRAME_STAGES = ['FireAnimationFrame', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'LayerTreeHost::DoUpdateLayers', 'RasterTask', 'Display::DrawAndSwap'] as const;
+
+/** Thread CPU milliseconds per frame stage (summed over the action), from a Chromium trace. */
+async function traceThreadCpu(page: Page, action: () => Promise<unknown>): Promise<Record<(typeof FRAME_STAGES)[number], number>> {
+  const client = await page.context().newCDPSession(page);
+  const events: { name: string; ph: string; tdur?: number }[] = [];
+  client.on('Tracing.dataCollected', (e) => {
+    events.push(...(e.value as unknown as typeof events));
+  });
+  const complete = new Promise<void>((resolve) => client.once('Tracing.tracingComplete', () => resolve()));
+  await client.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,cc,viz', transferMode: 'ReportEvents' });
+  await action();
+  await client.send('Tracing.end');
+  await complete;
+  await client.detach();
+  const totals = Object.fromEntries(FRAME_STAGES.map((name) => [name, 0])) as Record<(typeof FRAME_STAGES)[number], number>;
+  for (const e of events) if (e.ph === 'X' && e.name in totals) totals[e.name as (typeof FRAME_STAGES)[number]] += (e.tdur ?? 0) / 1000;
+  return totals;
+}
+
 async function openPage(page: Page, url: string): Promise<void> {
   await page.goto(url);
   // Polling with evaluate: waitForFunction would need eval, which the page's CSP forbids.
@@ -154,27 +199,11 @@ async function main(): Promise<void> {
     rows.push({ measurement: 'detail first paint, 10,000 runs (message posted → painted)', median_ms: ms(median(detailPaints)), p95_ms: ms(percentile(detailPaints, 0.95)), loads: LOADS });
     targets.push({ what: 'detail first paint, 10,000 runs (median)', target: '< 300 ms', measured: `${ms(median(detailPaints))} ms`, met: median(detailPaints) < 300 });
     progress('detail loads done');
-    const frames = await page.evaluate(async () => {
-      const chart = (window as unknown as { perfPulseTrends: { chart: { zoomBy(f: number): void; panBy(f: number): void; flush(): void; resetZoom(): void } } }).perfPulseTrends.chart;
-      const script: number[] = [];
-      const intervals: number[] = [];
-      const nextFrame = () => new Promise<number>((r) => requestAnimationFrame((t) => r(t)));
-      let last = await nextFrame();
-      const ops: (() => void)[] = [];
-      for (let i = 0; i < 30; i++) ops.push(() => chart.zoomBy(1.12));
-      for (let i = 0; i < 40; i++) ops.push(() => chart.panBy(i < 20 ? -0.05 : 0.05));
-      for (let i = 0; i < 30; i++) ops.push(() => chart.zoomBy(1 / 1.12));
-      for (const op of ops) {
-        const t0 = performance.now();
-        op();
-        chart.flush();
-        script.push(performance.now() - t0);
-        const t = await nextFrame();
-        intervals.push(t - last);
-        last = t;
-      }
-      return { script, intervals };
-    });
+    const frames = await zoomPanLoop(page);
+    // The same loop again under a Chromium trace: the thread CPU time of each stage of a
+    // frame, which (unlike frame intervals) does not grow when other processes compete
+    // for the cores.
+    const cpu = await traceThreadCpu(page, () => zoomPanLoop(page));
     progress('programmatic frames done');
     // Real wheel and shift-drag input through the browser.
     const box = (await page.locator('.chart-wrap svg.overlay').boundingBox())!;
@@ -221,6 +250,14 @@ async function main(): Promise<void> {
     });
     const wheelDraws = (await page.evaluate(() => (window as unknown as { perfPulseTrends: { chart: { drawCount: number } } }).perfPulseTrends.chart.drawCount)) - wheelStart;
     rows.push({ measurement: 'detail 10,000 runs: script per zoom/pan frame', median_ms: ms(median(frames.script)), p95_ms: ms(percentile(frames.script, 0.95)), loads: frames.script.length });
+    const cpuPerFrame = (stage: (typeof FRAME_STAGES)[number]) => cpu[stage] / frames.intervals.length;
+    const cpuTotal = FRAME_STAGES.reduce((sum, stage) => sum + cpuPerFrame(stage), 0);
+    rows.push({
+      measurement: `detail 10,000 runs: thread CPU per zoom/pan frame, all threads (traced; ${FRAME_STAGES.map((stage) => `${stage} ${ms(cpuPerFrame(stage))}`).join(', ')})`,
+      median_ms: ms(cpuTotal),
+      p95_ms: '',
+      loads: frames.intervals.length,
+    });
     rows.push({ measurement: 'detail 10,000 runs: frame interval while zooming/panning', median_ms: ms(median(frames.intervals)), p95_ms: ms(percentile(frames.intervals, 0.95)), loads: frames.intervals.length });
     rows.push({ measurement: 'detail 10,000 runs: frame interval during real input (45 wheel, 20 Shift+drag, 20 brush-drag, 20 hover events)', median_ms: ms(median(inputFrames)), p95_ms: ms(percentile(inputFrames, 0.95)), loads: inputFrames.length });
     rows.push({ measurement: 'detail 10,000 runs: that input sequence (wall ms; n = chart frames drawn)', median_ms: wheelMs, p95_ms: wheelMs, loads: wheelDraws });
