@@ -298,6 +298,9 @@ describe('trends webview app in Chromium (harness page)', function () {
     await sendTyped({ type: 'detail', detail: packDetail(big) });
     await until('all 10,000 runs in the chart', async () => (await page.locator('.chart-wrap svg.overlay').getAttribute('aria-label'))?.includes('over 10000 runs'));
     assert.ok((await inkedPixels()) > 2000, 'the dense runs are drawn');
+    // The screen-reader table is filled just after the first paint, with the latest runs.
+    await until('the screen-reader table', async () => (await page.locator('table.visually-hidden caption').textContent())?.includes('the latest 200 of 10000 runs'));
+    assert.strictEqual(await page.locator('table.visually-hidden tbody tr').count(), 200);
     const box = (await page.locator('.chart-wrap svg.overlay').boundingBox())!;
     const hovered = new Set<number>();
     for (const fraction of [0.2, 0.5, 0.8]) {

@@ -46,6 +46,8 @@ export class DetailView {
   private readonly legend = h('div', { class: 'legend', 'aria-hidden': 'true' });
   private readonly table = h('table', { class: 'visually-hidden' });
   private detail: SeriesDetail | undefined;
+  /** The data the screen-reader table is (or is about to be) filled from. */
+  private tableFor: SeriesDetail | undefined;
   private state!: TrendsViewState;
 
   constructor(private readonly callbacks: DetailCallbacks) {
@@ -127,7 +129,21 @@ export class DetailView {
     this.renderLegend(d, tab);
     this.chart.setData(d, { xMode: state.xMode, yScale: state.yScale, tab, zoom: state.zoom });
     this.chart.element.setAttribute('aria-label', this.chart.summary());
-    this.renderTable(d);
+    this.scheduleTable(d);
+  }
+
+  /**
+   * The screen-reader table is filled after the chart's first paint: laying out its 1,000
+   * cells took ~20 ms of that paint, and nobody sees it. Only the latest data is rendered.
+   */
+  private scheduleTable(d: SeriesDetail): void {
+    if (this.tableFor === d) return;
+    this.tableFor = d;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (this.tableFor === d && this.detail === d) this.renderTable(d);
+      }, 0),
+    );
   }
 
   private renderFacts(d: SeriesDetail): void {

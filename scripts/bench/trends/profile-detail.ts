@@ -6,8 +6,8 @@
  *   npx tsx scripts/bench/trends/profile-detail.ts [--runs 10000]
  *
  * Environment: NO_TRACE=1 (intervals only), PROFILE=1 (script self time of the first
- * paint), PARENT=<event name> (what runs inside that trace event), FIRST_PAINT=1 (trace
- * totals of the first paint only), PLAIN=1 (post unpacked runs), CLONE=1 (time the
+ * paint), PARENT=<event name> (what runs inside that trace event), FIRST_PAINT=1 (thread CPU
+ * of the first paint only, by trace event), PLAIN=1 (post unpacked runs), CLONE=1 (time the
  * message's clone/JSON/postMessage costs), SHOT=<path prefix> (screenshots, all runs and 700).
  */
 import { chromium } from 'playwright-core';
@@ -118,6 +118,15 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 2));
       }
     }, process.env.PLAIN ? big : markTypedArrays(packDetail(big)));
+    if (process.env.FIRST_PAINT && !process.env.NO_TRACE) {
+      // Trace of the first paint alone: thread CPU by event name.
+      await client.send('Tracing.end');
+      await done;
+      const byName = new Map<string, number>();
+      for (const e of events) if (e.ph === 'X' && e.tdur) byName.set(e.name, (byName.get(e.name) ?? 0) + e.tdur / 1000);
+      for (const [name, t] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${t.toFixed(1).padStart(8)} ms thread CPU  ${name}`);
+      return;
+    }
     if (process.env.WHO_DRAWS) console.log((await page.evaluate(() => window.__drawStacks)).join('\n'));
     if (process.env.TIME_METHODS) console.log('chart methods (inclusive ms):', JSON.stringify(await page.evaluate(() => window.__methodMs), (_, v) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)));
     console.log(`chart frames drawn by the first paint: ${await page.evaluate(() => window.perfPulseTrends.chart.drawCount)}`);
@@ -187,10 +196,7 @@ async function main(): Promise<void> {
     const long = events.filter((e) => e.ph === 'X' && stages.includes(e.name) && (e.dur ?? 0) > 20_000).sort((a, b) => b.dur! - a.dur!).slice(0, 12);
     console.log(`longest stages (wall / thread ms): ${long.map((e) => `${e.name} ${(e.dur! / 1000).toFixed(0)}/${((e.tdur ?? 0) / 1000).toFixed(0)}`).join(', ')}`);
     const totals = new Map<string, { total: number; count: number; max: number }>();
-    const firstTs = Math.min(...events.filter((e) => e.ph === 'X').map((e) => e.ts));
-    const window_ = process.env.FIRST_PAINT ? (paint.total + 100) * 1000 : Infinity;
     for (const e of events) {
-      if (e.ts - firstTs > window_) continue;
       if (e.ph !== 'X' || !e.dur) continue;
       const t = totals.get(e.name) ?? { total: 0, count: 0, max: 0 };
       t.total += e.dur / 1000;
