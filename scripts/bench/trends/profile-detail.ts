@@ -8,7 +8,7 @@
  * Environment: NO_TRACE=1 (intervals only), PROFILE=1 (script self time of the first
  * paint), PARENT=<event name> (what runs inside that trace event), FIRST_PAINT=1 (thread CPU
  * of the first paint only, by trace event), PLAIN=1 (post unpacked runs), CLONE=1 (time the
- * message's clone/JSON/postMessage costs), SHOT=<path prefix> (screenshots, all runs and 700).
+ * message's clone/JSON/postMessage costs), SHOT=<path prefix> (screenshots, all runs and 700; with SHOT_VIEWS=1 also percentiles, log y, x by time).
  */
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
@@ -150,6 +150,12 @@ async function main(): Promise<void> {
       await page.waitForTimeout(200);
       await page.screenshot({ path: `${process.env.SHOT}-700.png` });
       await page.evaluate(() => window.perfPulseTrends.chart.resetZoom());
+      if (process.env.SHOT_VIEWS) {
+        for (const selector of ['button[role="tab"][data-value="percentiles"]', 'button[data-value="log"]', 'button[data-value="time"]']) await page.locator(selector).click();
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: `${process.env.SHOT}-percentiles-log-time.png` });
+        for (const selector of ['button[role="tab"][data-value="runs"]', 'button[data-value="linear"]', 'button[data-value="run"]']) await page.locator(selector).click();
+      }
     }
     const frames = await page.evaluate(async () => {
       const chart = window.perfPulseTrends.chart;
