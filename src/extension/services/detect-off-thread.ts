@@ -4,15 +4,19 @@ import { Worker } from 'node:worker_threads';
 import { detectInThisThread, type DetectAll } from '../../core/findings';
 import type { SeriesVerdict } from '../../core/detect';
 
+/** Below this many values in all the detector takes about 10 ms or less (0.5 to 1 s per million values): not worth a worker. */
+const OFF_THREAD_MIN_VALUES = 20_000;
+
 /**
  * The detector step of an analysis on a worker thread, started for the one call and ended
  * after it. Beside the bundles the worker is dist/detect-worker.js; without it (tests from
  * the sources) the detector runs in this thread.
  */
-export function detectOffThread(onFallback: (why: string) => void): DetectAll {
+export function detectOffThread(onFallback: (why: string) => void, minValues = OFF_THREAD_MIN_VALUES): DetectAll {
   return async (series, options) => {
     const file = join(__dirname, 'detect-worker.js');
-    if (!existsSync(file)) return detectInThisThread(series, options);
+    const values = series.reduce((n, s) => n + s.values.length, 0);
+    if (values < minValues || !existsSync(file)) return detectInThisThread(series, options);
     try {
       return await new Promise<SeriesVerdict[]>((resolve, reject) => {
         const worker = new Worker(file);

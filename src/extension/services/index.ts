@@ -113,6 +113,7 @@ export class PerfPulseServices extends Disposable {
 export async function createServices(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, statusBar: PerfStatusBar, trends: TrendsPanelController): Promise<PerfPulseServices> {
   const services = new PerfPulseServices(context, log, statusBar, trends);
   await services.history.ready();
-  services.findings.schedule();
+  // The start-up analysis starts now; the debounce is for bursts of changes, and there are none yet.
+  void services.findings.refresh().catch((err) => log.error(`analysis failed: ${err?.stack ?? err}`));
   return services;
 }
