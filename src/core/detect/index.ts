@@ -150,8 +150,9 @@ function verdictOf(s: SeriesInput, raw: RawDetection, kept: RawChange[], setting
   const last = confirmed[confirmed.length - 1];
   const from = last ? last.index : 0;
   // Median and spread of the runs since the last change, in reused scratch space (no copies).
-  if (baselineScratch.length < n) baselineScratch = new Float64Array(2 * n);
-  const current = baselineScratch.subarray(0, n - from);
+  // kept for ordinary lengths only (see the detector's buffers)
+  const scratch = n <= 1 << 16 ? (baselineScratch.length >= n ? baselineScratch : (baselineScratch = new Float64Array(Math.min(2 * n, 1 << 16)))) : new Float64Array(n);
+  const current = scratch.subarray(0, n - from);
   // With no confirmed change the baseline is the whole series, whose median the detector knows.
   const level = from === 0 && raw.median !== undefined ? raw.median : median(copyRange(s.values, from, current), current);
   const noise = scaledMad(copyRange(s.values, from, current), level, current);

@@ -109,12 +109,31 @@ let seriesBuffers = allocateSeriesBuffers(1024);
 function allocateSeriesBuffers(n: number) {
   return { y: new Float64Array(n), diffs: new Float64Array(n), clipped: new Float64Array(n), prefix: new Float64Array(n + 1), z: new Float64Array(n) };
 }
+/**
+ * Buffers are kept for series up to this many values; a longer one (a history of a million runs)
+ * gets buffers of its own size that are let go after it, so one huge series does not leave
+ * tens of megabytes held for the life of the process.
+ */
+const KEEP_BUFFERS_UP_TO = 1 << 16;
 function ensureScratch(n: number): void {
-  if (scratchA.length < n) scratchA = new Float64Array(2 * n);
-  if (seriesBuffers.y.length < n) seriesBuffers = allocateSeriesBuffers(2 * n);
+  const size = n <= KEEP_BUFFERS_UP_TO ? Math.min(2 * n, KEEP_BUFFERS_UP_TO) : n;
+  if (scratchA.length < n) scratchA = new Float64Array(size);
+  if (seriesBuffers.y.length < n) seriesBuffers = allocateSeriesBuffers(size);
+}
+function releaseLargeScratch(): void {
+  if (scratchA.length > KEEP_BUFFERS_UP_TO) scratchA = new Float64Array(1024);
+  if (seriesBuffers.y.length > KEEP_BUFFERS_UP_TO) seriesBuffers = allocateSeriesBuffers(1024);
 }
 
 export function detectRaw(values: readonly number[], settings: DetectorSettings): RawDetection {
+  try {
+    return detectInBuffers(values, settings);
+  } finally {
+    releaseLargeScratch();
+  }
+}
+
+function detectInBuffers(values: readonly number[], settings: DetectorSettings): RawDetection {
   const n = values.length;
   ensureScratch(n + 1);
   // The loops over all values live in small functions of their own: the first series run before
