@@ -158,6 +158,9 @@ export async function analyzeIncrementally(input: IncrementalInput): Promise<{ a
   const values: Float64Array[] = [];
   const kept = new Map<string, RunRecord[]>();
   let keptRuns = 0;
+  // Runs not kept are analysed at once against the series' verdict on its own: where the verdict
+  // of the whole history turns out the same (most series), step 3 need not read them again.
+  const provisional = new Map<string, { verdict: string; result: ReturnType<typeof analyzeSeries> }>();
   for (const info of input.series) {
     const cached = previous?.get(info.seriesId);
     if (cached && cached.key === seriesKey(info)) {
@@ -170,6 +173,9 @@ export async function analyzeIncrementally(input: IncrementalInput): Promise<{ a
     if (keptRuns + runs.length <= keepRuns) {
       kept.set(info.seriesId, runs);
       keptRuns += runs.length;
+    } else {
+      const [own] = detectMany([{ id: info.seriesId, direction: info.direction, values: runs.map((r) => r.value) }], { sensitivity });
+      provisional.set(info.seriesId, { verdict: JSON.stringify(own), result: analyzeSeries(loadedOf(info, runs, decisions), own, input, options, sensitivity) });
     }
     await pause();
   }
@@ -200,6 +206,9 @@ export async function analyzeIncrementally(input: IncrementalInput): Promise<{ a
     if (sameInputs && cached && cached.key === key && cached.verdict === verdict) {
       entry = cached;
       stats.reused++;
+    } else if (provisional.get(info.seriesId)?.verdict === verdict) {
+      const { result } = provisional.get(info.seriesId)!;
+      entry = { key, values: values[i], verdict, analysis: result.analysis, findings: result.findings };
     } else {
       let runs = kept.get(info.seriesId);
       if (!runs) {
@@ -207,9 +216,7 @@ export async function analyzeIncrementally(input: IncrementalInput): Promise<{ a
         stats.reread++;
         await pause();
       }
-      const accepted = decisions?.accepted.find((a) => a.seriesId === info.seriesId);
-      const acceptedIndex = accepted ? runs.findIndex((r) => r.id === accepted.recordId) : -1;
-      const result = analyzeSeries({ info, runs, acceptedIndex }, verdicts[i], input, options, sensitivity);
+      const result = analyzeSeries(loadedOf(info, runs, decisions), verdicts[i], input, options, sensitivity);
       entry = { key, values: values[i], verdict, analysis: result.analysis, findings: result.findings };
     }
     next.set(info.seriesId, entry);
@@ -223,6 +230,11 @@ export async function analyzeIncrementally(input: IncrementalInput): Promise<{ a
       a.name.localeCompare(b.name),
   );
   return { analysis: { series, findings, events: groupEvents(findings) }, cache: { inputs, selection, series: next }, stats };
+}
+
+function loadedOf(info: SeriesInfo, runs: RunRecord[], decisions: Decisions | undefined): Loaded {
+  const accepted = decisions?.accepted.find((a) => a.seriesId === info.seriesId);
+  return { info, runs, acceptedIndex: accepted ? runs.findIndex((r) => r.id === accepted.recordId) : -1 };
 }
 
 /** Gives the event loop a turn (timers, I/O, other extensions) when the caller has held it for `sliceMs`. */
