@@ -10,6 +10,13 @@ export interface ServedLaunchSpec extends Omit<LaunchSpec, 'captureStdout' | 'st
   stderrPath?: string;
 }
 
+/**
+ * Runs shorter than this are not sampled at all: for them the exact peak of the largest
+ * process (from wait4) stands for the tree, and nothing in this process wakes up while
+ * they run.
+ */
+const TREE_SAMPLING_DELAY_MS = 20;
+
 interface PendingRun {
   spec: ServedLaunchSpec;
   sentAt: bigint;
@@ -114,7 +121,7 @@ export class LauncherServer {
           if (reply.kind === 'pid') {
             pid = reply.pid;
             track(pid);
-            if (spec.sampleMemory) sampler = new TreeMemorySampler(pid);
+            if (spec.sampleMemory) sampler = new TreeMemorySampler(pid, TREE_SAMPLING_DELAY_MS);
             // A timeout or cancel that came before the pid: act on it now.
             guard.killIfStopped();
           } else if (reply.kind === 'error') {

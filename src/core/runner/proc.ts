@@ -171,8 +171,16 @@ export class TreeMemorySampler {
   private lastTreeScan = Date.now();
   private tree: number[] = [];
 
-  constructor(private readonly rootPid: number) {
-    if (IS_LINUX) this.schedule(1);
+  /**
+   * `firstSampleMs`: when to look first. Through the native launcher the largest
+   * process's peak is known exactly from wait4, so the sampler only has to catch trees
+   * of processes and can leave short runs undisturbed.
+   */
+  constructor(
+    private readonly rootPid: number,
+    firstSampleMs = 1,
+  ) {
+    if (IS_LINUX) this.schedule(firstSampleMs);
   }
 
   private schedule(delayMs: number): void {
