@@ -49,18 +49,23 @@ const rows: ReturnType<typeof row>[] = [];
 const targets: { what: string; target: string; measured: string; met: boolean }[] = [];
 const diagnostics: string[] = [];
 
+/** The issue's four quality targets for one scored corpus. */
+function qualityTargets(label: string, s: ReturnType<typeof score>) {
+  return [
+    { what: `precision, ${label}`, target: '>= 0.97', measured: fmt(s.precision, 3), met: s.precision >= 0.97 },
+    { what: `recall, ${label}`, target: '>= 0.97', measured: fmt(s.recall, 3), met: s.recall >= 0.97 },
+    { what: `false alerts per 1,000 no-change points, ${label}`, target: '<= 0.5', measured: fmt(s.falseAlertsPer1000, 3), met: s.falseAlertsPer1000 <= 0.5 },
+    { what: `recall for changes among the last 8 points, ${label}`, target: '>= 0.85', measured: fmt(s.recallLast8, 3), met: s.recallLast8 >= 0.85 },
+  ];
+}
+
 for (const seed of seeds) {
   const corpus = generateCorpus({ seed });
   const label = `seed ${seed} (${corpus.length} series)`;
   const ours = perfPulse(corpus);
   const s = score(corpus, ours);
   rows.push(row('Perf Pulse default detector', label, s));
-  targets.push(
-    { what: `precision, ${label}`, target: '>= 0.97', measured: fmt(s.precision, 3), met: s.precision >= 0.97 },
-    { what: `recall, ${label}`, target: '>= 0.97', measured: fmt(s.recall, 3), met: s.recall >= 0.97 },
-    { what: `false alerts per 1,000 no-change points, ${label}`, target: '<= 0.5', measured: fmt(s.falseAlertsPer1000, 3), met: s.falseAlertsPer1000 <= 0.5 },
-    { what: `recall for changes among the last 8 points, ${label}`, target: '>= 0.85', measured: fmt(s.recallLast8, 3), met: s.recallLast8 >= 0.85 },
-  );
+  targets.push(...qualityTargets(label, s));
   // per noise shape: where do the misses and false alerts come from
   for (const shape of NOISE_SHAPES) {
     const idx = corpus.map((c, i) => (c.noiseShape === shape ? i : -1)).filter((i) => i >= 0);
@@ -88,12 +93,7 @@ for (const seed of seeds) {
   const label = `extra shapes (${EXTRA_NOISE_SHAPES.join(', ')}), seeds ${seeds.join(',')} pooled (${corpus.length} series)`;
   const s = score(corpus, found);
   rows.push(row('Perf Pulse default detector', label, s));
-  targets.push(
-    { what: `precision, ${label}`, target: '>= 0.97', measured: fmt(s.precision, 3), met: s.precision >= 0.97 },
-    { what: `recall, ${label}`, target: '>= 0.97', measured: fmt(s.recall, 3), met: s.recall >= 0.97 },
-    { what: `false alerts per 1,000 no-change points, ${label}`, target: '<= 0.5', measured: fmt(s.falseAlertsPer1000, 3), met: s.falseAlertsPer1000 <= 0.5 },
-    { what: `recall for changes among the last 8 points, ${label}`, target: '>= 0.85', measured: fmt(s.recallLast8, 3), met: s.recallLast8 >= 0.85 },
-  );
+  targets.push(...qualityTargets(label, s));
   for (const shape of EXTRA_NOISE_SHAPES) {
     const idx = corpus.map((c, i) => (c.noiseShape === shape ? i : -1)).filter((i) => i >= 0);
     const sub = score(idx.map((i) => corpus[i]), idx.map((i) => found[i]));
