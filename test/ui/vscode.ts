@@ -3,7 +3,7 @@
 // reach into webviews, take screenshots.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Frame, Page } from 'playwright-core';
+import type { ElementHandle, Frame, Page } from 'playwright-core';
 import { BrowserSession, CodeServer, ThemeName, copyFixture, launchBrowser, makeTempDir, repoRoot, startCodeServer } from '../../scripts/vscode-test/host';
 
 export { repoRoot, copyFixture };
@@ -129,6 +129,12 @@ export async function closeQuickInput(page: Page): Promise<void> {
   await palette(page).waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
 }
 
+async function activeFrameOf(host: ElementHandle): Promise<Frame | null> {
+  const outer = await host.contentFrame();
+  const innerHandle = outer ? await outer.$('iframe#active-frame') : null;
+  return innerHandle ? innerHandle.contentFrame() : null;
+}
+
 /**
  * The frame holding a webview's own document. VS Code nests it twice: an `iframe.webview`
  * host document, and inside it the `#active-frame` iframe with the extension's HTML.
@@ -140,12 +146,11 @@ export async function webviewFrame(page: Page, options: { title?: string; timeou
     const hosts = await page.locator('iframe.webview').elementHandles();
     for (const host of hosts) {
       if (options.title) {
-        const title = await host.getAttribute('title');
+        const title = await host.getAttribute('title').catch(() => null);
         if (title !== options.title) continue;
       }
-      const outer = await host.contentFrame();
-      const innerHandle = outer ? await outer.$('iframe#active-frame') : null;
-      const inner = innerHandle ? await innerHandle.contentFrame() : null;
+      // The host document navigates while the webview starts: a probe that races it looks again.
+      const inner = await activeFrameOf(host).catch(() => null);
       if (inner && (await inner.evaluate('document.readyState').catch(() => '')) === 'complete') return inner;
     }
     if (Date.now() > deadline) throw new Error(`no webview${options.title ? ` titled "${options.title}"` : ''} became ready`);
