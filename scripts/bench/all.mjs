@@ -125,13 +125,18 @@ for (const script of discover()) {
   outcomes.push({ name: script.name, ...(await run(command, argv, timeoutSeconds * 1000)) });
 }
 
-const results = collectResults(startedAt);
+// With --only, the other sections keep their figures from the run that last wrote them (said below).
+const results = collectResults(only ? 0 : startedAt);
 const failed = outcomes.filter((o) => o.skipped || o.code !== 0);
 const lines = ['# Perf Pulse benchmark results', '', 'Written by `npm run bench`. Every figure is measured in the same run as its reference, on this machine:', ''];
 lines.push(table(['Machine', ''], facts), '');
 const load1 = loadAtStart[0];
 if (load1 > os.cpus().length) {
   lines.push(`⚠️ The machine was busy when the run started (load ${load1.toFixed(1)} on ${os.cpus().length} cores): timings are noisier and slower than on a quiet machine; the same-run references share that handicap.`, '');
+}
+if (only) {
+  const earlier = results.filter((r) => statSync(r.file).mtimeMs < startedAt).map((r) => `${r.title} (${new Date(statSync(r.file).mtimeMs).toISOString().slice(0, 16).replace('T', ' ')} UTC)`);
+  if (earlier.length) lines.push(`Rerun in this run: ${only.join(', ')}. From earlier runs on this machine: ${earlier.join('; ')}.`, '');
 }
 lines.push('## Targets', '');
 const allTargets = results.flatMap((r) => r.targets.map((t) => [r.title, t.what, t.target, t.measured, t.met === true ? '✅ met' : t.met === false ? '❌ not met' : '–']));
