@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import { access } from 'node:fs/promises';
+// Only modules the extension host has loaded already: a first require of node:fs/promises or
+// node:crypto costs milliseconds, which would all count against activation.
+import { access } from 'node:fs';
 import { PerfStatusBar } from './status-bar';
 import { registerTrendsPanel, type TrendsPanelController } from './trends';
 import type { TrendsDataSource } from './trends/data-source';
@@ -85,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): PerfPulseApi {
 
 /** A perfpulse.json or a .perfpulse folder in a workspace folder, or a history in this workspace's storage. */
 async function hasSomethingToShow(context: vscode.ExtensionContext): Promise<boolean> {
-  const exists = (p: string) => access(p).then(() => true, () => false);
+  const exists = (p: string) => new Promise<boolean>((resolve) => access(p, (err) => resolve(!err)));
   const candidates = (vscode.workspace.workspaceFolders ?? [])
     .filter((f) => f.uri.scheme === 'file')
     .flatMap((f) => [join(f.uri.fsPath, 'perfpulse.json'), join(f.uri.fsPath, '.perfpulse')]);
