@@ -150,6 +150,9 @@ interface Start {
   /** In a Perf Pulse host: when the reference beside it (activated just before it) returned. */
   referenceMs?: number;
   referenceCpuMs?: number;
+  /** In a Perf Pulse host: the reference's own require() + activate(), timed the same way. */
+  referenceLoadMs?: number;
+  referenceActivationMs?: number;
 }
 
 /** Starts that had to be retried (the workbench never started an extension host in time). */
@@ -184,6 +187,8 @@ async function startHost(page: Page, url: string, ext: HostEvent['ext'], events:
     activationMs: activated.activationMs,
     referenceMs: beside?.uptimeMs,
     referenceCpuMs: beside?.cpuMs,
+    referenceLoadMs: beside?.loadMs,
+    referenceActivationMs: beside?.activationMs,
   };
 }
 
@@ -471,6 +476,9 @@ function report(f: Figures): void {
   const sameHost = perfPulse.map((s) => s.activatedMs - (s.referenceMs ?? NaN));
   const sameHostCpu = perfPulse.map((s) => s.activatedCpuMs - (s.referenceCpuMs ?? NaN));
   const ownMs = perfPulse.map((s) => (s.loadMs ?? NaN) + (s.activationMs ?? NaN));
+  // The no-op beside it in the same host, timed the same way: what loading and activating any extension costs there.
+  const referenceOwnMs = perfPulse.map((s) => (s.referenceLoadMs ?? NaN) + (s.referenceActivationMs ?? NaN));
+  const ownAdded = perfPulse.map((_, i) => ownMs[i] - referenceOwnMs[i]);
   const cpuAdded = median(perfPulse.map((s) => s.activatedCpuMs)) - median(reference.map((s) => s.activatedCpuMs));
   const spread = (xs: number[]) => `IQR ${quantile(xs, 0.25).toFixed(0)}–${quantile(xs, 0.75).toFixed(0)} ms`;
   const cores = os.cpus().length;
@@ -509,11 +517,11 @@ function report(f: Figures): void {
       note: 'process.cpuUsage() of the host when activate() returned: less sensitive to load than wall time',
     },
     {
-      what: 'inside Perf Pulse: loading dist/extension.js + activate()',
-      reference: '–',
-      'perf pulse': `${ms(median(perfPulse.map((s) => s.loadMs ?? NaN)))} + ${ms(median(perfPulse.map((s) => s.activationMs ?? NaN)))}`,
-      added: `${ms(median(ownMs))} (IQR ${quantile(ownMs, 0.25).toFixed(1)}–${quantile(ownMs, 0.75).toFixed(1)})`,
-      note: 'medians; require() of the bundle and the activationMs that activate() reports: time the host thread spends in Perf Pulse before it is active',
+      what: 'inside the extension: require() of its code + activate(), same host',
+      reference: `${ms(median(perfPulse.map((s) => s.referenceLoadMs ?? NaN)))} + ${ms(median(perfPulse.map((s) => s.referenceActivationMs ?? NaN)))}`,
+      'perf pulse': `${ms(median(perfPulse.map((s) => s.loadMs ?? NaN)))} + ${ms(median(perfPulse.map((s) => s.activationMs ?? NaN)))} = ${ms(median(ownMs))} (IQR ${quantile(ownMs, 0.25).toFixed(1)}–${quantile(ownMs, 0.75).toFixed(1)})`,
+      added: `${ms(median(ownAdded))} (IQR ${quantile(ownAdded, 0.25).toFixed(1)}–${quantile(ownAdded, 0.75).toFixed(1)})`,
+      note: "medians; Perf Pulse: require() of dist/extension.js (through a wrapper) and the activationMs its activate() reports; the no-op: require() of its one-line main and its activate(), timed the same way in the same host; added = the paired difference per start",
     },
     {
       what: "of which: the host building Perf Pulse's vscode API object (first require('vscode'))",
@@ -569,7 +577,12 @@ function report(f: Figures): void {
   const targets = [
     { what: 'activation: host start to Perf Pulse active, added vs no-op (medians, separate hosts)', target: '≤ 10 ms', measured: `${ms(addedAcrossHosts)} (host start-up itself varies: ${spread(refAct)} for the no-op alone)`, met: addedAcrossHosts <= 10 },
     { what: 'activation: same host, Perf Pulse active − no-op active (median of the paired starts)', target: '≤ 10 ms', measured: `${ms(median(sameHost))} (IQR ${quantile(sameHost, 0.25).toFixed(1)}–${quantile(sameHost, 0.75).toFixed(1)}, load ~${f.loadActivation.toFixed(1)})`, met: median(sameHost) <= 10 },
-    { what: 'activation: host time inside Perf Pulse (load bundle + activate)', target: '≤ 10 ms', measured: `${ms(median(ownMs))} (load ~${f.loadActivation.toFixed(1)})`, met: median(ownMs) <= 10 },
+    {
+      what: "activation: host time inside Perf Pulse (require + activate) beyond the no-op's own, same host",
+      target: '≤ 10 ms',
+      measured: `${ms(median(ownAdded))} (Perf Pulse ${ms(median(ownMs))}, no-op ${ms(median(referenceOwnMs))}; load ~${f.loadActivation.toFixed(1)})`,
+      met: median(ownAdded) <= 10,
+    },
     {
       what: 'idle: extension host CPU over 60 s, capture on (vs no-op)',
       target: `no measurable CPU (≤ ${idleNoise.toFixed(0)} ms/min, 1% of a core)`,
