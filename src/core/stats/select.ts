@@ -7,25 +7,38 @@
 export function selectInPlace(buf: Float64Array, k: number, n = buf.length): number {
   let lo = 0, hi = n - 1;
   while (hi > lo) {
-    // median of three as pivot keeps sorted and quantised inputs fast
-    const pivot = medianOfThree(buf[lo], buf[(lo + hi) >> 1], buf[hi]);
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (buf[i] < pivot) i++;
-      while (buf[j] > pivot) j--;
-      if (i <= j) {
-        const t = buf[i];
-        buf[i] = buf[j];
-        buf[j] = t;
-        i++;
-        j--;
-      }
-    }
+    partition(buf, lo, hi);
+    const j = split[0], i = split[1];
     if (k <= j) hi = j;
     else if (k >= i) lo = i;
     else return buf[k];
   }
   return buf[k];
+}
+
+/** Where the last partition split its range: [j, i], with buf[lo..j] <= pivot <= buf[i..hi]. */
+const split = new Int32Array(2);
+
+/**
+ * Hoare partition of buf[lo..hi] around the median of three (which keeps sorted and
+ * quantised inputs fast); the split is left in `split`, so that no array is allocated.
+ */
+function partition(buf: Float64Array, lo: number, hi: number): void {
+  const pivot = medianOfThree(buf[lo], buf[(lo + hi) >> 1], buf[hi]);
+  let i = lo, j = hi;
+  while (i <= j) {
+    while (buf[i] < pivot) i++;
+    while (buf[j] > pivot) j--;
+    if (i <= j) {
+      const t = buf[i];
+      buf[i] = buf[j];
+      buf[j] = t;
+      i++;
+      j--;
+    }
+  }
+  split[0] = j;
+  split[1] = i;
 }
 
 /** The middle one of three numbers (no array destructuring: this runs cold, before the JIT). */
@@ -66,19 +79,8 @@ export function fastScaledMad(values: ArrayLike<number>, centre = fastMedian(val
 /** In-place ascending sort of a small numeric array (insertion sort below 24, else quicksort). */
 export function sortNumbers(buf: Float64Array, lo = 0, hi = buf.length - 1): Float64Array {
   while (hi - lo > 24) {
-    const pivot = medianOfThree(buf[lo], buf[(lo + hi) >> 1], buf[hi]);
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (buf[i] < pivot) i++;
-      while (buf[j] > pivot) j--;
-      if (i <= j) {
-        const t = buf[i];
-        buf[i] = buf[j];
-        buf[j] = t;
-        i++;
-        j--;
-      }
-    }
+    partition(buf, lo, hi);
+    const j = split[0], i = split[1];
     // recurse into the smaller side, loop on the larger
     if (j - lo < hi - i) {
       sortNumbers(buf, lo, j);
