@@ -13,20 +13,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HistoryStore } from '../../src/core/store/history-store';
 import { DEFAULT_RETENTION } from '../../src/core/store/retention';
-import { benchRecord, seededRandom, seriesSpecs } from './store/generate';
+import { benchRecord, seededRandom, seriesSpecs, dirBytes } from './store/generate';
 
 const SERIES = Number(process.env.STORE_BENCH_SERIES ?? 2000);
 const RUNS = Number(process.env.STORE_BENCH_RUNS ?? 500);
 const DAY = 86_400_000;
-
-function dirBytes(dir: string): number {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    total += entry.isDirectory() ? dirBytes(p) : fs.statSync(p).size;
-  }
-  return total;
-}
 
 async function build(dir: string): Promise<number> {
   const specs = seriesSpecs(SERIES);

@@ -9,6 +9,7 @@ import { changeMessage } from '../../src/core/findings/message';
 import { formatValue } from '../../src/core/format';
 import type { Direction, RunRecord, SeriesInfo } from '../../src/core/model';
 import { normal, seededRandom } from '../../src/core/stats/random';
+import { seriesInfoOf } from './findings-fixture';
 
 const MACHINE = { id: 'm1', cpuModel: 'cpu', cores: 4, os: 'linux', arch: 'x64', runtimes: {} };
 
@@ -32,19 +33,7 @@ function series(id: string, levels: number[], opts: { direction?: Direction; com
 
 function input(all: RunRecord[][], extra: Partial<AnalyzeInput> = {}): AnalyzeInput {
   const byId = new Map(all.map((runs) => [runs[0].seriesId, runs]));
-  const infos: SeriesInfo[] = all.map((runs) => ({
-    seriesId: runs[0].seriesId,
-    name: runs[0].name,
-    metric: 'time',
-    unit: 's',
-    direction: runs[0].direction,
-    source: 'benchmark',
-    machineId: 'm1',
-    runs: runs.length,
-    firstTimestamp: runs[0].timestamp,
-    lastTimestamp: runs[runs.length - 1].timestamp,
-    lastValue: runs[runs.length - 1].value,
-  }));
+  const infos: SeriesInfo[] = all.map(seriesInfoOf);
   return { series: infos, load: async (id) => byId.get(id) ?? [], ...extra };
 }
 

@@ -6,6 +6,7 @@ import { analyzeHistory, analyzeIncrementally, type AnalyzeInput } from '../../s
 import { decodeAnalysisCache, encodeAnalysisCache, readAnalysisCache, writeAnalysisCache } from '../../src/core/findings/analysis-cache-file';
 import type { RunRecord, SeriesInfo } from '../../src/core/model';
 import { normal, seededRandom } from '../../src/core/stats/random';
+import { seriesInfoOf } from './findings-fixture';
 
 const MACHINE = { id: 'm1', cpuModel: 'cpu', cores: 4, os: 'linux', arch: 'x64', runtimes: {} };
 
@@ -32,19 +33,7 @@ class CountingHistory {
   readonly reads = new Map<string, number>();
   constructor(readonly byId: Map<string, RunRecord[]>) {}
   infos(): SeriesInfo[] {
-    return [...this.byId.values()].map((runs) => ({
-      seriesId: runs[0].seriesId,
-      name: runs[0].name,
-      metric: 'time',
-      unit: 's',
-      direction: 'smaller',
-      source: 'benchmark',
-      machineId: 'm1',
-      runs: runs.length,
-      firstTimestamp: runs[0].timestamp,
-      lastTimestamp: runs[runs.length - 1].timestamp,
-      lastValue: runs[runs.length - 1].value,
-    }));
+    return [...this.byId.values()].map(seriesInfoOf);
   }
   input(extra: Partial<AnalyzeInput> = {}): AnalyzeInput {
     return {

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HistoryStore, STORE_FORMAT_VERSION } from '../../../src/core/store/history-store';
 import { DEFAULT_RETENTION } from '../../../src/core/store/retention';
-import { benchRecord, seededRandom, seriesSpecs } from '../store/generate';
+import { benchRecord, seededRandom, seriesSpecs, dirBytes } from '../store/generate';
 
 const DAY = 86_400_000;
 /** Runs appended at once: one append per 10 runs keeps the build quick without huge batches in memory. */
@@ -21,15 +21,6 @@ export interface GeneratedHistory {
   reused: boolean;
   buildSeconds: number;
   bytes: number;
-}
-
-function dirBytes(dir: string): number {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    total += entry.isDirectory() ? dirBytes(p) : fs.statSync(p).size;
-  }
-  return total;
 }
 
 export async function millionMeasurementHistory(series = 2000, runs = 500, log: (s: string) => void = () => undefined): Promise<GeneratedHistory> {

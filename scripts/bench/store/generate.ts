@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { MachineFingerprint, RunRecord, RunSummary } from '../../../src/core/model';
 import { seriesIdOf } from '../../../src/core/series-id';
 import { summarize } from '../../../src/core/stats/summary';
@@ -79,3 +81,13 @@ function syntheticSummary(median: number): RunSummary {
 }
 
 export { seededRandom };
+
+/** Bytes on disk under a folder (files only), for the size figures of the benches. */
+export function dirBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    total += entry.isDirectory() ? dirBytes(p) : fs.statSync(p).size;
+  }
+  return total;
+}
