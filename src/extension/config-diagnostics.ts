@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CONFIG_FILE_NAME, ConfigError, parseConfigText, type LoadedConfig } from '../core/config';
 import { Disposable } from './disposable';
 

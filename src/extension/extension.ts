@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { join } from 'node:path';
 // Only modules the extension host has loaded already: a first require of node:fs/promises or
 // node:crypto costs milliseconds, which would all count against activation.

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { CompareRequest, CompareResult, SeriesDetail, SeriesOverview } from '../protocol/trends';
 import type { TrendsDataSource } from './trends/data-source';
 

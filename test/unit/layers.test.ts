@@ -26,6 +26,17 @@ describe('layers', () => {
     assert.deepEqual(offenders, []);
   });
 
+  it('the extension imports the vscode API as one object, never as a namespace copy', () => {
+    // esbuild turns `import * as vscode from 'vscode'` into __toESM(require('vscode')), which
+    // copies all ~300 properties of the API object into a new one, once per importing module.
+    // In the extension host that cost several milliseconds of activation; `import vscode =
+    // require('vscode')` compiles to a plain require.
+    const offenders = sourceFiles(join(__dirname, '../../src/extension')).filter((f) =>
+      /^import\s+\*\s+as\s+\w+\s+from\s+['"]vscode['"]/m.test(readFileSync(f, 'utf8')),
+    );
+    assert.deepEqual(offenders, [], `use import vscode = require('vscode') in: ${offenders.join(', ')}`);
+  });
+
   it('the layer check itself recognises an import of vscode', () => {
     assert.ok(importsVscode.test(`import * as vscode from 'vscode';`));
     assert.ok(importsVscode.test(`const v = require('vscode');`));

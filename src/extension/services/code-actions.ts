@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { FindingsService } from './findings-service';
 
 /** Quick fixes on Perf Pulse diagnostics: trend, run again, compare with HEAD, accept, ignore. */

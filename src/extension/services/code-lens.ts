@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CONFIG_FILE_NAME } from '../../core/config';
 import { formatChange, formatValue } from '../../core/format';
 import { findDefinitions, kindsForFile, matchDefinition } from '../../core/locate/definitions';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE_NAME, starterConfig } from '../../core/config';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import * as path from 'node:path';
 import { compareSamples, type AbResult } from '../../core/detect/ab';
 import { formatSeconds } from '../../core/format';

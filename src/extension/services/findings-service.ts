@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { LoadedConfig } from '../../core/config';
 import {
   analyzeIncrementally,

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord, SeriesInfo } from '../../core/model';

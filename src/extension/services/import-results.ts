@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { tools } from './load-tools';
 import type { HistoryService } from './history-service';
 

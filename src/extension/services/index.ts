@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { PerfStatusBar } from '../status-bar';
 import { Disposable } from '../disposable';
 import { ConfigDiagnostics } from '../config-diagnostics';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { execFile } from 'node:child_process';
 import type { Analysis, Finding } from '../../core/findings';
 import { groupEvents } from '../../core/findings';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { BenchmarkConfig } from '../../core/config';
 import type { BenchmarkResult } from '../../core/runner';
 import { tools } from './load-tools';

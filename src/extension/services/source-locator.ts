@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { LoadedConfig } from '../../core/config';
 import type { SeriesAnalysis } from '../../core/findings';
 import { findDefinitions, findTestLine, matchDefinition, parseSourceSetting, suiteFileGlobs, type Definition } from '../../core/locate/definitions';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { SyncReport } from '../../core/share/sync';
 import { tools } from './load-tools';
 import { Disposable } from '../disposable';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { Analysis, SeriesAnalysis } from '../../core/findings';
 import type { RunRecord } from '../../core/model';
 import { compareSamples } from '../../core/detect/ab';

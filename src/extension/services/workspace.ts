@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 /** The folder Perf Pulse works on: the first local workspace folder (multi-root: the one with a perfpulse.json). */
 export function primaryFolder(): vscode.WorkspaceFolder | undefined {

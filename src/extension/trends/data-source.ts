@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { CompareRequest, CompareResult, SeriesDetail, SeriesOverview } from '../../protocol/trends';
 import { generateTrendsData, sampleCompare, type SampleDataOptions } from './sample-data';
 

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 /** The few parts of the built-in git extension's API (version 1) this module uses. */
 interface GitChange {

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import {
   DEFAULT_VIEW_STATE,
   WEBVIEW_MESSAGE_TYPES,

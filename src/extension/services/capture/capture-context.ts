@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { machineFingerprint } from '../../../core/env/machine';
 import { vcsInfo } from '../../../core/env/vcs';
 import type { RecordContext } from '../../../core/records';

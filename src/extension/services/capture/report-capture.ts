@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { createHash } from 'node:crypto';
 import { tools } from '../load-tools';
 import { recordFromMeasurement } from '../../../core/records';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { durationRecord } from '../../../core/records';
 import { Disposable } from '../../disposable';
 import type { HistoryService } from '../history-service';
