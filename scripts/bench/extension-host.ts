@@ -575,7 +575,9 @@ function report(f: Figures): void {
     }
   }
   const targets = [
-    { what: 'activation: host start to Perf Pulse active, added vs no-op (medians, separate hosts)', target: '≤ 10 ms', measured: `${ms(addedAcrossHosts)} (host start-up itself varies: ${spread(refAct)} for the no-op alone)`, met: addedAcrossHosts <= 10 },
+    // The difference of medians of separate hosts is in the rows, not judged: host start-up
+    // itself varies by about a second between hosts, so ten starts cannot resolve 10 ms that
+    // way. Both extensions in one host, started by the same event, can: that is the target.
     { what: 'activation: same host, Perf Pulse active − no-op active (median of the paired starts)', target: '≤ 10 ms', measured: `${ms(median(sameHost))} (IQR ${quantile(sameHost, 0.25).toFixed(1)}–${quantile(sameHost, 0.75).toFixed(1)}, load ~${f.loadActivation.toFixed(1)})`, met: median(sameHost) <= 10 },
     {
       what: "activation: host time inside Perf Pulse (require + activate) beyond the no-op's own, same host",
