@@ -1,13 +1,13 @@
 // Our runner side by side with hyperfine on the same commands, in one session,
-// interleaved in blocks (hyperfine block, our block, three times over) so that drift of
-// the machine hits both alike. Prints a Markdown table and writes bench/results/runner.json.
+// interleaved in short blocks (hyperfine, ours, ours, hyperfine, …) so that drift of the
+// machine hits both alike. Prints a Markdown table and writes bench/results/runner.json.
 //
 // Commands: `true`, `sleep 0.01`, `sleep 0.05`, and two shell-free CPU loops (a POSIX `sh`
 // counting loop, run as `sh -c '…'` argv by both tools) sized by their measured CPU time to
 // ~10 ms and ~200 ms. hyperfine runs with `-N` (no shell); our runner runs in this process
 // through its library API (as the editor calls it), with its defaults (memory sampling on).
 //
-// Options: --blocks N (default 6)  --runs N (default 15)  --warmup N (default 2). Short blocks alternate often,
+// Options: --blocks N (default 10)  --runs N (default 10)  --warmup N (default 2). Short blocks alternate often,
 // so that a machine whose load changes during the session weighs on both tools alike.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,8 +21,8 @@ const opt = (name: string, dflt: number) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-const BLOCKS = opt('--blocks', 6);
-const RUNS = opt('--runs', 15);
+const BLOCKS = opt('--blocks', 10);
+const RUNS = opt('--runs', 10);
 const WARMUP = opt('--warmup', 2);
 
 const root = join(__dirname, '../..');
@@ -117,9 +117,16 @@ async function main(): Promise<void> {
   for (const c of commands) {
     const hf: Block[] = [];
     const ours: Block[] = [];
+    // A B B A …: each tool goes first in half of the pairs, so that whatever the first block of
+    // a pair meets (a cold cache, the other tool's exit) weighs on both alike.
     for (let b = 0; b < BLOCKS; b++) {
-      hf.push(hyperfineBlock(c.argv));
-      ours.push(await oursBlock(c.argv));
+      if (b % 2 === 0) {
+        hf.push(hyperfineBlock(c.argv));
+        ours.push(await oursBlock(c.argv));
+      } else {
+        ours.push(await oursBlock(c.argv));
+        hf.push(hyperfineBlock(c.argv));
+      }
     }
     const hfSamples = hf.flatMap((b) => b.samples);
     const ourSamples = ours.flatMap((b) => b.samples);
@@ -127,11 +134,15 @@ async function main(): Promise<void> {
     const hfMedian = median(hfSamples);
     const ourMedian = median(ourSamples);
     const perRun = (blocks: Block[], m: number) => median(blocks.map((b) => b.total / (RUNS + WARMUP))) - m;
+    // hyperfine against itself (its even blocks vs its odd ones): how far apart two medians of
+    // the same tool land in this session, i.e. the resolution of the comparison.
+    const hfSelf = median(hf.filter((_, i) => i % 2 === 0).flatMap((b) => b.samples)) - median(hf.filter((_, i) => i % 2 === 1).flatMap((b) => b.samples));
     const row = {
       command: c.label,
       'hyperfine median (ms)': Number(ms(hfMedian)),
       'ours median (ms)': Number(ms(ourMedian)),
       'ours − hyperfine (ms)': Number(ms(ourMedian - hfMedian)),
+      'hyperfine − itself, even vs odd blocks (ms)': Number(ms(hfSelf)),
       'ratio ours/hyperfine': Number((ourMedian / hfMedian).toFixed(4)),
       'ours seen from Node, median (ms)': Number(ms(median(naive))),
       'hyperfine spread, scaled MAD (ms)': Number(ms(scaledMad(hfSamples))),
@@ -160,12 +171,13 @@ async function main(): Promise<void> {
     ...(busy
       ? [`WARNING: the machine was busy (1-minute load up to ${Math.max(loadBefore[0], loadAfter[0]).toFixed(1)} on ${cores} cores); these figures mostly show contention with other work, not the tools. Rerun on an idle machine for the comparison that the targets mean.`]
       : []),
-    `${version}, ${BLOCKS} interleaved blocks of ${RUNS} runs (+${WARMUP} warm-up) per tool and command; ${cpu}, ${os.cpus().length} cores, Node ${process.versions.node}.`,
+    `${version}, ${BLOCKS} blocks of ${RUNS} runs (+${WARMUP} warm-up) per tool and command, interleaved hyperfine, ours, ours, hyperfine, …; ${cpu}, ${os.cpus().length} cores, Node ${process.versions.node}.`,
     `${priority[0].toUpperCase()}${priority.slice(1)}.`,
     `Load average at start ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, at end ${loadAfter.map((l) => l.toFixed(2)).join(' ')}: a loaded machine widens both tools' spread alike.`,
     launcher.kind === 'native'
       ? 'Ours = the runner with its defaults (memory sampling on), timed by its native launcher: posix_spawn to wait4, read by the launcher, which stays up for the session. "Seen from Node" = the same runs timed in the Node process from sending the request to reading the reply.'
       : `Ours = the runner through Node's child_process (${launcher.reason}): wall time from after the exec, memory sampling on. "Seen from Node" = the same runs timed from the spawn call to the exit event.`,
+    '"hyperfine − itself" = the median of hyperfine\'s even blocks minus that of its odd blocks: how far two medians of one tool land apart in this session, a yardstick for "ours − hyperfine".',
     '"Wall per run beyond median" = wall clock of the whole block / (runs + warm-up) − median: what each tool spends around a run (hyperfine includes its own process start).',
     'CPU loops: a POSIX sh counting loop (`sh -c "i=0; while …"`) sized by its exact CPU time so that it takes about 10 ms and 200 ms.',
   ].join(' ');
