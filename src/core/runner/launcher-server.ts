@@ -121,7 +121,10 @@ export class LauncherServer {
           if (reply.kind === 'pid') {
             pid = reply.pid;
             track(pid);
-            if (spec.sampleMemory) sampler = new TreeMemorySampler(pid, TREE_SAMPLING_DELAY_MS);
+            // The launcher reports the pid once the program has run 20 ms (or has ended), so
+            // that nothing here wakes during short runs; where it reports at once, wait here.
+            const sinceSentMs = Number(process.hrtime.bigint() - sentAt) / 1e6;
+            if (spec.sampleMemory) sampler = new TreeMemorySampler(pid, Math.max(0, TREE_SAMPLING_DELAY_MS - sinceSentMs));
             // A timeout or cancel that came before the pid: act on it now.
             guard.killIfStopped();
           } else if (reply.kind === 'error') {
