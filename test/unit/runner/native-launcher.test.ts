@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +138,39 @@ describe('runner: the native launcher', function () {
     assert.equal(oneShot.launcher, 'native');
     assert.equal(oneShot.stdout, 'hello\n');
     assert.equal(oneShot.exitCode, 4);
+  });
+
+  it('reports a pid only once the program has run 20 ms or ended, so the caller sleeps through short runs', async function () {
+    if (process.platform !== 'linux') this.skip(); // elsewhere the pid comes at once
+    const child = spawn(launcher.path, ['--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const arrivals: Array<{ line: string; at: number }> = [];
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+          arrivals.push({ line: text.slice(0, nl), at: performance.now() });
+          text = text.slice(nl + 1);
+        }
+      });
+      const runOnce = async (argv: string[]) => {
+        arrivals.length = 0;
+        const sent = performance.now();
+        child.stdin.write(encodeRunRequest(argv[0], argv.slice(1), dir, process.env, '')!);
+        await waitFor(() => arrivals.some((a) => a.line.startsWith('done')), 10_000);
+        const pid = arrivals.find((a) => a.line.startsWith('pid'));
+        const done = arrivals.find((a) => a.line.startsWith('done'))!;
+        assert.ok(pid && arrivals.indexOf(pid) < arrivals.indexOf(done), `pid before done: ${JSON.stringify(arrivals)}`);
+        return { pidAfterMs: pid.at - sent, doneAfterMs: done.at - sent };
+      };
+      const long = await runOnce(['/bin/sleep', '0.3']);
+      assert.ok(long.pidAfterMs >= 20, `pid after ${long.pidAfterMs} ms`);
+      assert.ok(long.doneAfterMs - long.pidAfterMs >= 100, `pid at ${long.pidAfterMs} ms is reported while the program runs, done at ${long.doneAfterMs} ms`);
+      const short = await runOnce(['/bin/sh', '-c', 'exit 0']);
+      assert.ok(short.doneAfterMs - short.pidAfterMs < 20, `a short run's pid comes with its end: ${JSON.stringify(short)}`);
+    } finally {
+      child.kill();
+    }
   });
 
   it('reports a launcher that died instead of hanging', async () => {
