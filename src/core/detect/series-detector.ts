@@ -90,6 +90,18 @@ const SIDE_TO_TELL = 10;
 const ABSENT_SHARE = 0.05;
 /** Share of runs far (3 noise) from their neighbours' median that marks a recurring second level. */
 const TWO_LEVEL_SHARE = 0.08;
+/** Share of the series' difference-based noise below which a window's noise is not taken. */
+const SERIES_NOISE_SHARE = 0.8;
+/** A side of at most this many runs has its location estimated as a mean (see estimatorFactor). */
+const SMALL_SIDE = 2;
+/** One run after a change: confirmed at this multiple of the early noise multiple. */
+const ONE_RUN_MULTIPLE = 1.7;
+/**
+ * Chance, under the old runs' own distribution, that every new run falls where they sit, below
+ * which a few new runs are a new level even when some old runs (spikes, a rare slow mode) reached
+ * as far (see newRunsInEmptyBand).
+ */
+const NEW_BAND_CHANCE = 3e-4;
 
 /** Working space shared by the calls of one detection (detection is synchronous, never re-entered). */
 // Typed arrays of more than a few values live outside the JavaScript heap: allocating several per
@@ -162,7 +174,7 @@ function detectInBuffers(values: readonly number[], settings: DetectorSettings):
   // or alone) rather than rare spikes. Such series get the mode checks of testAt.
   const far = countDifferent(clipped, y);
   const twoLevels = mixture || far >= TWO_LEVEL_SHARE * n;
-  const ctx: Context = { y, raw: values, settings, floor, logScale, rho, mixture, twoLevels };
+  const ctx: Context = { y, raw: values, settings, floor, logScale, rho, mixture, twoLevels, seriesNoise: noise };
 
   const { accepted, tests } = findChanges(ctx, prefix, z, noise);
   return { changes: retestBetweenNeighbours(ctx, accepted), tests, logScale, noise, median };
@@ -502,6 +514,17 @@ function refineLocation(y: Float64Array, t: number, lower: number, upper: number
 }
 
 /**
+ * Variance of a side's location estimate over that of the mean of its points. The step is a
+ * median-type estimate (asymptotic efficiency 2/pi of the mean's), but on a side of a few runs
+ * it is their mean: the trimmed mean trims nothing below five values, and the Hodges–Lehmann
+ * shift against a long other side is close to that side's mean. Counting pi/2 there would
+ * widen the interval of a fresh change by a quarter for nothing.
+ */
+function estimatorFactor(m: number): number {
+  return m <= SMALL_SIDE ? 1 : Math.PI / 2;
+}
+
+/**
  * Variance of the mean of m consecutive AR(1) points over that of m independent ones:
  * 1 + 2 * sum_{k<m} (1 - k/m) rho^k. Tends to (1 + rho) / (1 - rho) for long windows.
  */
@@ -530,6 +553,8 @@ interface Context {
   mixture: boolean;
   /** A second level recurs (alternating or in short stretches): a level one side already knows is no change. */
   twoLevels: boolean;
+  /** Robust noise of the whole series, from first differences. */
+  seriesNoise: number;
 }
 
 function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number], refine = true): RawChange | null {
@@ -551,7 +576,10 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   const mL = medianOf(left);
   const mR = medianOf(right);
   let effect = stepSize(left, right, sortedL, sortedR);
-  let sL = Math.max(fastScaledMad(left, mL, scratchA), floor);
+  // The old side's noise is never taken below most of the series' own: the scaled MAD of a
+  // 30-run window errs low by a third now and then by its sampling spread alone, and a fresh
+  // change would then be judged against too little noise.
+  let sL = Math.max(fastScaledMad(left, mL, scratchA), floor, SERIES_NOISE_SHARE * ctx.seriesNoise);
   let sR = nR >= 5 ? Math.max(fastScaledMad(right, mR, scratchA), floor) : sL;
   if (ctx.mixture || (ctx.twoLevels && nR < s.confirmAfter)) {
     // Two levels: the spread of a window measures the gap between them when both are common,
@@ -582,60 +610,106 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   // gets the exact factor for a mean of that many AR(1) points, far below the long-run one; a
   // full window keeps the long-run factor, which also covers the estimate of rho erring low.
   const fL = sideInflation(rho, nL), fR = sideInflation(rho, nR);
-  const se = Math.sqrt((Math.PI / 2) * ((fL * sL * sL) / nL + (fR * sR * sR) / nR));
+  const se = Math.sqrt((estimatorFactor(nL) * fL * sL * sL) / nL + (estimatorFactor(nR) * fR * sR * sR) / nR);
   const ratio = logScale ? medianOfRange(raw, t, hi, scratchA) / medianOfRange(raw, lo, t, scratchA) : mR / mL;
   const ratioCi: [number, number] = logScale
     ? [Math.exp(effect - 1.96 * se), Math.exp(effect + 1.96 * se)]
     : [(mR - 1.96 * se) / mL, (mR + 1.96 * se) / mL];
   const pValue = twoSidedTP(effect / se, Math.max(4, nL / fL + nR / fR - 2));
 
-  let confirmed: boolean;
-  let effectInNoise: number;
-  if (nR >= s.confirmAfter) {
-    const noise = Math.sqrt((sL * sL + sR * sR) / 2);
-    effectInNoise = Math.abs(effect) / noise;
-    if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * noise)) return null;
-    // The rank test must agree: medians alone can be fooled by bimodal data.
-    // With few runs after, a handful of old spikes above them caps what the rank test can show
-    // (6 runs after 30 with 3 spikes above: p 0.002 at best), so it is asked for less there;
-    // not in a series with a recurring second level, which is what the rank test guards against.
-    const rankAlpha = nR < FEW_AFTER && !ctx.twoLevels ? 10 * s.rankAlpha : s.rankAlpha;
-    if (mannWhitneySorted(sortedL, sortedR).pValue > rankAlpha) return null;
-    confirmed = true;
-  } else {
-    // Few points after: every one of them must sit clearly at the new level, and the step must be
-    // large against the old noise. Otherwise it stays a suspect.
-    effectInNoise = Math.abs(effect) / sL;
-    if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * sL)) return null;
-    const sign = Math.sign(effect);
-    // ... and beyond the old points' 90th percentile (all but one for short pasts), so a second
-    // mode of the old data (a cache miss) or an old spike cannot pass for a new level.
-    // With a recurring second level and only two runs or fewer after, beyond every old run: the
-    // noise is then judged within a mode, and two runs can well be a short stretch of that level.
-    const k = ctx.twoLevels && nR <= 2 ? 1 : Math.max(2, Math.ceil(0.1 * nL));
-    const edge = kthExtreme(sortedL, sign > 0 ? k : -k);
-    const beyond = (v: number) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL) && sign * (v - edge) > 0;
-    const allBeyond = right.every(beyond);
-    if (!allBeyond && refine && hi === upper) {
-      // A fresh change starts where the newest runs all sit at the new level: when the located
-      // split took in a run or two of the old level (a tail value made the split ambiguous),
-      // move it to the first run of that final stretch and judge it there.
-      let start = hi;
-      while (start > t && beyond(y[start - 1])) start--;
-      if (start > t && hi - start >= 2) return testAt(ctx, start, [lower, upper], false);
-    }
-    const strong = Math.abs(effect) >= Math.max(minEffect, s.earlyNoiseMultiple * sL);
-    confirmed = nR >= s.minAfterEarly && allBeyond && strong;
-    if (nR === 1 && s.minAfterEarly <= 1) {
-      // One run only: confirmed solely when it is overwhelming (twice the early thresholds) and
-      // beyond every run since the last change by a further noise unit, so that no spike or
-      // second mode of this series' own past looks like it. Anything less stays a suspect.
-      const past = y.subarray(lower, t);
-      let extreme = sign > 0 ? -Infinity : Infinity;
-      for (const v of past) extreme = sign > 0 ? Math.max(extreme, v) : Math.min(extreme, v);
-      confirmed = Math.abs(effect) >= Math.max(2 * minEffect, 2 * s.earlyNoiseMultiple * sL) && sign * (right[0] - extreme) > sL;
-    }
+  let verdict: Verdict | null;
+  if (nR >= s.confirmAfter) verdict = fullVerdict(ctx, effect, sL, sR, minEffect, sortedL, sortedR, nR);
+  else {
+    const early = earlyVerdict(ctx, t, lower, upper, hi, refine, effect, sL, minEffect, sortedL, right, mL, nL, nR);
+    if (early && 'retest' in early) return testAt(ctx, early.retest, [lower, upper], false);
+    verdict = early;
   }
+  if (!verdict) return null;
+  const { confirmed, effectInNoise } = verdict;
   if (pValue > s.candidateAlpha) return null;
   return { index: t, effect, ratio, ratioCi, pValue, confirmed, effectInNoise, before: nL, after: nR };
+}
+
+interface Verdict {
+  confirmed: boolean;
+  effectInNoise: number;
+}
+
+/** Enough runs after: the effect against both sides' noise, and the rank test must agree. */
+function fullVerdict(ctx: Context, effect: number, sL: number, sR: number, minEffect: number, sortedL: Float64Array, sortedR: Float64Array, nR: number): Verdict | null {
+  const s = ctx.settings;
+  const noise = Math.sqrt((sL * sL + sR * sR) / 2);
+  if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * noise)) return null;
+  // The rank test must agree: medians alone can be fooled by bimodal data.
+  // With few runs after, a handful of old spikes above them caps what the rank test can show
+  // (6 runs after 30 with 3 spikes above: p 0.002 at best), so it is asked for less there;
+  // not in a series with a recurring second level, which is what the rank test guards against.
+  const rankAlpha = nR < FEW_AFTER && !ctx.twoLevels ? 10 * s.rankAlpha : s.rankAlpha;
+  if (mannWhitneySorted(sortedL, sortedR).pValue > rankAlpha) return null;
+  return { confirmed: true, effectInNoise: Math.abs(effect) / noise };
+}
+
+/**
+ * Few points after: every one of them must sit clearly at the new level (beyond the old runs'
+ * 90th percentile, or in a band the old runs rarely visited), and the step must be large against
+ * the old noise. Otherwise it stays a suspect. May ask for a re-test at the start of the final
+ * stretch of new-level runs.
+ */
+function earlyVerdict(
+  ctx: Context, t: number, lower: number, upper: number, hi: number, refine: boolean, effect: number, sL: number,
+  minEffect: number, sortedL: Float64Array, right: Float64Array, mL: number, nL: number, nR: number,
+): Verdict | { retest: number } | null {
+  const { y, settings: s } = ctx;
+  const effectInNoise = Math.abs(effect) / sL;
+  if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * sL)) return null;
+  const sign = Math.sign(effect);
+  // ... and beyond the old points' 90th percentile (all but one for short pasts), so a second
+  // mode of the old data (a cache miss) or an old spike cannot pass for a new level.
+  // With a recurring second level and only two runs or fewer after, beyond every old run: the
+  // noise is then judged within a mode, and two runs can well be a short stretch of that level.
+  const k = ctx.twoLevels && nR <= 2 ? 1 : Math.max(2, Math.ceil(0.1 * nL));
+  const edge = kthExtreme(sortedL, sign > 0 ? k : -k);
+  const beyond = (v: number) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL) && sign * (v - edge) > 0;
+  const allBeyond = right.every(beyond);
+  if (!allBeyond && refine && hi === upper) {
+    // A fresh change starts where the newest runs all sit at the new level: when the located
+    // split took in a run or two of the old level (a tail value made the split ambiguous),
+    // move it to the first run of that final stretch and judge it there.
+    let start = hi;
+    while (start > t && beyond(y[start - 1])) start--;
+    if (start > t && hi - start >= 2) return { retest: start };
+  }
+  const strong = Math.abs(effect) >= Math.max(minEffect, s.earlyNoiseMultiple * sL);
+  let confirmed = nR >= s.minAfterEarly && (allBeyond || (nR >= 2 && newRunsInEmptyBand(y, t - nL, t, right, sL, (v) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL)))) && strong;
+  if (nR === 1 && s.minAfterEarly <= 1) {
+    // One run only: confirmed solely when it is overwhelming (ONE_RUN_MULTIPLE times the early
+    // threshold, and twice the practical one) and beyond every run since the last change by a
+    // further noise unit, so that no spike or second mode of this series' own past looks like
+    // it. Anything less stays a suspect.
+    const past = y.subarray(lower, t);
+    let extreme = sign > 0 ? -Infinity : Infinity;
+    for (const v of past) extreme = sign > 0 ? Math.max(extreme, v) : Math.min(extreme, v);
+    confirmed = Math.abs(effect) >= Math.max(2 * minEffect, ONE_RUN_MULTIPLE * s.earlyNoiseMultiple * sL) && sign * (right[0] - extreme) > sL;
+  }
+  return { confirmed, effectInNoise };
+}
+
+/**
+ * Whether the new runs all sit clearly away from the old level and in a band (their range widened
+ * by one noise unit) where the old runs were rare: the chance of every one of them landing there
+ * by the old runs' own distribution, (inBand + 1) / (nOld + 2) per run, is below
+ * NEW_BAND_CHANCE. Unlike the percentile rule this accepts a new level that a few old spikes, or
+ * a rare second mode beyond it, reached now and then, but not one the old runs often visited.
+ */
+function newRunsInEmptyBand(y: Float64Array, from: number, to: number, right: Float64Array, noise: number, away: (v: number) => boolean): boolean {
+  let lowest = Infinity, highest = -Infinity;
+  for (let i = 0; i < right.length; i++) {
+    if (!away(right[i])) return false;
+    if (right[i] < lowest) lowest = right[i];
+    if (right[i] > highest) highest = right[i];
+  }
+  let inBand = 0;
+  for (let i = from; i < to; i++) if (y[i] >= lowest - noise && y[i] <= highest + noise) inBand++;
+  const perRun = (inBand + 1) / (to - from + 2);
+  return Math.pow(perRun, right.length) <= NEW_BAND_CHANCE;
 }

@@ -91,6 +91,20 @@ describe('detect: history detector', () => {
     assert.equal(confirmed(detectSeries(huge, 'smaller').changes)[0]?.index, 79);
   });
 
+  it('a fresh step that a few old spikes reached is confirmed: the old runs seldom sat at the new level', () => {
+    // three spikes of 10% among the 30 runs before, then four runs 9% up: the 90th percentile of
+    // the past is a spike, yet four runs in a row where the past was in 3 of 30 is no spike
+    const base = gaussian(11, 84, 10, 0.01);
+    const values = base.map((v, i) => (i === 58 || i === 66 || i === 73 ? v * 1.1 : i >= 80 ? v * 1.09 : v));
+    const v = detectSeries(values, 'smaller');
+    assert.deepEqual(v.changes.map((c) => [c.index, c.confirmed]), [[80, true]]);
+    assert.equal(v.state, 'regressed');
+    // a level the old runs visited often (8 of 30) is no new level, even with four runs in a row there
+    const often = [52, 55, 58, 61, 64, 67, 70, 73];
+    const visited = base.map((v, i) => (often.includes(i) || i >= 80 ? v * 1.09 : v));
+    assert.deepEqual(confirmed(detectSeries(visited, 'smaller').changes), []);
+  });
+
   it('quantised timings (whole milliseconds) with a step of one tick', () => {
     const r = seededRandom(5);
     const values = Array.from({ length: 100 }, (_, i) => Math.round((i >= 60 ? 13.2 : 12) + 0.35 * normal(r)));
