@@ -121,6 +121,14 @@ export type CommandSpec = Pick<BenchmarkConfig, 'command'> & Partial<Omit<Benchm
 /** Warn when runs are this short: process start-up then dominates the number. */
 const SHORT_RUN_SECONDS = 0.005;
 
+/**
+ * Runs per request to the native launcher when nothing has to happen between runs (no
+ * prepare command, no timeout, not interleaved): it starts them back to back, as hyperfine
+ * does, and this process hears of them when the last has ended (runs of 20 ms or more end
+ * a batch early). The stopping rule is applied after each batch.
+ */
+const BATCH_RUNS = 10;
+
 interface Prepared {
   name: string;
   bench: CommandSpec;
@@ -193,10 +201,18 @@ class Session {
    * one (its stderr into the session's tail file), else through launchOnce.
    */
   launch(spec: Omit<LaunchSpec, 'launcher' | 'captureStdout'>): Promise<LaunchResult> {
-    if (this.launcher.kind !== 'native') return launchOnce({ ...spec, launcher: this.launcher });
+    return this.launchBatch(spec, 1).then((runs) => runs[0]);
+  }
+
+  /**
+   * Up to `count` runs of one program, back to back where the native launcher can do that
+   * (see LauncherServer.runBatch); one run otherwise. At least one result.
+   */
+  async launchBatch(spec: Omit<LaunchSpec, 'launcher' | 'captureStdout'>, count: number): Promise<LaunchResult[]> {
+    if (this.launcher.kind !== 'native') return [await launchOnce({ ...spec, launcher: this.launcher })];
     this.server ??= new LauncherServer(this.launcher.path);
     const { stderrFd, ...rest } = spec;
-    return this.server.run({ ...rest, stderrPath: stderrFd === this.stderr.fd ? this.stderr.path : undefined });
+    return this.server.runBatch({ ...rest, stderrPath: stderrFd === this.stderr.fd ? this.stderr.path : undefined }, count);
   }
 
   /** Opens a session once the launcher is chosen, so that every run in it is timed the same way. */
@@ -206,31 +222,37 @@ class Session {
     return new Session(options, launcher);
   }
 
-  shellCost(p: Prepared): Promise<ShellCost> {
-    const key = `${p.file}\u0000${p.cwd}`;
+  /**
+   * `batched`: whether the runs it is subtracted from start back to back; the shell is then
+   * timed that way too, since a program started right after another starts faster.
+   */
+  shellCost(p: Prepared, batched: boolean): Promise<ShellCost> {
+    const key = `${p.file}\u0000${p.cwd}\u0000${batched}`;
     let cost = this.shellCosts.get(key);
     if (!cost) {
-      cost = this.calibrateShell(p);
+      cost = this.calibrateShell(p, batched);
       this.shellCosts.set(key, cost);
     }
     return cost;
   }
 
   /** Runs the shell with an empty script: what it costs to start and exit. */
-  private async calibrateShell(p: Prepared): Promise<ShellCost> {
+  private async calibrateShell(p: Prepared, batched: boolean): Promise<ShellCost> {
     const args = [...p.plan.args.slice(0, -1), ''];
     const walls: number[] = [];
     let user = 0;
     let system = 0;
     const runs = 40;
-    for (let i = 0; i < runs + 3; i++) {
-      const r = await this.launch({ file: p.file, args, cwd: p.cwd, env: p.env, signal: this.options.signal });
-      if (r.cancelled) throw new RunCancelledError();
-      if (r.startError || r.exitCode !== 0) throw new RunError(p.name, `the shell ${p.file} does not start: ${r.startError ?? `exit code ${r.exitCode}`}`);
-      if (i < 3) continue;
-      walls.push(r.wall);
-      user += r.user ?? 0;
-      system += r.system ?? 0;
+    for (let i = 0; i < runs + 3; ) {
+      const results = await this.launchBatch({ file: p.file, args, cwd: p.cwd, env: p.env, signal: this.options.signal }, batched ? Math.min(BATCH_RUNS, runs + 3 - i) : 1);
+      for (const r of results) {
+        if (r.cancelled) throw new RunCancelledError();
+        if (r.startError || r.exitCode !== 0) throw new RunError(p.name, `the shell ${p.file} does not start: ${r.startError ?? `exit code ${r.exitCode}`}`);
+        if (i++ < 3 || walls.length === runs) continue;
+        walls.push(r.wall);
+        user += r.user ?? 0;
+        system += r.system ?? 0;
+      }
     }
     const cost = { wall: median(walls), user: user / runs, system: system / runs };
     this.options.log?.(`shell start-up of ${p.file}: ${(cost.wall * 1e3).toFixed(3)} ms (median of ${runs}), subtracted from each run`);
@@ -258,18 +280,30 @@ class Session {
 
   /** One measured (or warm-up) run of the command, shell cost subtracted. */
   async measureOnce(p: Prepared): Promise<{ run: SampleRun; raw: LaunchResult }> {
+    return (await this.measureBatch(p, 1))[0];
+  }
+
+  /** Up to `count` runs of the command back to back (at least one; see launchBatch). */
+  async measureBatch(p: Prepared, count: number): Promise<Array<{ run: SampleRun; raw: LaunchResult }>> {
     this.stderr.reset();
-    const raw = await this.launch({
-      file: p.file,
-      args: p.plan.args,
-      cwd: p.cwd,
-      env: p.env,
-      timeoutMs: p.policy.timeoutMs,
-      signal: this.options.signal,
-      sampleMemory: this.options.sampleMemory !== false,
-      stderrFd: this.stderr.fd,
-    });
-    if (raw.cancelled) throw new RunCancelledError();
+    const raws = await this.launchBatch(
+      {
+        file: p.file,
+        args: p.plan.args,
+        cwd: p.cwd,
+        env: p.env,
+        timeoutMs: p.policy.timeoutMs,
+        signal: this.options.signal,
+        sampleMemory: this.options.sampleMemory !== false,
+        stderrFd: this.stderr.fd,
+      },
+      count,
+    );
+    if (raws.some((raw) => raw.cancelled)) throw new RunCancelledError();
+    return raws.map((raw) => this.sampleOf(p, raw));
+  }
+
+  private sampleOf(p: Prepared, raw: LaunchResult): { run: SampleRun; raw: LaunchResult } {
     if (raw.startError) throw new RunError(p.name, `cannot start ${p.file}: ${raw.startError}`);
     const failed = raw.exitCode !== 0 || raw.timedOut;
     const shell = p.shellCost;
@@ -400,26 +434,34 @@ function buildResult(m: Measurer, ctx: Context, options: RunOptions, launcher: L
   };
 }
 
-async function warmUp(session: Session, p: Prepared, progress: (phase: RunProgress['phase'], run: number) => void): Promise<void> {
-  for (let i = 0; i < p.policy.warmup; i++) {
+/** Whether runs of this command can go to the launcher in batches: nothing has to happen between them. */
+function batchable(p: Prepared): boolean {
+  return !p.prepare && !p.policy.timeoutMs;
+}
+
+async function warmUp(session: Session, p: Prepared, progress: (phase: RunProgress['phase'], run: number) => void, batched = false): Promise<void> {
+  for (let i = 0; i < p.policy.warmup; ) {
     if (p.prepare) {
       progress('prepare', i);
       await session.runPrepare(p);
     }
     progress('warmup', i);
-    await session.measureOnce(p);
+    i += (await session.measureBatch(p, batched ? Math.min(BATCH_RUNS, p.policy.warmup - i) : 1)).length;
   }
 }
 
-async function measureStep(session: Session, m: Measurer, progress: (phase: RunProgress['phase'], run: number) => void): Promise<void> {
+/** One run, or with `batch` > 1 up to that many back to back (never beyond maxRuns). */
+async function measureStep(session: Session, m: Measurer, progress: (phase: RunProgress['phase'], run: number) => void, batch = 1): Promise<void> {
   if (m.p.prepare) {
     progress('prepare', m.runs.length);
     await session.runPrepare(m.p);
   }
   progress('measure', m.runs.length);
-  const { run } = await session.measureOnce(m.p);
-  m.record(run);
-  if (run.failed) session.options.log?.(`${m.p.name}: run ${m.runs.length} ${failureText(run, m.p.policy.timeoutMs)}${stderrSuffix(session.stderr.read(500))}`);
+  const count = Math.max(1, Math.min(batch, m.p.policy.maxRuns - m.runs.length));
+  for (const { run } of await session.measureBatch(m.p, count)) {
+    m.record(run);
+    if (run.failed) session.options.log?.(`${m.p.name}: run ${m.runs.length} ${failureText(run, m.p.policy.timeoutMs)}${stderrSuffix(session.stderr.read(500))}`);
+  }
 }
 
 async function runPrepared(session: Session, p: Prepared, index: number, total: number): Promise<BenchmarkResult> {
@@ -427,15 +469,16 @@ async function runPrepared(session: Session, p: Prepared, index: number, total: 
   const ctx = await context(p.cwd);
   const progress = (phase: RunProgress['phase'], run: number) => options.onProgress?.({ benchmark: p.name, index, total, phase, run });
   options.log?.(describeCommand(p.name, p.plan));
+  const batched = batchable(p);
   if (p.plan.viaShell) {
     progress('calibrate', 0);
-    p.shellCost = await session.shellCost(p);
+    p.shellCost = await session.shellCost(p, batched);
   }
-  await warmUp(session, p, progress);
+  await warmUp(session, p, progress, batched);
   const m = new Measurer(p);
   const started = process.hrtime.bigint();
   for (;;) {
-    await measureStep(session, m, progress);
+    await measureStep(session, m, progress, batched ? BATCH_RUNS : 1);
     if (m.hopeless()) break;
     const reason = m.rule.decide({ samples: m.samples, runs: m.runs.length, elapsed: Number(process.hrtime.bigint() - started) / 1e9 });
     if (reason) {
@@ -578,7 +621,7 @@ export async function runInterleaved(a: CommandSpec, b: CommandSpec, options: Ru
       options.onProgress?.({ benchmark: p.name, index, total: 2, phase, run });
     for (const p of [pa, pb]) {
       options.log?.(describeCommand(p.name, p.plan));
-      if (p.plan.viaShell) p.shellCost = await session.shellCost(p);
+      if (p.plan.viaShell) p.shellCost = await session.shellCost(p, false);
     }
     await warmUp(session, pa, progressOf(pa, 0));
     await warmUp(session, pb, progressOf(pb, 1));

@@ -4,11 +4,14 @@ import { constants as osConstants } from 'node:os';
 export type LauncherReply =
   | { kind: 'pid'; pid: number }
   | { kind: 'done'; wallNs: number; signaled: boolean; code: number; userUs: number; systemUs: number; maxRss: number }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  /** Serve mode: the last run of a request has been reported. */
+  | { kind: 'end' };
 
 export function parseLauncherReply(line: string): LauncherReply | undefined {
   const [word, ...rest] = line.trim().split(' ');
   if (word === 'pid' && rest.length === 1) return { kind: 'pid', pid: Number(rest[0]) };
+  if (word === 'end' && rest.length === 0) return { kind: 'end' };
   if (word === 'error') {
     const code = errnoNames.get(Number(rest[0]));
     const text = rest.slice(1).join(' ');
@@ -40,12 +43,16 @@ export function doneFigures(d: Extract<LauncherReply, { kind: 'done' }>, sampled
 }
 
 /**
- * A serve-mode request: NUL-terminated fields. Undefined when an argument or variable
+ * A serve-mode request: NUL-terminated fields; `count` runs back to back (the launcher may
+ * stop sooner, see native-launcher-source.ts). Undefined when an argument or variable
  * holds a NUL byte, which no program could receive anyway.
  */
-export function encodeRunRequest(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, stderrPath: string): Buffer | undefined {
+export function encodeRunRequest(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, stderrPath: string, count = 1): Buffer | undefined {
   const envEntries = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
-  const fields = ['run', cwd, stderrPath, String(args.length + 1), file, ...args, String(envEntries.length), ...envEntries];
+  const fields = ['run', String(Math.max(1, Math.floor(count))), cwd, stderrPath, String(args.length + 1), file, ...args, String(envEntries.length), ...envEntries];
   if (fields.some((f) => f.includes('\0'))) return undefined;
   return Buffer.from(fields.join('\0') + '\0', 'utf8');
 }
+
+/** Asks the launcher to end its current batch before the next run (ignored between batches). */
+export const STOP_REQUEST = Buffer.from('stop\0', 'utf8');

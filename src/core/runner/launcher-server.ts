@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { LaunchResult, LaunchSpec } from './launch';
 import { live, RunGuard, track } from './launch';
-import { doneFigures, encodeRunRequest, parseLauncherReply, type LauncherReply } from './launcher-protocol';
+import { doneFigures, encodeRunRequest, parseLauncherReply, STOP_REQUEST, type LauncherReply } from './launcher-protocol';
 import { killTree, TreeMemorySampler } from './proc';
 
 /** What a serve-mode run needs beyond a LaunchSpec: where the program's stderr goes. */
@@ -25,9 +25,10 @@ interface PendingRun {
 }
 
 /**
- * The native launcher kept running for a measuring session: one request per run, one
- * run at a time. A warm launcher starts every run the same way, and this process only
- * waits on a pipe while a run is timed, so it competes with the program for nothing.
+ * The native launcher kept running for a measuring session: one request per run or per
+ * batch of short runs, one at a time. A warm launcher starts every run the same way, and
+ * this process only waits on a pipe while runs are timed, so it competes with them for
+ * nothing.
  */
 export class LauncherServer {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -57,8 +58,19 @@ export class LauncherServer {
   }
 
   /** Runs one program. Never rejects: failures come back in `startError`, like launchOnce. */
-  run(spec: ServedLaunchSpec): Promise<LaunchResult> {
-    const next = this.queue.then(() => this.runNow(spec));
+  async run(spec: ServedLaunchSpec): Promise<LaunchResult> {
+    return (await this.runBatch(spec, 1))[0];
+  }
+
+  /**
+   * Runs one program up to `count` times back to back, as hyperfine does, and reports the
+   * runs once the last has ended: this process sleeps through all of them. The launcher
+   * ends a batch sooner after a run of 20 ms or more (its pid woke this process anyway), a
+   * start failure, or a cancel; so the result holds 1 to `count` runs. With a timeout each
+   * run is a batch of its own, so that the timeout applies to that run. Never rejects.
+   */
+  runBatch(spec: ServedLaunchSpec, count: number): Promise<LaunchResult[]> {
+    const next = this.queue.then(() => this.runNow(spec, spec.timeoutMs ? 1 : Math.max(1, Math.floor(count))));
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -85,33 +97,49 @@ export class LauncherServer {
     }
   }
 
-  private runNow(spec: ServedLaunchSpec): Promise<LaunchResult> {
+  private runNow(spec: ServedLaunchSpec, count: number): Promise<LaunchResult[]> {
     return new Promise((resolve) => {
-      const result = (extra: Partial<LaunchResult>, sentAt?: bigint): LaunchResult => ({
+      const result = (extra: Partial<LaunchResult>, sentAt?: bigint, runs = 1): LaunchResult => ({
         wall: 0,
-        wallFromSpawn: sentAt !== undefined ? Number(process.hrtime.bigint() - sentAt) / 1e9 : 0,
+        // In a batch this process sees only the whole: each run gets its share of it.
+        wallFromSpawn: sentAt !== undefined ? Number(process.hrtime.bigint() - sentAt) / 1e9 / runs : 0,
         launcher: 'native',
         exitCode: null,
         timedOut: false,
         cancelled: false,
         ...extra,
       });
-      if (spec.signal?.aborted) return resolve(result({ cancelled: true, startError: 'cancelled' }));
-      if (this.gone) return resolve(result({ startError: this.gone }));
-      const request = encodeRunRequest(spec.file, spec.args, spec.cwd, spec.env, spec.stderrPath ?? '');
-      if (!request) return resolve(result({ startError: 'an argument or environment variable holds a NUL byte' }));
+      if (spec.signal?.aborted) return resolve([result({ cancelled: true, startError: 'cancelled' })]);
+      if (this.gone) return resolve([result({ startError: this.gone })]);
+      const request = encodeRunRequest(spec.file, spec.args, spec.cwd, spec.env, spec.stderrPath ?? '', count);
+      if (!request) return resolve([result({ startError: 'an argument or environment variable holds a NUL byte' })]);
 
+      /** The runs reported so far; the one in progress has not been. */
+      const figures: Array<Partial<LaunchResult>> = [];
       let pid: number | undefined;
       let sampler: TreeMemorySampler | undefined;
+      let stopSent = false;
       const guard = new RunGuard(spec, () => {
         if (pid !== undefined) killTree(pid);
+        // Runs of a batch that have not started yet must not start.
+        if (!stopSent && !this.gone) {
+          stopSent = true;
+          this.child.stdin.write(STOP_REQUEST);
+        }
       });
-      const settle = (extra: Partial<LaunchResult>) => {
-        guard.dispose();
+      const endRun = () => {
         sampler?.stop();
+        sampler = undefined;
         if (pid !== undefined) live.delete(pid);
+        pid = undefined;
+      };
+      const settle = (extra?: Partial<LaunchResult>) => {
+        endRun();
+        guard.dispose();
         this.pending = undefined;
-        resolve(result({ timedOut: guard.timedOut, cancelled: guard.cancelled, ...extra }, sentAt));
+        if (extra || figures.length === 0) figures.push(extra ?? { startError: 'the native launcher reported no run' });
+        const stops = { timedOut: guard.timedOut, cancelled: guard.cancelled };
+        resolve(figures.map((f, i) => result({ ...(i === figures.length - 1 ? stops : {}), ...f }, sentAt, figures.length)));
       };
       const sentAt = process.hrtime.bigint();
       this.pending = {
@@ -128,11 +156,15 @@ export class LauncherServer {
             // A timeout or cancel that came before the pid: act on it now.
             guard.killIfStopped();
           } else if (reply.kind === 'error') {
-            settle({ startError: reply.message });
-          } else {
+            endRun();
+            figures.push({ startError: reply.message });
+          } else if (reply.kind === 'done') {
             const peak = sampler?.stop();
             sampler = undefined;
-            settle(doneFigures(reply, peak));
+            endRun();
+            figures.push(doneFigures(reply, peak));
+          } else {
+            settle();
           }
         },
         onLauncherGone: (why) => {

@@ -15,20 +15,24 @@
  * - `perf-pulse-launcher --serve`: stays up for a whole measuring session (warm, so
  *   every run is started the same way, and the caller sits idle while a run is timed).
  *   Requests come on stdin as NUL-terminated fields:
- *     `run` CWD STDERR-PATH ARGC ARG... ENVC ENV...
+ *     `run` COUNT CWD STDERR-PATH ARGC ARG... ENVC ENV...
  *   (STDERR-PATH empty: the null device; otherwise appended to). The program gets the
  *   null device as stdin and stdout and a process group of its own, so that the caller
- *   can kill its whole tree by that group. Replies on stdout, one line each, as below.
- *   End of input ends the launcher.
+ *   can kill its whole tree by that group. It runs up to COUNT times back to back, as
+ *   hyperfine runs: the replies of short runs are held until the last one, so that the
+ *   caller sleeps through all of them; a run that reports its pid (below) ends the batch,
+ *   and so do a start failure and any input (`stop` asks for that and is otherwise
+ *   ignored). Replies on stdout, one line each, as below, then `end`. End of input ends
+ *   the launcher.
  * - `perf-pulse-launcher PROGRAM [ARGS...]`: runs one program that inherits the
  *   launcher's stdio, directory, environment and process group; replies go to file
  *   descriptor 3 (used when the caller keeps the program's stdout).
  *
- * Replies: `pid <pid>` once the program has run for 20 ms, or after it ended if it ended
- * sooner (on Linux; elsewhere as soon as it started); then
+ * Replies, per run: `pid <pid>` once the program has run for 20 ms, or after it ended if it
+ * ended sooner (on Linux; elsewhere as soon as it started); then
  *   `done <wall-ns> exited|signaled <code-or-signal> <user-us> <system-us> <maxrss>`
  * (maxrss in KiB on Linux, bytes on macOS), or `error <errno> <message>` if it could
- * not start.
+ * not start. In serve mode `end` follows the last run of a request.
  */
 export const NATIVE_LAUNCHER_C = String.raw`/* Perf Pulse native launcher: see native-launcher-source.ts in the project. */
 #define _GNU_SOURCE
@@ -60,7 +64,7 @@ extern char **environ;
 #define PID_REPLY_DELAY_MS 20
 
 /*
- * A pause between a request and its spawn, outside the timed part. The request comes from
+ * A pause between a request and its first spawn, outside the timed part. The request comes from
  * a caller that has just been woken by the previous reply; spawning at once overlaps the
  * program's start with the caller going back to sleep, and on two cores that read 0.1 to
  * 0.5 ms slower per run than hyperfine at 13 ms. With 0.5 to 3 ms of pause the medians
@@ -69,8 +73,20 @@ extern char **environ;
  * hyperfine's back-to-back runs do. After a sleep instead, the spread of 'true' (2.3 ms)
  * read 1.2 to 2.3 times hyperfine's; spinning, 0.96 to 1.2 times. On one core a spin would
  * keep the caller from going to sleep, so there it sleeps.
+ * The later runs of a batch start at once after the run before, as hyperfine's do: any
+ * pause lets the CPU that ran the last program go idle, and a program started on a CPU
+ * that has idled for a millisecond starts slower (on a two-core VM, 'true' read 1.14 ms
+ * back to back and 1.23 to 1.26 ms after a 1 ms pause, spun or slept, in the same
+ * process). The caller is asleep then: it hears of the runs when the batch ends.
  */
 #define SETTLE_BEFORE_SPAWN_NS 1000000L
+
+/* Replies held while a batch runs, so that nothing wakes the caller between its runs. */
+struct replies {
+  int fd;
+  size_t len;
+  char buf[16384];
+};
 
 /* Waits up to ms for the program to end without reaping it: 1 if it ended, 0 otherwise. */
 static int ended_within(pid_t pid, int ms) {
@@ -109,20 +125,50 @@ static void settle_before_spawn(int spin) {
 
 static long long micros(struct timeval v) { return (long long)v.tv_sec * 1000000LL + v.tv_usec; }
 
-static int reply(int fd, const char *line) {
-  size_t len = strlen(line);
+static int write_all(int fd, const char *text, size_t len) {
   while (len > 0) {
-    ssize_t n = write(fd, line, len);
+    ssize_t n = write(fd, text, len);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return -1;
-    line += n;
+    text += n;
     len -= (size_t)n;
   }
   return 0;
 }
 
-/* Starts one program, waits for it, and reports its pid and how it went. */
-static int measure(int out, const char *file, char *const argv[], const posix_spawn_file_actions_t *actions,
+/* Sends what is held. */
+static int flush_replies(struct replies *out) {
+  int r = write_all(out->fd, out->buf, out->len);
+  out->len = 0;
+  return r;
+}
+
+/* Holds one reply line until the next flush (sent at once if the buffer is full). */
+static int reply(struct replies *out, const char *line) {
+  size_t len = strlen(line);
+  if (out->len + len > sizeof out->buf && flush_replies(out) < 0) return -1;
+  if (len > sizeof out->buf) return write_all(out->fd, line, len);
+  memcpy(out->buf + out->len, line, len);
+  out->len += len;
+  return 0;
+}
+
+/* True when the caller has written something: a batch then stops before its next run. */
+static int input_waiting(void) {
+#ifdef __linux__
+  struct pollfd in = {0, POLLIN, 0};
+  return poll(&in, 1, 0) > 0;
+#else
+  return 0;
+#endif
+}
+
+/*
+ * Starts one program, waits for it, and reports its pid and how it went: 0 when it ran,
+ * 1 when it could not start, 2 when it ran and its pid went out while it ran (the caller
+ * is awake), -1 when the caller cannot be told.
+ */
+static int measure(struct replies *out, const char *file, char *const argv[], const posix_spawn_file_actions_t *actions,
                    const posix_spawnattr_t *attr, char *const envp[]) {
   char line[256];
   pid_t pid;
@@ -135,7 +181,7 @@ static int measure(int out, const char *file, char *const argv[], const posix_sp
   char pidLine[32];
   snprintf(pidLine, sizeof pidLine, "pid %d\n", (int)pid);
   int ended = ended_within(pid, PID_REPLY_DELAY_MS);
-  if (!ended && reply(out, pidLine) < 0) return -1;
+  if (!ended && (reply(out, pidLine) < 0 || flush_replies(out) < 0)) return -1;
   int status;
   struct rusage usage;
   for (;;) {
@@ -152,7 +198,7 @@ static int measure(int out, const char *file, char *const argv[], const posix_sp
   int code = signaled ? WTERMSIG(status) : WEXITSTATUS(status);
   snprintf(line, sizeof line, "done %lld %s %d %lld %lld %ld\n", wall, signaled ? "signaled" : "exited", code,
            micros(usage.ru_utime), micros(usage.ru_stime), (long)usage.ru_maxrss);
-  return reply(out, line) < 0 ? -1 : 0;
+  return reply(out, line) < 0 ? -1 : ended ? 0 : 2;
 }
 
 /* Reads one NUL-terminated field of a request; NULL at the end of input. */
@@ -172,16 +218,25 @@ static int serve(void) {
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) return 2;
   int spin = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+  static struct replies out;
+  out.fd = 1;
   for (;;) {
     char *word = field();
     if (!word) return 0;
+    if (strcmp(word, "stop") == 0) {
+      /* Came after its batch had ended: nothing to stop. */
+      free(word);
+      continue;
+    }
     if (strcmp(word, "run") != 0) {
       fprintf(stderr, "perf-pulse-launcher: unknown request %s\n", word);
       return 2;
     }
     free(word);
-    char *cwd = field(), *errPath = field(), *count = field();
-    if (!cwd || !errPath || !count) return 2;
+    char *runs = field(), *cwd = field(), *errPath = field(), *count = field();
+    if (!runs || !cwd || !errPath || !count) return 2;
+    int batch = atoi(runs);
+    free(runs);
     int argc = atoi(count);
     free(count);
     char **argv = calloc((size_t)argc + 1, sizeof *argv);
@@ -214,11 +269,15 @@ static int serve(void) {
     if (chdir(cwd) != 0) {
       char line[512];
       snprintf(line, sizeof line, "error %d cannot enter %s: %s\n", errno, cwd, strerror(errno));
-      status = reply(1, line);
+      status = reply(&out, line);
     } else {
       settle_before_spawn(spin);
-      status = measure(1, argv[0], argv, &actions, &attr, envp);
+      for (int i = 0; i < batch; i++) {
+        status = measure(&out, argv[0], argv, &actions, &attr, envp);
+        if (status != 0 || input_waiting()) break;
+      }
     }
+    if (status >= 0 && (reply(&out, "end\n") < 0 || flush_replies(&out) < 0)) status = -1;
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (errFd != devnull) close(errFd);
@@ -243,7 +302,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: file descriptor 3 is not open\n", argv[0]);
     return 2;
   }
-  int r = measure(3, argv[1], argv + 1, NULL, NULL, environ);
+  static struct replies out;
+  out.fd = 3;
+  int r = measure(&out, argv[1], argv + 1, NULL, NULL, environ);
+  if (r >= 0 && flush_replies(&out) < 0) r = -1;
   return r < 0 ? 3 : r == 1 ? 127 : 0;
 }
 `;

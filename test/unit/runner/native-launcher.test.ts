@@ -173,6 +173,59 @@ describe('runner: the native launcher', function () {
     }
   });
 
+  it('runs a batch of short runs back to back and reports them together once the last has ended', async function () {
+    if (process.platform !== 'linux') this.skip(); // elsewhere every pid is reported at once, which ends a batch
+    const child = spawn(launcher.path, ['--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const arrivals: Array<{ line: string; at: number }> = [];
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+          arrivals.push({ line: text.slice(0, nl), at: performance.now() });
+          text = text.slice(nl + 1);
+        }
+      });
+      const count = 20;
+      const sent = performance.now();
+      child.stdin.write(encodeRunRequest('/bin/sh', ['-c', 'exit 0'], dir, process.env, '', count)!);
+      assert.ok(await waitFor(() => arrivals.some((a) => a.line === 'end'), 10_000), `no end: ${JSON.stringify(arrivals)}`);
+      const ended = arrivals.find((a) => a.line === 'end')!.at;
+      const done = arrivals.filter((a) => a.line.startsWith('done'));
+      assert.equal(done.length, count);
+      const walls = done.map((d) => parseLauncherReply(d.line)).map((r) => (r?.kind === 'done' ? r.wallNs / 1e6 : NaN));
+      const measured = walls.reduce((a, b) => a + b, 0);
+      // Reported one by one, the replies would arrive spread over the runs after the first.
+      const spread = done[done.length - 1].at - done[0].at;
+      assert.ok(spread < (measured - walls[0]) / 2, `replies arrived over ${spread.toFixed(2)} ms of ${measured.toFixed(2)} ms of runs`);
+      // Back to back: the pause comes once, before the first run, not before each (1 ms each).
+      const between = ended - sent - measured;
+      assert.ok(between < count * 1, `${between.toFixed(2)} ms besides the runs themselves`);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('ends a batch after a run long enough to report its pid, and when cancelled', async function () {
+    if (process.platform !== 'linux') this.skip();
+    server = new LauncherServer(launcher.path);
+    const long = await server.runBatch({ file: '/bin/sleep', args: ['0.04'], cwd: dir, env: process.env }, 5);
+    assert.equal(long.length, 1, 'the caller was woken by the pid: the next run waits for its next request');
+    assert.ok(long[0].wall >= 0.04 && long[0].exitCode === 0);
+    const short = await server.runBatch({ file: '/bin/sh', args: ['-c', 'exit 0'], cwd: dir, env: process.env }, 5);
+    assert.equal(short.length, 5);
+    assert.ok(short.every((r) => r.exitCode === 0 && r.wall > 0 && !r.cancelled));
+    const timed = await server.runBatch({ file: '/bin/sh', args: ['-c', 'exit 0'], cwd: dir, env: process.env, timeoutMs: 5000 }, 5);
+    assert.equal(timed.length, 1, 'a run with a timeout is a batch of its own');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 60);
+    const cancelled = await server.runBatch({ file: '/bin/sleep', args: ['0.015'], cwd: dir, env: process.env, signal: controller.signal }, 100);
+    assert.ok(cancelled.length < 50, `${cancelled.length} runs after a cancel at 60 ms`);
+    assert.equal(cancelled[cancelled.length - 1].cancelled, true);
+    const next = await server.run({ file: '/bin/sh', args: ['-c', 'exit 6'], cwd: dir, env: process.env });
+    assert.equal(next.exitCode, 6, 'a stop that came after its batch is ignored');
+  });
+
   it('reports a launcher that died instead of hanging', async () => {
     server = new LauncherServer(launcher.path);
     const first = await server.run({ file: '/bin/sh', args: ['-c', 'exit 0'], cwd: dir, env: process.env });
@@ -205,6 +258,7 @@ describe('runner: the native launcher', function () {
 describe('runner: the native launcher protocol', () => {
   it('reads replies and names errors and signals', () => {
     assert.deepEqual(parseLauncherReply('pid 42'), { kind: 'pid', pid: 42 });
+    assert.deepEqual(parseLauncherReply('end'), { kind: 'end' });
     assert.deepEqual(parseLauncherReply('done 1500000 exited 3 10 20 1024'), { kind: 'done', wallNs: 1500000, signaled: false, code: 3, userUs: 10, systemUs: 20, maxRss: 1024 });
     const err = parseLauncherReply('error 2 No such file or directory');
     assert.equal(err?.kind === 'error' && err.message, 'ENOENT: No such file or directory');
@@ -213,7 +267,9 @@ describe('runner: the native launcher protocol', () => {
 
   it('encodes a request as NUL-terminated fields, and refuses NUL inside one', () => {
     const req = encodeRunRequest('/bin/echo', ['a b'], '/tmp', { A: '1', B: undefined }, '');
-    assert.equal(req?.toString(), ['run', '/tmp', '', '2', '/bin/echo', 'a b', '1', 'A=1', ''].join('\0'));
+    assert.equal(req?.toString(), ['run', '1', '/tmp', '', '2', '/bin/echo', 'a b', '1', 'A=1', ''].join('\0'));
+    const batch = encodeRunRequest('/bin/true', [], '/tmp', {}, '/tmp/err', 7);
+    assert.equal(batch?.toString(), ['run', '7', '/tmp', '/tmp/err', '1', '/bin/true', '0', ''].join('\0'));
     assert.equal(encodeRunRequest('/bin/echo', ['a\0b'], '/tmp', {}, ''), undefined);
   });
 });
