@@ -23,7 +23,8 @@
  *   caller sleeps through all of them; a run that reports its pid (below) ends the batch,
  *   and so do a start failure and any input (`stop` asks for that and is otherwise
  *   ignored). Replies on stdout, one line each, as below, then `end`. End of input ends
- *   the launcher.
+ *   the launcher; SIGTERM, SIGHUP or the caller's death (on Linux) end it and kill the
+ *   program's group.
  * - `perf-pulse-launcher PROGRAM [ARGS...]`: runs one program that inherits the
  *   launcher's stdio, directory, environment and process group; replies go to file
  *   descriptor 3 (used when the caller keeps the program's stdout).
@@ -50,6 +51,7 @@ export const NATIVE_LAUNCHER_C = String.raw`/* Perf Pulse native launcher: see n
 #include <unistd.h>
 #ifdef __linux__
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
 
@@ -87,6 +89,41 @@ struct replies {
   size_t len;
   char buf[16384];
 };
+
+/*
+ * The process group of the program being measured in serve mode, while it runs. The caller
+ * learns a program's pid only after 20 ms (and the pids of a batch's short runs not at all),
+ * so when the caller dies (a second Ctrl-C leaves at once, a crash, SIGKILL) it cannot stop
+ * what it did not know of: the launcher is told by the kernel (parent-death signal) and
+ * kills that group itself.
+ */
+static volatile pid_t running_group = 0;
+static sigset_t caller_signals;
+
+static void on_caller_gone(int sig) {
+  pid_t group = running_group;
+  if (group > 0) kill(-group, SIGKILL);
+  _exit(128 + sig);
+}
+
+/* In serve mode: SIGTERM, SIGHUP or the caller's death end the launcher and its program. */
+static void follow_caller(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on_caller_gone;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, NULL);
+  sigaction(SIGHUP, &action, NULL);
+  sigemptyset(&caller_signals);
+  sigaddset(&caller_signals, SIGTERM);
+  sigaddset(&caller_signals, SIGHUP);
+#ifdef __linux__
+  pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  /* The caller may have gone before the signal was asked for. */
+  if (getppid() != parent) raise(SIGTERM);
+#endif
+}
 
 /* Waits up to ms for the program to end without reaping it: 1 if it ended, 0 otherwise. */
 static int ended_within(pid_t pid, int ms) {
@@ -172,8 +209,14 @@ static int measure(struct replies *out, const char *file, char *const argv[], co
                    const posix_spawnattr_t *attr, char *const envp[]) {
   char line[256];
   pid_t pid;
+  /* No caller-gone signal between the spawn and knowing the group it must kill. */
+  sigset_t before;
+  sigprocmask(SIG_BLOCK, &caller_signals, &before);
   long long start = monotonic_ns();
   int err = posix_spawnp(&pid, file, actions, attr, argv, envp);
+  /* A group of its own only in serve mode (attr set): a one-shot program shares the launcher's. */
+  if (err == 0 && attr) running_group = pid;
+  sigprocmask(SIG_SETMASK, &before, NULL);
   if (err != 0) {
     snprintf(line, sizeof line, "error %d %s\n", err, strerror(err));
     return reply(out, line) < 0 ? -1 : 1;
@@ -186,7 +229,10 @@ static int measure(struct replies *out, const char *file, char *const argv[], co
   struct rusage usage;
   for (;;) {
     pid_t r = wait4(pid, &status, 0, &usage);
-    if (r == pid) break;
+    if (r == pid) {
+      running_group = 0;
+      break;
+    }
     if (r < 0 && errno != EINTR) {
       snprintf(line, sizeof line, "error %d %s\n", errno, strerror(errno));
       return reply(out, line) < 0 ? -1 : 1;
@@ -214,6 +260,7 @@ static char *field(void) {
 }
 
 static int serve(void) {
+  follow_caller();
   /* Opened once, outside the timed part: the spawned child only duplicates descriptors. */
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) return 2;

@@ -226,6 +226,33 @@ describe('runner: the native launcher', function () {
     assert.equal(next.exitCode, 6, 'a stop that came after its batch is ignored');
   });
 
+  it('kills the running program’s tree when its caller dies before it heard the pid', async function () {
+    if (process.platform !== 'linux') this.skip(); // the parent-death signal is Linux's
+    // A caller that starts a run and is killed (no exit hooks run) as soon as the program is up:
+    // before the launcher's pid reply at 20 ms, so it never knew what to stop.
+    const pidFile = join(dir, 'pids');
+    const caller = `
+      const { spawn } = require('node:child_process');
+      const { existsSync } = require('node:fs');
+      const launcher = spawn(process.env.LAUNCHER, ['--serve'], { stdio: ['pipe', 'ignore', 'inherit'] });
+      launcher.stdin.write(Buffer.from(process.env.REQUEST, 'base64'));
+      const poll = setInterval(() => { if (existsSync(process.env.PID_FILE)) process.kill(process.pid, 'SIGKILL'); }, 1);`;
+    const request = encodeRunRequest('/bin/sh', ['-c', `sleep 30 & echo $! > '${pidFile}'; wait`], dir, process.env, '')!;
+    const child = spawn(process.execPath, ['-e', caller], {
+      stdio: 'inherit',
+      env: { ...process.env, LAUNCHER: launcher.path, REQUEST: request.toString('base64'), PID_FILE: pidFile },
+    });
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, s) => resolve(s)));
+    assert.equal(signal, 'SIGKILL');
+    assert.ok(await waitFor(() => readFileSync(pidFile, 'utf8').trim() !== '', 2000));
+    const sleepPid = Number(readFileSync(pidFile, 'utf8').trim());
+    try {
+      assert.ok(await waitFor(() => !isAlive(sleepPid), 3000), 'the program’s background sleep was left running');
+    } finally {
+      if (isAlive(sleepPid)) process.kill(sleepPid, 'SIGKILL');
+    }
+  });
+
   it('reports a launcher that died instead of hanging', async () => {
     server = new LauncherServer(launcher.path);
     const first = await server.run({ file: '/bin/sh', args: ['-c', 'exit 0'], cwd: dir, env: process.env });
