@@ -29,13 +29,13 @@ export interface LaunchResult {
    * Through the native launcher: seconds from just before posix_spawn to the return of
    * wait4, read by the launcher itself (as hyperfine measures).
    *
-   * Through Node's child_process: seconds from the moment the program's image replaced the forked launcher to its
-   * exit. spawn() returns once exec has succeeded, so timing from its return leaves out
-   * the launcher's own fork, which for a large Node process costs far more than the
-   * program does. On a loaded machine this thread may wait for a CPU after the exec
-   * and so start the clock late; waiting beyond the usual (kernel schedstat, compared
-   * with the recent launches) is added back, so that a starved launcher cannot make a
-   * run look much shorter than it was.
+   * Through Node's child_process: seconds from the moment the program's image replaced the
+   * forked launcher to its exit. spawn() returns once exec has succeeded, so timing from
+   * its return leaves out the launcher's own fork, which for a large Node process costs
+   * far more than the program does. Between the exec and that return this thread may
+   * wait for a CPU (on a loaded machine, for milliseconds) while the program already
+   * runs: all of this thread's runqueue wait during spawn (kernel schedstat) is counted
+   * as the program's (see `programStart`).
    */
   wall: number;
   /** Seconds from calling spawn to the exit event: what a naive runner reports. */
@@ -73,18 +73,26 @@ export function track(pid: number): void {
 }
 
 /**
- * Waiting for a CPU while spawning is normal on a busy machine: the fork of a large
- * process is preempted now and then, before the program even starts. Only the part
- * of a launch's wait beyond the median of recent launches is taken as time the
- * program already ran before the clock started (the wake-up after its exec).
+ * When the program started, as far as this thread can tell, for a spawn() called at `t0`
+ * that returned at `t1` with `waitedNs` of runqueue wait of this thread in between.
+ *
+ * Physically the program starts after `t0` and after the fork, and has exec'd by `t1`:
+ * the exec closes libuv's exec pipe, which wakes this thread blocked in spawn(), and the
+ * program runs from then on while this thread first waits for a CPU, then finishes
+ * spawn(). Which part of the wait came after the exec cannot be told from the totals
+ * (one wait for the wake-up, plus one per preemption, before or after it), so all of it
+ * is counted as the program's: the start is `t1 - waitedNs`, never before `t0`. A wait
+ * that came before the exec (this thread preempted during the fork, on a loaded machine)
+ * then makes the reading longer, never shorter. Not counted: this thread's own work
+ * between the wake-up and `t1` (returning from spawn(), and the page faults a fork leaves
+ * behind: usually well under a millisecond), which the lateness of the exit event
+ * (SIGCHLD, then the event loop: about a millisecond) normally more than makes up for.
+ * With no wait (an idle machine), the start is the return of spawn().
  */
-const recentWaits: number[] = [];
-function unusualWait(waitNs: number): number {
-  const sorted = [...recentWaits].sort((a, b) => a - b);
-  const usual = sorted.length >= 5 ? sorted[Math.floor(sorted.length / 2)] : waitNs;
-  recentWaits.push(waitNs);
-  if (recentWaits.length > 15) recentWaits.shift();
-  return Math.max(0, waitNs - usual);
+export function programStart(t0: bigint, t1: bigint, waitedNs: number | undefined): bigint {
+  if (waitedNs === undefined || !(waitedNs > 0)) return t1;
+  const waited = BigInt(Math.round(waitedNs));
+  return waited < t1 - t0 ? t1 - waited : t0;
 }
 
 /** A difference of tick-based seconds, without floating-point dust. */
@@ -231,8 +239,7 @@ function launchThroughNode(spec: LaunchSpec): Promise<LaunchResult> {
     }
     const t1Raw = process.hrtime.bigint();
     const delayAfter = mainThreadRunDelay();
-    const waited = delayBefore !== undefined && delayAfter !== undefined ? BigInt(Math.round(unusualWait(Math.max(0, delayAfter - delayBefore)))) : 0n;
-    const t1 = t1Raw - (waited < t1Raw - t0 ? waited : t1Raw - t0);
+    const t1 = programStart(t0, t1Raw, delayBefore !== undefined && delayAfter !== undefined ? delayAfter - delayBefore : undefined);
     const pid = child.pid;
     let startError: string | undefined;
     const chunks: Buffer[] = [];

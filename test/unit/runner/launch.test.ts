@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchOnce } from '../../../src/core/runner/launch';
+import { launchOnce, programStart } from '../../../src/core/runner/launch';
 import { isAlive, killTree, processTree } from '../../../src/core/runner/proc';
 import { waitFor } from './wait';
 
@@ -33,6 +34,40 @@ describe('runner: launching and measuring one process', function () {
     }
     // The fastest run shows the method's own bias; slower ones show the machine's load.
     assert.ok(Math.min(...walls) < 0.055 + 2 * slack, `fastest of 7: ${Math.min(...walls)} (slack ${slack})`);
+  });
+
+  it('starts the clock at the return of spawn less all the CPU wait of the spawning thread, never before the call', () => {
+    // spawn() called at 1000 ns and returned at 9000 ns.
+    assert.equal(programStart(1000n, 9000n, undefined), 9000n, 'no schedstat: the return of spawn()');
+    assert.equal(programStart(1000n, 9000n, 0), 9000n, 'no wait');
+    assert.equal(programStart(1000n, 9000n, 3000.4), 6000n, 'the whole wait is counted, usual or not');
+    assert.equal(programStart(1000n, 9000n, 3000.4), programStart(1000n, 9000n, 3000), 'to the nanosecond');
+    assert.equal(programStart(1000n, 9000n, 20_000), 1000n, 'never before spawn() was called');
+  });
+
+  it('never reads a run shorter than it was while every CPU is busy (Linux)', async function () {
+    if (!linux) this.skip();
+    this.timeout(30_000);
+    // Load for a bounded time: one `yes` per CPU (2 to 16), each in a group of its own under `timeout`
+    // (so that none outlives a crashed test), all killed as soon as the runs are done. The
+    // launching thread then waits for a CPU between the program's exec and the return of
+    // spawn(), while the program already runs: that wait belongs to the run.
+    const hogs = Array.from({ length: Math.min(16, Math.max(2, availableParallelism())) }, () =>
+      spawn('timeout', ['20', 'yes'], { stdio: 'ignore', detached: true }),
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const short: string[] = [];
+      for (let i = 0; i < 16; i++) {
+        const r = await launchOnce({ file: '/bin/sleep', args: ['0.02'], cwd: dir, env: process.env });
+        assert.equal(r.exitCode, 0);
+        assert.ok(r.wallFromSpawn >= r.wall);
+        if (r.wall < 0.02) short.push(`${(r.wall * 1e3).toFixed(2)} ms (${(r.wallFromSpawn * 1e3).toFixed(2)} ms from spawn)`);
+      }
+      assert.deepEqual(short, [], 'a 20 ms sleep read shorter than 20 ms');
+    } finally {
+      for (const hog of hogs) if (hog.pid !== undefined) killTree(hog.pid);
+    }
   });
 
   it('reports the exit code and signal of a failing program, and start errors', async () => {
