@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,20 @@ import { isAlive } from '../../../src/core/runner/proc';
 import { waitFor } from './wait';
 
 const hasCompiler = process.platform !== 'win32' && ['cc', 'gcc', 'clang'].some((cc) => spawnSync(cc, ['--version']).status === 0);
+
+/** Every reply line of a serving launcher, with when it arrived (ms, performance.now()). */
+function replyArrivals(child: { stdout: Readable }): Array<{ line: string; at: number }> {
+  const arrivals: Array<{ line: string; at: number }> = [];
+  let text = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+      arrivals.push({ line: text.slice(0, nl), at: performance.now() });
+      text = text.slice(nl + 1);
+    }
+  });
+  return arrivals;
+}
 
 describe('runner: the native launcher', function () {
   this.timeout(60_000);
@@ -144,15 +159,7 @@ describe('runner: the native launcher', function () {
     if (process.platform !== 'linux') this.skip(); // elsewhere the pid comes at once
     const child = spawn(launcher.path, ['--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
-      const arrivals: Array<{ line: string; at: number }> = [];
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        text += chunk.toString('latin1');
-        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
-          arrivals.push({ line: text.slice(0, nl), at: performance.now() });
-          text = text.slice(nl + 1);
-        }
-      });
+      const arrivals = replyArrivals(child);
       const runOnce = async (argv: string[]) => {
         arrivals.length = 0;
         const sent = performance.now();
@@ -177,15 +184,7 @@ describe('runner: the native launcher', function () {
     if (process.platform !== 'linux') this.skip(); // elsewhere every pid is reported at once, which ends a batch
     const child = spawn(launcher.path, ['--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
-      const arrivals: Array<{ line: string; at: number }> = [];
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        text += chunk.toString('latin1');
-        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
-          arrivals.push({ line: text.slice(0, nl), at: performance.now() });
-          text = text.slice(nl + 1);
-        }
-      });
+      const arrivals = replyArrivals(child);
       const count = 20;
       const sent = performance.now();
       child.stdin.write(encodeRunRequest('/bin/sh', ['-c', 'exit 0'], dir, process.env, '', count)!);
