@@ -618,9 +618,9 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   const pValue = twoSidedTP(effect / se, Math.max(4, nL / fL + nR / fR - 2));
 
   let verdict: Verdict | null;
-  if (nR >= s.confirmAfter) verdict = fullVerdict(ctx, effect, sL, sR, minEffect, sortedL, sortedR, nR);
+  if (nR >= s.confirmAfter) verdict = fullVerdict(ctx, effect, sL, sR, minEffect, sortedL, sortedR);
   else {
-    const early = earlyVerdict(ctx, t, lower, upper, hi, refine, effect, sL, minEffect, sortedL, right, mL, nL, nR);
+    const early = earlyVerdict(ctx, t, lower, upper, hi, refine, effect, sL, minEffect, left, sortedL, right, mL);
     if (early && 'retest' in early) return testAt(ctx, early.retest, [lower, upper], false);
     verdict = early;
   }
@@ -636,8 +636,9 @@ interface Verdict {
 }
 
 /** Enough runs after: the effect against both sides' noise, and the rank test must agree. */
-function fullVerdict(ctx: Context, effect: number, sL: number, sR: number, minEffect: number, sortedL: Float64Array, sortedR: Float64Array, nR: number): Verdict | null {
+function fullVerdict(ctx: Context, effect: number, sL: number, sR: number, minEffect: number, sortedL: Float64Array, sortedR: Float64Array): Verdict | null {
   const s = ctx.settings;
+  const nR = sortedR.length;
   const noise = Math.sqrt((sL * sL + sR * sR) / 2);
   if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * noise)) return null;
   // The rank test must agree: medians alone can be fooled by bimodal data.
@@ -657,9 +658,10 @@ function fullVerdict(ctx: Context, effect: number, sL: number, sR: number, minEf
  */
 function earlyVerdict(
   ctx: Context, t: number, lower: number, upper: number, hi: number, refine: boolean, effect: number, sL: number,
-  minEffect: number, sortedL: Float64Array, right: Float64Array, mL: number, nL: number, nR: number,
+  minEffect: number, left: Float64Array, sortedL: Float64Array, right: Float64Array, mL: number,
 ): Verdict | { retest: number } | null {
   const { y, settings: s } = ctx;
+  const nL = left.length, nR = right.length;
   const effectInNoise = Math.abs(effect) / sL;
   if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * sL)) return null;
   const sign = Math.sign(effect);
@@ -669,7 +671,8 @@ function earlyVerdict(
   // noise is then judged within a mode, and two runs can well be a short stretch of that level.
   const k = ctx.twoLevels && nR <= 2 ? 1 : Math.max(2, Math.ceil(0.1 * nL));
   const edge = kthExtreme(sortedL, sign > 0 ? k : -k);
-  const beyond = (v: number) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL) && sign * (v - edge) > 0;
+  const clearOfOld = (v: number) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL);
+  const beyond = (v: number) => clearOfOld(v) && sign * (v - edge) > 0;
   const allBeyond = right.every(beyond);
   if (!allBeyond && refine && hi === upper) {
     // A fresh change starts where the newest runs all sit at the new level: when the located
@@ -680,7 +683,8 @@ function earlyVerdict(
     if (start > t && hi - start >= 2) return { retest: start };
   }
   const strong = Math.abs(effect) >= Math.max(minEffect, s.earlyNoiseMultiple * sL);
-  let confirmed = nR >= s.minAfterEarly && (allBeyond || (nR >= 2 && newRunsInEmptyBand(y, t - nL, t, right, sL, (v) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL)))) && strong;
+  const newLevel = allBeyond || (nR >= 2 && newRunsInEmptyBand(left, right, sL, clearOfOld));
+  let confirmed = nR >= s.minAfterEarly && newLevel && strong;
   if (nR === 1 && s.minAfterEarly <= 1) {
     // One run only: confirmed solely when it is overwhelming (ONE_RUN_MULTIPLE times the early
     // threshold, and twice the practical one) and beyond every run since the last change by a
@@ -697,11 +701,11 @@ function earlyVerdict(
 /**
  * Whether the new runs all sit clearly away from the old level and in a band (their range widened
  * by one noise unit) where the old runs were rare: the chance of every one of them landing there
- * by the old runs' own distribution, (inBand + 1) / (nOld + 2) per run, is below
+ * by the old runs' own distribution, (inBand + 1) / (old.length + 2) per run, is below
  * NEW_BAND_CHANCE. Unlike the percentile rule this accepts a new level that a few old spikes, or
  * a rare second mode beyond it, reached now and then, but not one the old runs often visited.
  */
-function newRunsInEmptyBand(y: Float64Array, from: number, to: number, right: Float64Array, noise: number, away: (v: number) => boolean): boolean {
+function newRunsInEmptyBand(old: Float64Array, right: Float64Array, noise: number, away: (v: number) => boolean): boolean {
   let lowest = Infinity, highest = -Infinity;
   for (let i = 0; i < right.length; i++) {
     if (!away(right[i])) return false;
@@ -709,7 +713,7 @@ function newRunsInEmptyBand(y: Float64Array, from: number, to: number, right: Fl
     if (right[i] > highest) highest = right[i];
   }
   let inBand = 0;
-  for (let i = from; i < to; i++) if (y[i] >= lowest - noise && y[i] <= highest + noise) inBand++;
-  const perRun = (inBand + 1) / (to - from + 2);
+  for (let i = 0; i < old.length; i++) if (old[i] >= lowest - noise && old[i] <= highest + noise) inBand++;
+  const perRun = (inBand + 1) / (old.length + 2);
   return Math.pow(perRun, right.length) <= NEW_BAND_CHANCE;
 }

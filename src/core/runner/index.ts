@@ -278,13 +278,8 @@ class Session {
     }
   }
 
-  /** One measured (or warm-up) run of the command, shell cost subtracted. */
-  async measureOnce(p: Prepared): Promise<{ run: SampleRun; raw: LaunchResult }> {
-    return (await this.measureBatch(p, 1))[0];
-  }
-
-  /** Up to `count` runs of the command back to back (at least one; see launchBatch). */
-  async measureBatch(p: Prepared, count: number): Promise<Array<{ run: SampleRun; raw: LaunchResult }>> {
+  /** Up to `count` measured (or warm-up) runs of the command back to back, shell cost subtracted (at least one; see launchBatch). */
+  async measureBatch(p: Prepared, count: number): Promise<SampleRun[]> {
     this.stderr.reset();
     const raws = await this.launchBatch(
       {
@@ -303,7 +298,7 @@ class Session {
     return raws.map((raw) => this.sampleOf(p, raw));
   }
 
-  private sampleOf(p: Prepared, raw: LaunchResult): { run: SampleRun; raw: LaunchResult } {
+  private sampleOf(p: Prepared, raw: LaunchResult): SampleRun {
     if (raw.startError) throw new RunError(p.name, `cannot start ${p.file}: ${raw.startError}`);
     const failed = raw.exitCode !== 0 || raw.timedOut;
     const shell = p.shellCost;
@@ -318,7 +313,7 @@ class Session {
     if (raw.peakRssBytes !== undefined) run.peakRssBytes = raw.peakRssBytes;
     if (raw.signal) run.signal = raw.signal;
     if (raw.timedOut) run.timedOut = true;
-    return { run, raw };
+    return run;
   }
 
   dispose(): void {
@@ -458,7 +453,7 @@ async function measureStep(session: Session, m: Measurer, progress: (phase: RunP
   }
   progress('measure', m.runs.length);
   const count = Math.max(1, Math.min(batch, m.p.policy.maxRuns - m.runs.length));
-  for (const { run } of await session.measureBatch(m.p, count)) {
+  for (const run of await session.measureBatch(m.p, count)) {
     m.record(run);
     if (run.failed) session.options.log?.(`${m.p.name}: run ${m.runs.length} ${failureText(run, m.p.policy.timeoutMs)}${stderrSuffix(session.stderr.read(500))}`);
   }
