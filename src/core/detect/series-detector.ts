@@ -161,11 +161,10 @@ function detectInBuffers(values: readonly number[], settings: DetectorSettings):
   const noise = Math.max(rawNoise, floor);
   if (n < settings.minPoints) return { changes: [], tests: 0, logScale, noise, median };
   // One autocorrelation estimate for the whole series: a local one from 60 points is too
-  // unsteady (±0.25) to size the variance inflation it drives.
-  // Shrunk towards 0 for short series, whose estimate is mostly noise (a level step also biases
-  // it upwards), and capped so a single change cannot be argued away entirely.
+  // unsteady (±0.25) to size the variance inflation it drives. It is estimated again once the
+  // changes are known (below).
   const rhoRaw = lag1FromDifferenceSeries(diffs, n - 1, noise, scratchA);
-  const rho = Math.min(0.8, Math.max(0, (rhoRaw * (n - 1)) / (n - 1 + 20)));
+  const rho = shrunkRho(rhoRaw, n);
   const clipped = clipToRunningMedian(y, noise, 3, seriesBuffers.clipped.subarray(0, n));
   // The scan's prefix sums do not change between rounds; only the windows' boundaries do.
   const prefix = prefixSums(clipped, seriesBuffers.prefix.subarray(0, n + 1));
@@ -174,10 +173,63 @@ function detectInBuffers(values: readonly number[], settings: DetectorSettings):
   // or alone) rather than rare spikes. Such series get the mode checks of testAt.
   const far = countDifferent(clipped, y);
   const twoLevels = mixture || far >= TWO_LEVEL_SHARE * n;
-  const ctx: Context = { y, raw: values, settings, floor, logScale, rho, mixture, twoLevels, seriesNoise: noise };
+  const ctx: Context = { y, raw: values, settings, floor, logScale, rho, mixture, twoLevels, seriesNoise: noise, nearMisses: [] };
 
   const { accepted, tests } = findChanges(ctx, prefix, z, noise);
-  return { changes: retestBetweenNeighbours(ctx, accepted), tests, logScale, noise, median };
+  const nearMisses = ctx.nearMisses ?? [];
+  ctx.nearMisses = undefined;
+  let toRetest = accepted;
+  if (rho > 0 && accepted.length + nearMisses.length > 0) {
+    // The first estimate saw the steps as noise: a step makes neighbouring runs alike, so it
+    // reads as autocorrelation, and that in turn can argue the step itself away. Estimated again
+    // from the runs' distances to their own segment's median (as a t-test takes each group's
+    // variance about its own mean), the segments ending at the changes found. The near misses
+    // (changes that failed on their p-value alone) are then tested again; they do not cut
+    // segments themselves, since a cut placed where the data look most like a step would argue
+    // wandering noise into independence and so prove itself.
+    ctx.rho = shrunkRho(lag1WithinSegments(y, accepted.map((c) => c.index), noise), n);
+    for (const t of nearMisses) {
+      if (toRetest.some((c) => Math.abs(c.index - t) < MIN_SPACING)) continue;
+      const again = testAt(ctx, t, bounds(toRetest, t, n), false);
+      if (again) toRetest = insertSorted(toRetest, again);
+    }
+  }
+  return { changes: retestBetweenNeighbours(ctx, toRetest), tests, logScale, noise, median };
+}
+
+/**
+ * Shrunk towards 0 for short series, whose estimate is mostly noise, and capped so that a
+ * single change cannot be argued away entirely.
+ */
+function shrunkRho(raw: number, n: number): number {
+  return Math.min(0.8, Math.max(0, (raw * (n - 1)) / (n - 1 + 20)));
+}
+
+/**
+ * Lag-1 autocorrelation of the runs about their segment's median (segments split at `ends`),
+ * each distance clipped at 3 noise so that spikes do not decide it.
+ */
+function lag1WithinSegments(y: Float64Array, ends: readonly number[], noise: number): number {
+  const cuts = [0, ...[...ends].sort((a, b) => a - b), y.length];
+  const cap = 3 * noise;
+  let num = 0, den = 0;
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    const from = cuts[k], to = cuts[k + 1];
+    if (to <= from) continue;
+    const m = medianOfRange(y, from, to, scratchA);
+    let prev = 0;
+    for (let i = from; i < to; i++) {
+      const r = clipTo(y[i] - m, cap);
+      den += r * r;
+      if (i > from) num += r * prev;
+      prev = r;
+    }
+  }
+  return den > 0 ? num / den : 0;
+}
+
+function clipTo(x: number, cap: number): number {
+  return x > cap ? cap : x < -cap ? -cap : x;
 }
 
 /**
@@ -555,6 +607,8 @@ interface Context {
   twoLevels: boolean;
   /** Robust noise of the whole series, from first differences. */
   seriesNoise: number;
+  /** While set, collects candidates that passed every rule but their p-value. */
+  nearMisses?: number[];
 }
 
 function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number], refine = true): RawChange | null {
@@ -626,7 +680,10 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   }
   if (!verdict) return null;
   const { confirmed, effectInNoise } = verdict;
-  if (pValue > s.candidateAlpha) return null;
+  if (pValue > s.candidateAlpha) {
+    if (confirmed) ctx.nearMisses?.push(t);
+    return null;
+  }
   return { index: t, effect, ratio, ratioCi, pValue, confirmed, effectInNoise, before: nL, after: nR };
 }
 

@@ -220,6 +220,22 @@ describe('detect: history detector', () => {
     }
   });
 
+  it('autocorrelated noise: a step of 5 noise units 10 runs before the end is found (the step is not taken for autocorrelation)', () => {
+    // A step makes neighbouring runs alike, so the first autocorrelation estimate reads it as
+    // wander; estimated again within the segments it is the noise's own (0.6) and the step stands.
+    let found = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = seededRandom(seed);
+      let x = 0;
+      const values = Array.from({ length: 100 }, (_, i) => {
+        x = 0.6 * x + 0.008 * normal(r);
+        return 10 * Math.exp(x) * (i >= 90 ? 1.05 : 1);
+      });
+      if (confirmed(detectSeries(values, 'smaller').changes).some((c) => Math.abs(c.index - 90) <= 1)) found++;
+    }
+    assert.ok(found >= 19, `${found} of 20 found`);
+  });
+
   it('a step 7 runs before the end is confirmed even with a few old spikes above the new level', () => {
     // Three spikes in the window before the step cap the rank test at p ~ 0.002 for 7 runs after.
     let found = 0;
