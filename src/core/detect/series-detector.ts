@@ -102,6 +102,10 @@ const ONE_RUN_MULTIPLE = 1.7;
  * as far (see newRunsInEmptyBand).
  */
 const NEW_BAND_CHANCE = 3e-4;
+/** Runs a side needs before its skew is judged (typicalSpread). */
+const SKEW_SIDE = 20;
+/** How much further one quartile must be from the median than the other to call a side skewed. */
+const SKEW_RATIO = 2;
 
 /** Working space shared by the calls of one detection (detection is synchronous, never re-entered). */
 // Typed arrays of more than a few values live outside the JavaScript heap: allocating several per
@@ -692,11 +696,28 @@ interface Verdict {
   effectInNoise: number;
 }
 
+/**
+ * The spread of a side's typical runs, for sizing an effect against. A side whose runs trail off
+ * one way much further than the other (a slow tail, a rare slow mode) has a spread that the tail
+ * sets, while its median moves only with the typical runs: measured against that spread a clear
+ * step of the typical runs looks small. Such a side (enough runs to tell, one quartile more than
+ * twice as far from the median as the other) is measured by its tight half, never more than its
+ * spread and never less than the floor. The standard error keeps the full spread.
+ */
+function typicalSpread(sorted: Float64Array, spread: number, floor: number): number {
+  if (sorted.length < SKEW_SIDE) return spread;
+  const m = quantileOf(sorted, 0.5);
+  const below = (m - quantileOf(sorted, 0.25)) / 0.6745, above = (quantileOf(sorted, 0.75) - m) / 0.6745;
+  const tight = Math.min(below, above), loose = Math.max(below, above);
+  return loose > SKEW_RATIO * tight ? Math.min(spread, Math.max(tight, floor)) : spread;
+}
+
 /** Enough runs after: the effect against both sides' noise, and the rank test must agree. */
 function fullVerdict(ctx: Context, effect: number, sL: number, sR: number, minEffect: number, sortedL: Float64Array, sortedR: Float64Array): Verdict | null {
   const s = ctx.settings;
   const nR = sortedR.length;
-  const noise = Math.sqrt((sL * sL + sR * sR) / 2);
+  const aL = typicalSpread(sortedL, sL, ctx.floor), aR = typicalSpread(sortedR, sR, ctx.floor);
+  const noise = Math.sqrt((aL * aL + aR * aR) / 2);
   if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * noise)) return null;
   // The rank test must agree: medians alone can be fooled by bimodal data.
   // With few runs after, a handful of old spikes above them caps what the rank test can show

@@ -236,6 +236,24 @@ describe('detect: history detector', () => {
     assert.ok(found >= 19, `${found} of 20 found`);
   });
 
+  it('a slow tail: a 2.5% step of the typical runs is found, and the tail alone is no change', () => {
+    // Most runs within 0.4% and a third of them trailing up to +10%: the step is measured against
+    // the typical runs' spread, not the one the tail sets.
+    const tailed = (r: () => number, i: number, step: number) => 10 * (1 + 0.004 * normal(r) + 0.03 * Math.max(0, -Math.log(r()) - 0.7)) * (i >= 80 ? step : 1);
+    let found = 0, alerts = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = seededRandom(seed);
+      const values = Array.from({ length: 120 }, (_, i) => tailed(r, i, 1.025));
+      if (confirmed(detectSeries(values, 'smaller').changes).some((c) => Math.abs(c.index - 80) <= 1)) found++;
+    }
+    for (let seed = 1; seed <= 100; seed++) {
+      const r = seededRandom(seed);
+      alerts += confirmed(detectSeries(Array.from({ length: 120 }, (_, i) => tailed(r, i, 1)), 'smaller').changes).length;
+    }
+    assert.ok(found >= 14, `${found} of 20 found`);
+    assert.ok(alerts <= 3, `${alerts} alerts in 100 series without a change`);
+  });
+
   it('a step 7 runs before the end is confirmed even with a few old spikes above the new level', () => {
     // Three spikes in the window before the step cap the rank test at p ~ 0.002 for 7 runs after.
     let found = 0;
