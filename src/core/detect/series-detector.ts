@@ -615,6 +615,12 @@ interface Context {
   nearMisses?: number[];
 }
 
+/** The smallest effect worth reporting, in the working scale (log, or units near `level`). */
+function practicalEffect(ctx: Context, level: number): number {
+  const { settings: s, logScale, floor } = ctx;
+  return logScale ? Math.log1p(s.minEffect) : s.minEffect * Math.max(Math.abs(level), floor);
+}
+
 function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number], refine = true): RawChange | null {
   const { y, raw, settings: s, floor, logScale, rho } = ctx;
   const t = refine ? refineLocation(y, candidate, lower, upper) : candidate;
@@ -646,7 +652,13 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     // often the slow mode occurs moves only one of them).
     sL = Math.max(Math.min(sL, differenceNoiseOf(left).noise || sL), floor);
     sR = nR >= 5 ? Math.max(Math.min(sR, differenceNoiseOf(right).noise || sR), floor) : sL;
-    effect = agreeingShift(effect, quantileShift(sortedL, sortedR, 0.25), quantileShift(sortedL, sortedR, 0.75));
+    // A few new runs clear of the old level where the old runs (since the previous change) seldom
+    // were, between or beyond the old modes: the quartiles of two or three runs say nothing of a
+    // mode structure, and the runs themselves are the news.
+    const sign = Math.sign(effect);
+    const clearOfOld = (v: number) => sign * (v - mL) > Math.max(practicalEffect(ctx, mL) / 2, 1.5 * sL);
+    const fewInEmptyBand = nR < s.confirmAfter && nR >= 2 && sign !== 0 && newRunsInEmptyBand(y.subarray(lower, t), right, sL, clearOfOld);
+    effect = fewInEmptyBand ? hodgesLehmann(left, right) : agreeingShift(effect, quantileShift(sortedL, sortedR, 0.25), quantileShift(sortedL, sortedR, 0.75));
   }
   // A "new" level that is one of the other side's modes is the mix changing (a stretch of cache
   // misses), not the code getting slower: both levels were there all along. Unless, with enough
@@ -660,8 +672,7 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     const newLevelUnknown = t - lower >= SIDE_TO_TELL && shareNear(y.subarray(lower, t), mR, within) <= ABSENT_SHARE;
     if (!oldLevelGone && !newLevelUnknown) return null;
   }
-  const scaleRef = logScale ? 1 : Math.max(Math.abs(mL), floor);
-  const minEffect = logScale ? Math.log1p(s.minEffect) : s.minEffect * scaleRef;
+  const minEffect = practicalEffect(ctx, mL);
   // Standard error of a difference of medians (asymptotic efficiency pi/2 of the median),
   // widened for autocorrelation.
   // Each side's variance is widened for autocorrelation. A side of a few runs (a fresh change)
@@ -761,7 +772,9 @@ function earlyVerdict(
     if (start > t && hi - start >= 2) return { retest: start };
   }
   const strong = Math.abs(effect) >= Math.max(minEffect, s.earlyNoiseMultiple * sL);
-  const newLevel = allBeyond || (nR >= 2 && newRunsInEmptyBand(left, right, sL, clearOfOld));
+  // The old runs are all of them since the previous change: a rare mode may be absent from one
+  // window and yet be this series' own.
+  const newLevel = allBeyond || (nR >= 2 && newRunsInEmptyBand(y.subarray(lower, t), right, sL, clearOfOld));
   let confirmed = nR >= s.minAfterEarly && newLevel && strong;
   if (nR === 1 && s.minAfterEarly <= 1) {
     // One run only: confirmed solely when it is overwhelming (ONE_RUN_MULTIPLE times the early
@@ -777,21 +790,21 @@ function earlyVerdict(
 }
 
 /**
- * Whether the new runs all sit clearly away from the old level and in a band (their range widened
- * by one noise unit) where the old runs were rare: the chance of every one of them landing there
- * by the old runs' own distribution, (inBand + 1) / (old.length + 2) per run, is below
+ * Whether the new runs all sit clearly away from the old level, each where the old runs were
+ * rare: the chance of every one of them landing where it did by the old runs' own distribution,
+ * the product over new runs of (old runs within one noise unit + 1) / (old.length + 2), is below
  * NEW_BAND_CHANCE. Unlike the percentile rule this accepts a new level that a few old spikes, or
  * a rare second mode beyond it, reached now and then, but not one the old runs often visited.
+ * Each run is judged by its own neighbourhood: one band over all of them would count the old runs
+ * between two new runs that happen to lie far apart.
  */
 function newRunsInEmptyBand(old: Float64Array, right: Float64Array, noise: number, away: (v: number) => boolean): boolean {
-  let lowest = Infinity, highest = -Infinity;
-  for (let i = 0; i < right.length; i++) {
-    if (!away(right[i])) return false;
-    if (right[i] < lowest) lowest = right[i];
-    if (right[i] > highest) highest = right[i];
+  let chance = 1;
+  for (let j = 0; j < right.length; j++) {
+    if (!away(right[j])) return false;
+    let near = 0;
+    for (let i = 0; i < old.length; i++) if (Math.abs(old[i] - right[j]) <= noise) near++;
+    chance *= (near + 1) / (old.length + 2);
   }
-  let inBand = 0;
-  for (let i = 0; i < old.length; i++) if (old[i] >= lowest - noise && old[i] <= highest + noise) inBand++;
-  const perRun = (inBand + 1) / (old.length + 2);
-  return Math.pow(perRun, right.length) <= NEW_BAND_CHANCE;
+  return chance <= NEW_BAND_CHANCE;
 }

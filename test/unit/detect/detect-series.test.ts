@@ -254,6 +254,16 @@ describe('detect: history detector', () => {
     assert.ok(alerts <= 3, `${alerts} alerts in 100 series without a change`);
   });
 
+  it('two modes: four new runs between them, where no old run has been, are a new level', () => {
+    let found = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = seededRandom(seed);
+      const values = Array.from({ length: 100 }, (_, i) => 10 * Math.exp(0.005 * normal(r)) * (i >= 96 ? 1.1 : r() < 0.4 ? 1.2 : 1));
+      if (confirmed(detectSeries(values, 'smaller').changes).some((c) => Math.abs(c.index - 96) <= 1)) found++;
+    }
+    assert.ok(found >= 15, `${found} of 20 found`);
+  });
+
   it('a step 7 runs before the end is confirmed even with a few old spikes above the new level', () => {
     // Three spikes in the window before the step cap the rank test at p ~ 0.002 for 7 runs after.
     let found = 0;
