@@ -12,7 +12,10 @@ import { twoSidedTP } from '../stats/distributions';
  *     by the lag-1 autocorrelation of the residuals (effective sample size), and a minimum
  *     practical effect (a multiple of the local noise and a relative floor);
  *  4. changes with few points after them get a stricter "early" rule, and stay "suspect"
- *     (unconfirmed) when even that cannot tell.
+ *     (unconfirmed) when even that cannot tell;
+ *  5. with the changes known, the autocorrelation is estimated again within the segments they
+ *     bound (a step no longer passes for wander), and the candidates that failed on their
+ *     p-value alone are tested again under it.
  * Everything is deterministic and O(n log n) per series.
  */
 
@@ -495,9 +498,8 @@ function trimmedMean(s: Float64Array): number {
  * mode wobbles, the median-type estimate jumps by the whole gap between the modes while the
  * trimmed means move only by the change in share.
  */
-function stepSize(left: Float64Array, right: Float64Array, sortedL: Float64Array, sortedR: Float64Array): number {
+function stepSize(left: Float64Array, right: Float64Array, tm: number): number {
   const hl = hodgesLehmann(left, right);
-  const tm = trimmedMean(sortedR) - trimmedMean(sortedL);
   if (Math.sign(hl) !== Math.sign(tm)) return 0;
   return Math.abs(hl) < Math.abs(tm) ? hl : tm;
 }
@@ -639,12 +641,17 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   const sortedR = sortedCopy(right, sortBufferR);
   const mL = medianOf(left);
   const mR = medianOf(right);
-  let effect = stepSize(left, right, sortedL, sortedR);
   // The old side's noise is never taken below most of the series' own: the scaled MAD of a
   // 30-run window errs low by a third now and then by its sampling spread alone, and a fresh
   // change would then be judged against too little noise.
   let sL = Math.max(fastScaledMad(left, mL, scratchA), floor, SERIES_NOISE_SHARE * ctx.seriesNoise);
   let sR = nR >= 5 ? Math.max(fastScaledMad(right, mR, scratchA), floor) : sL;
+  const meanShift = trimmedMean(sortedR) - trimmedMean(sortedL);
+  // The step is never larger than the trimmed means' shift (see stepSize). In a series of one
+  // level, a shift below what the verdict will ask for is no change, whatever the rest says:
+  // most candidates of a long quiet series end here, before the costlier estimates.
+  if (!ctx.twoLevels && Math.abs(meanShift) < practicalThreshold(ctx, nR, sL, sR, practicalEffect(ctx, mL), sortedL, sortedR)) return null;
+  let effect = stepSize(left, right, meanShift);
   if (ctx.mixture || (ctx.twoLevels && nR < s.confirmAfter)) {
     // Two levels: the spread of a window measures the gap between them when both are common,
     // so take the noise within a mode from consecutive differences; and a real step moves both
@@ -708,6 +715,22 @@ interface Verdict {
 }
 
 /**
+ * The least effect the verdict accepts (fullVerdict with enough runs after, earlyVerdict with
+ * fewer): the practical floor, and a multiple of the noise the verdict sizes the effect against.
+ */
+function practicalThreshold(ctx: Context, nR: number, sL: number, sR: number, minEffect: number, sortedL: Float64Array, sortedR: Float64Array): number {
+  const s = ctx.settings;
+  if (nR < s.confirmAfter) return Math.max(minEffect, s.noiseMultiple * sL);
+  return Math.max(minEffect, s.noiseMultiple * practicalNoise(ctx, sL, sR, sortedL, sortedR));
+}
+
+/** The noise a settled change is sized against: both sides' typical spreads. */
+function practicalNoise(ctx: Context, sL: number, sR: number, sortedL: Float64Array, sortedR: Float64Array): number {
+  const aL = typicalSpread(sortedL, sL, ctx.floor), aR = typicalSpread(sortedR, sR, ctx.floor);
+  return Math.sqrt((aL * aL + aR * aR) / 2);
+}
+
+/**
  * The spread of a side's typical runs, for sizing an effect against. A side whose runs trail off
  * one way much further than the other (a slow tail, a rare slow mode) has a spread that the tail
  * sets, while its median moves only with the typical runs: measured against that spread a clear
@@ -727,8 +750,7 @@ function typicalSpread(sorted: Float64Array, spread: number, floor: number): num
 function fullVerdict(ctx: Context, effect: number, sL: number, sR: number, minEffect: number, sortedL: Float64Array, sortedR: Float64Array): Verdict | null {
   const s = ctx.settings;
   const nR = sortedR.length;
-  const aL = typicalSpread(sortedL, sL, ctx.floor), aR = typicalSpread(sortedR, sR, ctx.floor);
-  const noise = Math.sqrt((aL * aL + aR * aR) / 2);
+  const noise = practicalNoise(ctx, sL, sR, sortedL, sortedR);
   if (Math.abs(effect) < Math.max(minEffect, s.noiseMultiple * noise)) return null;
   // The rank test must agree: medians alone can be fooled by bimodal data.
   // With few runs after, a handful of old spikes above them caps what the rank test can show
