@@ -1,5 +1,5 @@
 import { fastMedian, fastScaledMad, medianOfRange, selectInPlace, sortNumbers } from '../stats/select';
-import { mannWhitneySorted, lag1FromDifferenceSeries } from '../stats/tests';
+import { mannWhitneySorted, lag1FromDifferenceSeries, lag1SumsAbout } from '../stats/tests';
 import { twoSidedTP } from '../stats/distributions';
 
 /**
@@ -213,30 +213,15 @@ function shrunkRho(raw: number, n: number): number {
 }
 
 /**
- * Lag-1 autocorrelation of the runs about their segment's median (segments split at `ends`),
- * each distance clipped at 3 noise so that spikes do not decide it.
+ * Lag-1 autocorrelation of the runs about their segment's median (segments split at `ends`, in
+ * order), each distance clipped at 3 noise so that spikes do not decide it.
  */
 function lag1WithinSegments(y: Float64Array, ends: readonly number[], noise: number): number {
-  const cuts = [0, ...[...ends].sort((a, b) => a - b), y.length];
-  const cap = 3 * noise;
-  let num = 0, den = 0;
-  for (let k = 0; k + 1 < cuts.length; k++) {
-    const from = cuts[k], to = cuts[k + 1];
-    if (to <= from) continue;
-    const m = medianOfRange(y, from, to, scratchA);
-    let prev = 0;
-    for (let i = from; i < to; i++) {
-      const r = clipTo(y[i] - m, cap);
-      den += r * r;
-      if (i > from) num += r * prev;
-      prev = r;
-    }
-  }
+  const cuts = [0, ...ends, y.length];
+  const sums: [number, number] = [0, 0];
+  for (let k = 0; k + 1 < cuts.length; k++) lag1SumsAbout(y, cuts[k], cuts[k + 1], medianOfRange(y, cuts[k], cuts[k + 1], scratchA), 3 * noise, sums);
+  const [num, den] = sums;
   return den > 0 ? num / den : 0;
-}
-
-function clipTo(x: number, cap: number): number {
-  return x > cap ? cap : x < -cap ? -cap : x;
 }
 
 /**
@@ -650,7 +635,8 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   // The step is never larger than the trimmed means' shift (see stepSize). In a series of one
   // level, a shift below what the verdict will ask for is no change, whatever the rest says:
   // most candidates of a long quiet series end here, before the costlier estimates.
-  if (!ctx.twoLevels && Math.abs(meanShift) < practicalThreshold(ctx, nR, sL, sR, practicalEffect(ctx, mL), sortedL, sortedR)) return null;
+  const minEffect = practicalEffect(ctx, mL);
+  if (!ctx.twoLevels && Math.abs(meanShift) < practicalThreshold(ctx, nR, sL, sR, minEffect, sortedL, sortedR)) return null;
   let effect = stepSize(left, right, meanShift);
   if (ctx.mixture || (ctx.twoLevels && nR < s.confirmAfter)) {
     // Two levels: the spread of a window measures the gap between them when both are common,
@@ -663,7 +649,7 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     // were, between or beyond the old modes: the quartiles of two or three runs say nothing of a
     // mode structure, and the runs themselves are the news.
     const sign = Math.sign(effect);
-    const clearOfOld = (v: number) => sign * (v - mL) > Math.max(practicalEffect(ctx, mL) / 2, 1.5 * sL);
+    const clearOfOld = (v: number) => sign * (v - mL) > Math.max(minEffect / 2, 1.5 * sL);
     const fewInEmptyBand = nR < s.confirmAfter && nR >= 2 && sign !== 0 && newRunsInEmptyBand(y.subarray(lower, t), right, sL, clearOfOld);
     effect = fewInEmptyBand ? hodgesLehmann(left, right) : agreeingShift(effect, quantileShift(sortedL, sortedR, 0.25), quantileShift(sortedL, sortedR, 0.75));
   }
@@ -679,7 +665,6 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     const newLevelUnknown = t - lower >= SIDE_TO_TELL && shareNear(y.subarray(lower, t), mR, within) <= ABSENT_SHARE;
     if (!oldLevelGone && !newLevelUnknown) return null;
   }
-  const minEffect = practicalEffect(ctx, mL);
   // Standard error of a difference of medians (asymptotic efficiency pi/2 of the median),
   // widened for autocorrelation.
   // Each side's variance is widened for autocorrelation. A side of a few runs (a fresh change)

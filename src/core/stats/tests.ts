@@ -120,17 +120,27 @@ export function lag1FromDifferenceSeries(diffs: Float64Array, m: number, noise: 
 function lag1Sums(diffs: Float64Array, m: number, noise: number, scratch: Float64Array): [number, number] {
   // noise is the sd of the points, so differences have sd noise * sqrt(2); clip beyond 3 of those
   const cap = noise > 0 ? 3 * Math.SQRT2 * noise : Infinity;
-  const centre = medianOfRange(diffs, 0, m, scratch);
-  let prev = clip(diffs[0] - centre, cap);
-  let num = 0;
-  let den = prev * prev;
-  for (let i = 1; i < m; i++) {
-    let r = diffs[i] - centre;
+  return lag1SumsAbout(diffs, 0, m, medianOfRange(diffs, 0, m, scratch), cap, [0, 0]);
+}
+
+/**
+ * Adds the lag-1 sums of x[from, to) about `centre` to `sums`: [sum of r[i] * r[i - 1], sum of
+ * r[i]^2], each residual clipped at ±cap so that spikes do not decide them. Their ratio is the
+ * lag-1 autocorrelation; adding several stretches into one pair pools them.
+ */
+export function lag1SumsAbout(x: ArrayLike<number>, from: number, to: number, centre: number, cap: number, sums: [number, number]): [number, number] {
+  let prev = clip(x[from] - centre, cap);
+  let num = sums[0];
+  let den = sums[1] + prev * prev;
+  for (let i = from + 1; i < to; i++) {
+    let r = x[i] - centre;
     if (r > cap) r = cap;
     else if (r < -cap) r = -cap;
     num += r * prev;
     den += r * r;
     prev = r;
   }
-  return [num, den];
+  sums[0] = num;
+  sums[1] = den;
+  return sums;
 }

@@ -14,6 +14,15 @@ function confirmed(changes: Change[]): Change[] {
   return changes.filter((c) => c.confirmed);
 }
 
+/** In how many of seeds 1..seeds the series made from that seed has a confirmed change within one run of `at`. */
+function foundIn(seeds: number, at: number, series: (r: () => number) => number[]): number {
+  let found = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    if (confirmed(detectSeries(series(seededRandom(seed)), 'smaller').changes).some((c) => Math.abs(c.index - at) <= 1)) found++;
+  }
+  return found;
+}
+
 describe('detect: history detector', () => {
   it('TigerBeetle: regression at 15, improvement at 71, regression at 95; the outlier at 10 is no change', () => {
     const doc = JSON.parse(fs.readFileSync(path.join(shared, 'corpus/tigerbeetle.json'), 'utf8'));
@@ -195,16 +204,13 @@ describe('detect: history detector', () => {
   });
 
   it('autocorrelated noise: a step three runs before the end is confirmed (the few runs after it are not over-discounted)', () => {
-    let found = 0;
-    for (let seed = 1; seed <= 10; seed++) {
-      const r = seededRandom(seed);
+    const found = foundIn(10, 117, (r) => {
       let x = 0;
-      const values = Array.from({ length: 120 }, (_, i) => {
+      return Array.from({ length: 120 }, (_, i) => {
         x = 0.7 * x + 0.008 * normal(r);
         return 3 * Math.exp(x) * (i >= 117 ? 1.1 : 1);
       });
-      if (confirmed(detectSeries(values, 'smaller').changes).some((c) => Math.abs(c.index - 117) <= 1)) found++;
-    }
+    });
     assert.ok(found >= 8, `${found} of 10 found`);
   });
 
@@ -223,16 +229,13 @@ describe('detect: history detector', () => {
   it('autocorrelated noise: a step of 5 noise units 10 runs before the end is found (the step is not taken for autocorrelation)', () => {
     // A step makes neighbouring runs alike, so the first autocorrelation estimate reads it as
     // wander; estimated again within the segments it is the noise's own (0.6) and the step stands.
-    let found = 0;
-    for (let seed = 1; seed <= 20; seed++) {
-      const r = seededRandom(seed);
+    const found = foundIn(20, 90, (r) => {
       let x = 0;
-      const values = Array.from({ length: 100 }, (_, i) => {
+      return Array.from({ length: 100 }, (_, i) => {
         x = 0.6 * x + 0.008 * normal(r);
         return 10 * Math.exp(x) * (i >= 90 ? 1.05 : 1);
       });
-      if (confirmed(detectSeries(values, 'smaller').changes).some((c) => Math.abs(c.index - 90) <= 1)) found++;
-    }
+    });
     assert.ok(found >= 19, `${found} of 20 found`);
   });
 
@@ -240,12 +243,8 @@ describe('detect: history detector', () => {
     // Most runs within 0.4% and a third of them trailing up to +10%: the step is measured against
     // the typical runs' spread, not the one the tail sets.
     const tailed = (r: () => number, i: number, step: number) => 10 * (1 + 0.004 * normal(r) + 0.03 * Math.max(0, -Math.log(r()) - 0.7)) * (i >= 80 ? step : 1);
-    let found = 0, alerts = 0;
-    for (let seed = 1; seed <= 20; seed++) {
-      const r = seededRandom(seed);
-      const values = Array.from({ length: 120 }, (_, i) => tailed(r, i, 1.025));
-      if (confirmed(detectSeries(values, 'smaller').changes).some((c) => Math.abs(c.index - 80) <= 1)) found++;
-    }
+    const found = foundIn(20, 80, (r) => Array.from({ length: 120 }, (_, i) => tailed(r, i, 1.025)));
+    let alerts = 0;
     for (let seed = 1; seed <= 100; seed++) {
       const r = seededRandom(seed);
       alerts += confirmed(detectSeries(Array.from({ length: 120 }, (_, i) => tailed(r, i, 1)), 'smaller').changes).length;
@@ -255,12 +254,7 @@ describe('detect: history detector', () => {
   });
 
   it('two modes: four new runs between them, where no old run has been, are a new level', () => {
-    let found = 0;
-    for (let seed = 1; seed <= 20; seed++) {
-      const r = seededRandom(seed);
-      const values = Array.from({ length: 100 }, (_, i) => 10 * Math.exp(0.005 * normal(r)) * (i >= 96 ? 1.1 : r() < 0.4 ? 1.2 : 1));
-      if (confirmed(detectSeries(values, 'smaller').changes).some((c) => Math.abs(c.index - 96) <= 1)) found++;
-    }
+    const found = foundIn(20, 96, (r) => Array.from({ length: 100 }, (_, i) => 10 * Math.exp(0.005 * normal(r)) * (i >= 96 ? 1.1 : r() < 0.4 ? 1.2 : 1)));
     assert.ok(found >= 15, `${found} of 20 found`);
   });
 
