@@ -102,7 +102,7 @@ for (const seed of seeds) {
 }
 
 // The real history: TigerBeetle (changes at 15, 71, 95; the low value at 10 is an outlier).
-const tbFile = path.join(root, '..', 'shared', 'corpus', 'tigerbeetle.json');
+const tbFile = path.join(root, 'test', 'fixtures', 'reference', 'corpus', 'tigerbeetle.json');
 let tigerbeetle = 'not available';
 if (fs.existsSync(tbFile)) {
   const tb = JSON.parse(fs.readFileSync(tbFile, 'utf8'));

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { detectSeries, detectMany, type Change } from '../../../src/core/detect';
 import { seededRandom, normal } from '../../../src/core/stats/random';
 
-const shared = path.join(__dirname, '../../../../shared');
+const shared = path.join(__dirname, '../../fixtures/reference');
 
 function gaussian(seed: number, n: number, level: number, cv: number): number[] {
   const r = seededRandom(seed);

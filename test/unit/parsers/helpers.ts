@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Measurement, ParseResult } from '../../../src/core/model';
 
-/** The shared, read-only material beside the project root. */
-export const SHARED = join(__dirname, '../../../../shared');
+/** Real harness outputs and test reports copied into the repository (sources and licences in its READMEs). */
+export const SHARED = join(__dirname, '../../fixtures/reference');
 
 export function sharedPath(relative: string): string {
   return join(SHARED, relative);

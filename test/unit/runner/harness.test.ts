@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunError, runBenchmark, toRunRecords } from '../../../src/core/runner';
 
-const shared = join(__dirname, '../../../../shared');
+const shared = join(__dirname, '../../fixtures/reference');
 const hasHyperfine = spawnSync('hyperfine', ['--version']).status === 0;
 
 describe('runner: harness benchmarks (output parsed instead of timed)', function () {

@@ -12,7 +12,7 @@ import { importFile } from '../../../src/core/store/import';
 import { seriesIdOf } from '../../../src/core/series-id';
 import { makeRecord } from './records';
 
-const SHARED = path.join(__dirname, '../../../../shared');
+const SHARED = path.join(__dirname, '../../fixtures/reference');
 const REPO = path.join(__dirname, '../../..');
 
 async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
