@@ -1,11 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { vcsInfo } from '../../../src/core/env/vcs';
+import { analyzeHistory } from '../../../src/core/findings/analyze';
+import type { RunRecord } from '../../../src/core/model';
 import { diffStat, Git, objectName, resolveCommit, revisionName, UnsafeGitArgumentError } from '../../../src/core/git';
 import { withWorktree, WorktreeError } from '../../../src/core/runner';
 import { commitStates } from '../../../src/core/share/commits';
 import { syncHistory } from '../../../src/core/share/sync';
+import { seriesInfoOf } from '../findings-fixture';
 import { MemoryHistory, record } from '../share-fixture';
 import { fixtureGit, GitSpy, makeHostileRepo, type HostileRepo } from './git-fixture';
 
@@ -45,6 +48,24 @@ describe('git: hostile revisions are refused before any git starts', () => {
     }
     assert.equal(readFileSync(target, 'utf8'), bytes, 'the target keeps its bytes');
     assert.deepEqual(spy.calls(), [], 'no git started');
+  });
+
+  it('a regression found in a shipped history hands the notifier hostile commits, which git never sees', async () => {
+    // 20 runs at 10 ms, then 20 at 13 ms; every commit points `git diff --output` at the target.
+    const runs: RunRecord[] = Array.from({ length: 40 }, (_, i) => ({
+      ...record(`r${i}`, i < 20 ? `--output=${repo.repo}/${'./'.repeat(i)}` : `${'/.'.repeat(i - 20)}/victim.txt`, 'm1', (i < 20 ? 0.01 : 0.013) * (1 + 0.002 * Math.sin(i))),
+      timestamp: 1_700_000_000_000 + i * 3_600_000,
+    }));
+    const analysis = await analyzeHistory({ series: [seriesInfoOf(runs)], load: async () => runs });
+    const finding = analysis.findings.find((f) => f.kind === 'regression');
+    assert.ok(finding?.lastGood?.commit && finding.firstBad.commit, 'a regression between two commits');
+    // What the old `git diff --stat FROM..TO` would have been told: write the stat over the target.
+    const range = `${finding.lastGood.commit}..${finding.firstBad.commit}`;
+    assert.ok(range.startsWith('--output='));
+    assert.equal(resolve(range.slice('--output='.length)), target);
+    await assert.rejects(diffStat(new Git(repo.repo), finding.lastGood.commit, finding.firstBad.commit), UnsafeGitArgumentError);
+    assert.equal(readFileSync(target, 'utf8'), bytes);
+    assert.deepEqual(spy.calls(), []);
   });
 
   it('refuses every hostile string with a one-line message naming it, and no git starts', async () => {
