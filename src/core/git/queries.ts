@@ -23,13 +23,40 @@ export async function currentBranch(git: Git): Promise<string | undefined> {
   return (await git.maybe(['symbolic-ref', '--short', '-q', 'HEAD'])) || undefined;
 }
 
+/** The `-c` settings that leave a filter driver without programs. */
+const FILTER_PROGRAMS = ['clean', 'smudge', 'process'];
+
+/**
+ * Settings that switch off the clean/smudge filters the repository's own config defines
+ * (`filter.<driver>.clean` and the like in `.git/config` or files it includes): `status`
+ * runs a file's clean filter to hash it when its stat data is stale. Filters of the user's
+ * global or system config (git-lfs) stay. Undefined when a driver's name is not one `-c`
+ * can express, and the caller must not start the command.
+ */
+async function repositoryFiltersOff(git: Git): Promise<string[] | undefined> {
+  const out = await git.run(['config', '--local', '--includes', '--null', '--name-only', '--get-regexp', '^filter\\.']);
+  if (out.code !== 0 && out.code !== 1) return undefined; // 1: none set
+  const drivers = new Set<string>();
+  for (const key of out.stdout.toString('utf8').split('\0')) {
+    const driver = /^filter\.([\s\S]+)\.[a-z]+$/i.exec(key)?.[1];
+    if (driver === undefined) continue;
+    if (!/^[A-Za-z0-9_.-]+$/.test(driver)) return undefined;
+    drivers.add(driver);
+  }
+  return [...drivers].flatMap((d) => [...FILTER_PROGRAMS.flatMap((k) => ['-c', `filter.${d}.${k}=`]), '-c', `filter.${d}.required=false`]);
+}
+
 /**
  * Whether tracked files differ from HEAD; undefined when git cannot tell. Untracked
  * files are ignored on purpose: a history folder or build output inside the work tree
- * would otherwise mark every run after the first as dirty.
+ * would otherwise mark every run after the first as dirty. Submodules count by the
+ * commit they are at, not by their work trees: looking into those would start git there,
+ * under their own config.
  */
 export async function hasTrackedChanges(git: Git): Promise<boolean | undefined> {
-  const status = await git.run(['status', '--porcelain', '--untracked-files=no']);
+  const filtersOff = await repositoryFiltersOff(git);
+  if (!filtersOff) return undefined;
+  const status = await git.run([...filtersOff, 'status', '--porcelain', '--untracked-files=no', '--ignore-submodules=dirty']);
   return status.code === 0 ? status.stdout.toString('utf8').trim().length > 0 : undefined;
 }
 

@@ -98,6 +98,13 @@ export class GitError extends Error {
   }
 }
 
+/** The sub-command's name, skipping leading `-c key=value` settings. */
+function commandOf(args: readonly string[]): string {
+  let i = 0;
+  while (args[i] === '-c') i += 2;
+  return args[i] ?? '';
+}
+
 function gitArgs(args: readonly string[]): string[] {
   return ['--no-pager', ...SAFE_CONFIG, ...args];
 }
@@ -118,7 +125,7 @@ export class Git {
   run(args: string[], options: GitOptions = {}): Promise<GitResult> {
     return new Promise((resolve, reject) => {
       try {
-        assertMayRunPrograms(`run git ${args[0] ?? ''}`.trim());
+        assertMayRunPrograms(`run git ${commandOf(args)}`);
       } catch (err) {
         reject(err);
         return;
@@ -154,7 +161,7 @@ export class Git {
    */
   runSync(args: string[], timeoutMs = 30_000): number {
     try {
-      assertMayRunPrograms(`run git ${args[0] ?? ''}`.trim());
+      assertMayRunPrograms(`run git ${commandOf(args)}`);
     } catch {
       return 1;
     }

@@ -84,7 +84,7 @@ export async function writeBlobs(git: Git, texts: string[]): Promise<string[]> {
       await writeFile(path, texts[i]);
       paths.push(path);
     }
-    const ids = (await git.text(['hash-object', '-w', '--stdin-paths'], { input: paths.join('\n') + '\n' })).split('\n');
+    const ids = (await git.text(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: paths.join('\n') + '\n' })).split('\n');
     if (ids.length !== texts.length) throw new Error(`git hash-object wrote ${ids.length} blobs for ${texts.length} notes`);
     return ids;
   } finally {

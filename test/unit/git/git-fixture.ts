@@ -79,6 +79,9 @@ export function makeHostileRepo(): HostileRepo {
   const second = fixtureGit(repo, 'rev-parse', 'HEAD');
   // Set up after the fixture's own commits: from here on, any git that honours them creates the marker.
   fixtureGit(repo, 'config', 'core.fsmonitor', hook);
+  // A clean filter on every file: git runs it to hash a file whose stat data is stale.
+  writeFileSync(join(repo, '.git', 'info', 'attributes'), '* filter=evil\n');
+  fixtureGit(repo, 'config', 'filter.evil.clean', `'${hook}' clean; cat`);
   const hooks = join(repo, '.git', 'hooks');
   for (const name of ['post-checkout', 'reference-transaction', 'pre-push', 'post-index-change']) {
     writeFileSync(join(hooks, name), `#!/bin/sh\nexec '${hook}' ${name}\n`);

@@ -133,8 +133,15 @@ describe('git: programs a repository configures do not run', () => {
     assert.match(readFileSync(repo.marker, 'utf8'), /reference-transaction/);
   });
 
-  it('status (vcs facts), diff (diff stat) and log (commit states) do not run the fsmonitor hook', async () => {
-    writeFileSync(join(repo.repo, 'a.txt'), 'changed\n');
+  it('the fixture is live: plain git status runs the clean filter of a file changed without a change of size', () => {
+    writeFileSync(join(repo.repo, 'a.txt'), 'TWO\n');
+    fixtureGit(repo.repo, '-c', 'core.fsmonitor=false', 'status', '--porcelain');
+    assert.match(readFileSync(repo.marker, 'utf8'), / clean/);
+  });
+
+  it('status (vcs facts), diff (diff stat) and log (commit states) run neither the fsmonitor hook nor filters', async () => {
+    // Same size as the committed `two\n`: git must hash the file to see the change.
+    writeFileSync(join(repo.repo, 'a.txt'), 'TWO\n');
     const info = await vcsInfo(repo.repo);
     assert.deepEqual(info, { commit: repo.second, branch: 'main', dirty: true });
     assert.deepEqual(await diffStat(new Git(repo.repo), repo.first, repo.second), ['a.txt | 2 +-', '1 file changed, 1 insertion(+), 1 deletion(-)']);
