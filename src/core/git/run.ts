@@ -8,9 +8,9 @@ import { assertMayRunPrograms } from '../program-gate';
  *   execute for the commands Perf Pulse uses: the fsmonitor hook (run by `status` and
  *   anything that refreshes the index), hooks (`push`'s pre-push, `update-ref`'s
  *   reference-transaction, `worktree add`'s post-checkout), the `ext::` transport, GPG for
- *   `log` signatures, the pager, and submodule recursion;
+ *   `log` signatures, the pager, and submodule recursion (filters: see `queries.ts`);
  * - runs in an environment stripped of the variables that would point git at another
- *   repository, index or config, or give it a pager or an editor.
+ *   repository or index, or give it a pager, an editor or an external diff.
  * Diff commands add `--no-ext-diff --no-textconv` themselves (see `queries.ts`): an empty
  * `diff.external` is not "off" to git but a program it fails to start.
  * Revisions from data are validated (`names.ts`) and placed after `--end-of-options`.
