@@ -7,6 +7,7 @@ import { PerfStatusBar } from './status-bar';
 import { registerTrendsPanel, type TrendsPanelController } from './trends';
 import type { TrendsDataSource } from './trends/data-source';
 import { LazyTrendsSource } from './lazy-trends-source';
+import { installTrustGate } from './trust-gate';
 
 /** The stage-two container, loaded from its own bundle (see services/index.ts). */
 export interface PerfPulseServices extends vscode.Disposable {
@@ -34,6 +35,7 @@ export interface PerfPulseApi {
  */
 export function activate(context: vscode.ExtensionContext): PerfPulseApi {
   const started = performance.now();
+  installTrustGate();
   const log = vscode.window.createOutputChannel('Perf Pulse', { log: true });
   context.subscriptions.push(log);
   const statusBar = new PerfStatusBar();

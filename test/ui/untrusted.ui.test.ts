@@ -1,18 +1,58 @@
 // Workspace trust, in a real VS Code driven from outside: in an untrusted (restricted) folder
-// Perf Pulse still shows the history and its findings, but runs nothing.
+// Perf Pulse still shows the history and its findings, but runs nothing. The folder is a
+// hostile git repository: its fsmonitor hook and hooks would create a marker file if git ran
+// there, and the commits of its history records spell `--output=…`, which would empty a file
+// outside the workspace if they reached `git diff`.
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { machineFingerprintSync } from '../../src/core/env/machine';
 import type { RunRecord } from '../../src/core/model';
 import { seriesIdOf } from '../../src/core/series-id';
 import { HistoryStore } from '../../src/core/store/history-store';
-import { closeQuickInput, copyFixture, openVSCode, screenshot, screenshotPath, searchCommandPalette, type VSCodeSession } from './vscode';
+import { closeQuickInput, copyFixture, openVSCode, runCommandFromPalette, screenshot, screenshotPath, searchCommandPalette, type VSCodeSession } from './vscode';
 
-/** The basic fixture with a history whose `sort` series got 30% slower at run 30. */
-async function untrustedWorkspace(): Promise<{ folder: string; history: string }> {
+interface HostileWorkspace {
+  folder: string;
+  history: string;
+  /** A file outside the workspace that `git diff --output=…` would empty. */
+  target: string;
+  targetBytes: string;
+  /** Created by the repository's fsmonitor hook or hooks if git runs them. */
+  marker: string;
+}
+
+function fixtureGit(cwd: string, ...args: string[]): void {
+  execFileSync('git', args, {
+    cwd,
+    stdio: 'ignore',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Fixture', GIT_AUTHOR_EMAIL: 'f@example.invalid', GIT_COMMITTER_NAME: 'Fixture', GIT_COMMITTER_EMAIL: 'f@example.invalid' },
+  });
+}
+
+/** The basic fixture as a hostile git repository, with a history whose `sort` series got 30% slower at run 30. */
+async function untrustedWorkspace(): Promise<HostileWorkspace> {
   const folder = copyFixture('basic');
+  const outside = path.dirname(folder);
+  const target = path.join(outside, 'victim.txt');
+  const targetBytes = 'bytes that must survive\n';
+  fs.writeFileSync(target, targetBytes);
+  const marker = path.join(outside, 'hook-ran');
+  fixtureGit(outside, 'init', '--quiet', folder);
+  fixtureGit(folder, 'add', '-A');
+  fixtureGit(folder, 'commit', '--quiet', '-m', 'fixture');
+  // What the folder ships: a hook script, configured as fsmonitor and as every hook.
+  const hook = path.join(folder, '.perfpulse-hook.sh');
+  fs.writeFileSync(hook, `#!/bin/sh\necho "$0 $*" >> '${marker}'\nexit 0\n`, { mode: 0o755 });
+  fixtureGit(folder, 'config', 'core.fsmonitor', hook);
+  for (const name of ['post-checkout', 'reference-transaction', 'pre-push', 'post-index-change']) {
+    fs.writeFileSync(path.join(folder, '.git', 'hooks', name), `#!/bin/sh\nexec '${hook}' ${name}\n`, { mode: 0o755 });
+  }
   const history = path.join(folder, '.perfpulse', 'history');
+  // `git diff --stat FROM..TO` with FROM `--output=<folder>/.`…`/` and TO `/victim.txt` writes to
+  // <folder>/…/../victim.txt, the target: the call the notifier made for this regression.
+  const hostileCommit = (i: number) => (i < 30 ? `--output=${folder}/${'./'.repeat(i)}` : `${'/.'.repeat(i - 30)}/victim.txt`);
   const machine = machineFingerprintSync();
   const records: RunRecord[] = Array.from({ length: 42 }, (_, i) => {
     const level = i < 30 ? 0.01 : 0.013;
@@ -28,7 +68,7 @@ async function untrustedWorkspace(): Promise<{ folder: string; history: string }
       value: [...samples].sort((a, b) => a - b)[2],
       samples,
       timestamp: Date.UTC(2026, 0, 1) + i * 3_600_000,
-      vcs: { commit: (i + 1).toString(16).padStart(40, 'a'), branch: 'main' },
+      vcs: { commit: hostileCommit(i), branch: 'main' },
       machine,
       source: 'benchmark',
     };
@@ -36,7 +76,7 @@ async function untrustedWorkspace(): Promise<{ folder: string; history: string }
   const store = await HistoryStore.open(history);
   await store.append(records);
   await store.close();
-  return { folder, history };
+  return { folder, history, target, targetBytes, marker };
 }
 
 async function runCount(history: string): Promise<number> {
@@ -50,7 +90,7 @@ async function runCount(history: string): Promise<number> {
 
 describe('an untrusted workspace (VS Code driven from outside)', function () {
   let session: VSCodeSession;
-  let workspace: { folder: string; history: string };
+  let workspace: HostileWorkspace;
 
   before(async function () {
     workspace = await untrustedWorkspace();
@@ -88,6 +128,40 @@ describe('an untrusted workspace (VS Code driven from outside)', function () {
     await session.page.waitForTimeout(3_000);
     assert.equal(await runCount(workspace.history), before);
     assert.ok(!fs.existsSync(path.join(workspace.folder, 'dist')), 'no build ran');
+  });
+
+  it("notifies the regression without running git: the record's `--output=` commits write nothing", async () => {
+    // The notifier asks git for the files changed between the commits before it shows the toast.
+    await session.page.waitForFunction(
+      () => Array.from(document.querySelectorAll('.notification-toast, .notifications-list-container .monaco-list-row')).some((e) => /Perf Pulse: .*sort/.test(e.textContent ?? '')),
+      undefined,
+      { timeout: 90_000 },
+    );
+    await screenshot(session.page, screenshotPath('untrusted-notification.png'));
+    assert.equal(fs.readFileSync(workspace.target, 'utf8'), workspace.targetBytes, 'the file outside the workspace keeps its bytes');
+    assert.ok(!fs.existsSync(workspace.marker), `git ran the repository's programs: ${fs.existsSync(workspace.marker) ? fs.readFileSync(workspace.marker, 'utf8') : ''}`);
+  });
+
+  it('exports a report without running git (no `git status`, so no fsmonitor hook)', async () => {
+    const report = path.join(workspace.folder, 'perf-pulse-report.md');
+    await runCommandFromPalette(session.page, 'Perf Pulse: Export Report…');
+    const quickInput = session.page.locator('.quick-input-widget');
+    await quickInput.locator('.monaco-list-row', { hasText: 'Markdown' }).first().click({ timeout: 30_000 });
+    // code-server's save dialog is a quick input prefilled with the default path: accept it.
+    const input = quickInput.locator('input');
+    await session.page.waitForFunction(
+      () => Array.from(document.querySelectorAll('.quick-input-widget input')).some((e) => /perf-pulse-report\.md$/.test((e as unknown as { value: string }).value ?? '')),
+      undefined,
+      { timeout: 30_000 },
+    );
+    await input.press('Enter');
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(report) && Date.now() < deadline) await session.page.waitForTimeout(250);
+    assert.ok(fs.existsSync(report), 'the report was written');
+    assert.match(fs.readFileSync(report, 'utf8'), /sort/);
+    await session.page.waitForTimeout(2_000);
+    assert.ok(!fs.existsSync(workspace.marker), `git ran the repository's programs: ${fs.existsSync(workspace.marker) ? fs.readFileSync(workspace.marker, 'utf8') : ''}`);
+    assert.equal(fs.readFileSync(workspace.target, 'utf8'), workspace.targetBytes);
   });
 });
 

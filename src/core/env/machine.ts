@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import type { MachineFingerprint } from '../model';
+import { programRefusal } from '../program-gate';
 
 /**
  * Runtimes whose version is worth recording next to a result: a benchmark that
@@ -57,8 +58,13 @@ export function machineFingerprintSync(): MachineFingerprint {
 
 let cached: Promise<MachineFingerprint> | undefined;
 
-/** This machine's fingerprint, with runtime versions; computed once per process. */
+/**
+ * This machine's fingerprint, with runtime versions; computed once per process. Where no
+ * program may run (an untrusted workspace) the versions are left out and nothing is cached,
+ * so that they are probed once programs may run.
+ */
 export function machineFingerprint(): Promise<MachineFingerprint> {
+  if (!cached && programRefusal() !== undefined) return Promise.resolve(machineFingerprintSync());
   cached ??= (async () => {
     const base = machineFingerprintSync();
     const versions = await Promise.all(RUNTIME_PROBES.map((p) => probe(p.file, p.args, p.pattern)));

@@ -5,6 +5,7 @@ import { parseText } from '../parsers';
 import type { BenchmarkConfig } from '../config';
 import { busyMachineWarning, loadAverage, machineFingerprint, vcsInfo } from '../env';
 import type { MachineFingerprint, Measurement, RunRecord, RunSummary, SourceLocation, VcsInfo } from '../model';
+import { assertMayRunPrograms } from '../program-gate';
 import { seriesIdOf } from '../series-id';
 import { median, outlierIndices, summarize } from '../stats/summary';
 import { CommandSyntaxError, planCommand, resolveExecutable, type LaunchPlan } from './command';
@@ -217,6 +218,8 @@ class Session {
 
   /** Opens a session once the launcher is chosen, so that every run in it is timed the same way. */
   static async open(options: RunOptions): Promise<Session> {
+    // Every benchmark, harness and launcher build starts from a session: one check covers them.
+    assertMayRunPrograms('run benchmarks');
     const launcher = await ensureLauncher();
     if (launcher.kind === 'node') options.log?.(`timing through Node's child_process: ${launcher.reason}`);
     return new Session(options, launcher);

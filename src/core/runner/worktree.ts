@@ -1,7 +1,7 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { addWorktree, Git, GitError, pruneWorktreesSync, removeWorktreeSync, resolveCommit, UnsafeGitArgumentError, workTreeTop } from '../git';
 
 /** A revision that cannot be checked out, or a folder that is not in a git repository. */
 export class WorktreeError extends Error {
@@ -11,31 +11,16 @@ export class WorktreeError extends Error {
   }
 }
 
-function git(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    execFile('git', args, { cwd, timeout: 120_000, windowsHide: true, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new WorktreeError(`git ${args.join(' ')}: ${(stderr || err.message).trim()}`));
-      else resolvePromise(stdout);
-    });
-  });
-}
-
 /** Worktrees to remove if this process exits before their cleanup ran (e.g. a second Ctrl-C). */
 const pending = new Map<string, { repo: string; base: string }>();
 let exitHookInstalled = false;
 
 function removeNow(path: string, repo: string, base: string): void {
-  try {
-    execFileSync('git', ['worktree', 'remove', '--force', path], { cwd: repo, stdio: 'ignore', timeout: 30_000 });
-  } catch {
-    // Fall through: deleting the folder and pruning has the same effect.
-  }
+  const git = new Git(repo);
+  // A failure falls through: deleting the folder and pruning has the same effect.
+  removeWorktreeSync(git, path);
   rmSync(base, { recursive: true, force: true });
-  try {
-    execFileSync('git', ['worktree', 'prune'], { cwd: repo, stdio: 'ignore', timeout: 30_000 });
-  } catch {
-    // Nothing registered any more.
-  }
+  pruneWorktreesSync(git);
 }
 
 /**
@@ -45,12 +30,17 @@ function removeNow(path: string, repo: string, base: string): void {
  * if the process exits first.
  */
 export async function withWorktree<T>(dir: string, rev: string, fn: (dirInWorktree: string, commit: string) => Promise<T>): Promise<T> {
-  const top = (await git(dir, ['rev-parse', '--show-toplevel']).catch(() => {
-    throw new WorktreeError(`${dir} is not inside a git repository, so there is no revision to compare with`);
-  })).trim();
-  const commit = (await git(dir, ['rev-parse', '--verify', '-q', `${rev}^{commit}`]).catch(() => {
-    throw new WorktreeError(`unknown revision "${rev}" in ${top}`);
-  })).trim();
+  const top = await workTreeTop(new Git(dir));
+  if (!top) throw new WorktreeError(`${dir} is not inside a git repository, so there is no revision to compare with`);
+  const repo = new Git(top, process.env, 120_000);
+  let commit: string | undefined;
+  try {
+    commit = await resolveCommit(repo, rev);
+  } catch (err) {
+    if (err instanceof UnsafeGitArgumentError) throw new WorktreeError(err.message);
+    throw err;
+  }
+  if (!commit) throw new WorktreeError(`unknown revision "${rev}" in ${top}`);
   const base = mkdtempSync(join(tmpdir(), 'perf-pulse-worktree-'));
   const tree = join(base, 'tree');
   pending.set(tree, { repo: top, base });
@@ -61,7 +51,12 @@ export async function withWorktree<T>(dir: string, rev: string, fn: (dirInWorktr
     });
   }
   try {
-    await git(top, ['worktree', 'add', '--detach', tree, commit]);
+    try {
+      await addWorktree(repo, tree, commit);
+    } catch (err) {
+      if (err instanceof GitError) throw new WorktreeError(`git worktree add ${commit.slice(0, 12)}: ${err.stderr.trim()}`);
+      throw err;
+    }
     return await fn(resolve(tree, relative(top, realpathSync(resolve(dir)))), commit);
   } finally {
     pending.delete(tree);

@@ -1,9 +1,8 @@
+import { isObjectName, objectName } from '../git';
 import { Git, GitError } from './git';
 
 /** How a commit that results were measured on stands in this repository now. */
 export type CommitState = 'reachable' | 'unreachable' | 'missing';
-
-const COMMITISH = /^[0-9a-fA-F]{4,64}$/;
 
 /**
  * Full ids of the commits these names (full or abbreviated hashes) denote, in
@@ -13,7 +12,8 @@ export async function resolveCommits(git: Git, names: Iterable<string>): Promise
   const resolved = new Map<string, string | undefined>();
   const asked: string[] = [];
   for (const name of new Set(names)) {
-    if (COMMITISH.test(name)) asked.push(name);
+    // Only object names are asked about: anything else in a record is no commit here.
+    if (isObjectName(name)) asked.push(name);
     else resolved.set(name, undefined);
   }
   if (asked.length === 0) return resolved;
@@ -24,7 +24,7 @@ export async function resolveCommits(git: Git, names: Iterable<string>): Promise
   const lines = out.stdout.toString('utf8').split('\n');
   asked.forEach((name, i) => {
     const [id, type] = (lines[i] ?? '').split(' ');
-    resolved.set(name, type === 'commit' ? id : undefined);
+    resolved.set(name, type === 'commit' && isObjectName(id) ? id : undefined);
   });
   return resolved;
 }
@@ -49,7 +49,7 @@ export async function commitStates(git: Git, commits: Iterable<string>): Promise
   }
   if (present.length === 0) return states;
   // Only walk history as far back as the oldest commit in question.
-  const dates = await git.text(['log', '--no-walk=unsorted', '--stdin', '--format=%ct'], { input: present.join('\n') + '\n' });
+  const dates = await git.text(['log', '--no-walk=unsorted', '--stdin', '--format=%ct'], { input: present.map((c) => objectName(c)).join('\n') + '\n' });
   const oldest = Math.min(...dates.split('\n').map(Number).filter(Number.isFinite));
   const args = ['rev-list', '--exclude=refs/notes/*', '--all'];
   if (Number.isFinite(oldest)) args.push(`--since=${Math.max(0, oldest - SKEW_SLACK_SECONDS)}`);

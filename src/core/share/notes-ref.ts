@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { objectName, refName } from '../git';
 import { Git, GitError } from './git';
 
 /**
@@ -19,12 +20,12 @@ const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const FANOUT_THRESHOLD = 256;
 
 export async function resolveRef(git: Git, ref: string): Promise<string | undefined> {
-  return git.maybe(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  return git.maybe(['rev-parse', '--verify', '--quiet', '--end-of-options', `${refName(ref)}^{commit}`]);
 }
 
 /** Where these refs point now, in one git process; absent refs are missing from the map. */
 export async function refTips(git: Git, refs: string[]): Promise<Map<string, string>> {
-  const out = await git.text(['for-each-ref', '--format=%(objectname) %(refname)', ...refs]);
+  const out = await git.text(['for-each-ref', '--format=%(objectname) %(refname)', '--end-of-options', ...refs.map((r) => refName(r))]);
   const tips = new Map<string, string>();
   for (const line of out.split('\n')) {
     const [id, ref] = line.split(' ');
@@ -37,7 +38,7 @@ export async function refTips(git: Git, refs: string[]): Promise<Map<string, str
 export async function readNotesTree(git: Git, commit: string | undefined): Promise<NotesTree> {
   const notes: NotesTree = new Map();
   if (!commit) return notes;
-  const out = await git.run(['ls-tree', '-r', '-z', commit]);
+  const out = await git.run(['ls-tree', '-r', '-z', '--end-of-options', objectName(commit)]);
   if (out.code !== 0) throw new GitError(['ls-tree', '-r', commit], out.code, out.stderr);
   for (const entry of out.stdout.toString('utf8').split('\0')) {
     if (!entry) continue;
@@ -83,7 +84,7 @@ export async function writeBlobs(git: Git, texts: string[]): Promise<string[]> {
       await writeFile(path, texts[i]);
       paths.push(path);
     }
-    const ids = (await git.text(['hash-object', '-w', '--stdin-paths'], { input: paths.join('\n') + '\n' })).split('\n');
+    const ids = (await git.text(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: paths.join('\n') + '\n' })).split('\n');
     if (ids.length !== texts.length) throw new Error(`git hash-object wrote ${ids.length} blobs for ${texts.length} notes`);
     return ids;
   } finally {
@@ -131,7 +132,9 @@ export async function identityEnv(git: Git): Promise<NodeJS.ProcessEnv> {
 
 /** Creates a notes commit for `tree` with the given parents (no ref is moved). */
 export async function commitNotes(git: Git, tree: string, parents: string[], message: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return git.text(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message], { env });
+  // Never signed: a notes commit must not start GPG (or whatever `gpg.program` names).
+  const args = ['commit-tree', '--no-gpg-sign', ...parents.flatMap((p) => ['-p', objectName(p, 'parent commit')]), '-m', message];
+  return git.text([...args, '--end-of-options', objectName(tree, 'tree')], { env });
 }
 
 /**
@@ -139,7 +142,8 @@ export async function commitNotes(git: Git, tree: string, parents: string[], mes
  * Returns false when someone else moved the ref meanwhile, so the caller can retry.
  */
 export async function compareAndSwapRef(git: Git, ref: string, next: string, expected: string | undefined): Promise<boolean> {
-  const result = await git.run(['update-ref', '-m', 'perf-pulse sync', ref, next, expected ?? '']);
+  const old = expected === undefined ? '' : objectName(expected);
+  const result = await git.run(['update-ref', '-m', 'perf-pulse sync', '--end-of-options', refName(ref), objectName(next), old]);
   if (result.code === 0) return true;
   const current = await resolveRef(git, ref);
   if (current !== expected) return false;
@@ -147,7 +151,7 @@ export async function compareAndSwapRef(git: Git, ref: string, next: string, exp
 }
 
 export async function isAncestor(git: Git, ancestor: string, descendant: string): Promise<boolean> {
-  const result = await git.run(['merge-base', '--is-ancestor', ancestor, descendant]);
+  const result = await git.run(['merge-base', '--is-ancestor', '--end-of-options', objectName(ancestor), objectName(descendant)]);
   if (result.code === 0) return true;
   if (result.code === 1) return false;
   throw new GitError(['merge-base', '--is-ancestor', ancestor, descendant], result.code, result.stderr);

@@ -1,5 +1,6 @@
 import type { RunRecord } from '../model';
 import { commitStates, resolveCommits, type CommitState } from './commits';
+import { objectName, remoteName } from '../git';
 import { Git, GitError } from './git';
 import { mergeNoteLines, recordLine, type NoteProblem } from './note-format';
 import {
@@ -102,7 +103,7 @@ export class ShareError extends Error {
 
 /** Fetches the remote's notes into the scratch ref; false when the remote has none. */
 async function fetchRemoteNotes(git: Git, remote: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<boolean> {
-  const args = ['fetch', '--quiet', '--no-tags', remote, `+${NOTES_REF}:${REMOTE_NOTES_REF}`];
+  const args = ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--end-of-options', remoteName(remote), `+${NOTES_REF}:${REMOTE_NOTES_REF}`];
   const result = await git.run(args, { env, signal });
   if (result.code === 0) return true;
   if (/couldn't find remote ref/i.test(result.stderr)) return false;
@@ -113,7 +114,7 @@ type PushOutcome = 'pushed' | 'rejected';
 
 async function pushNotes(git: Git, remote: string, tip: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<PushOutcome> {
   // Push the exact commit we merged, never `+`: a non-fast-forward means someone else pushed, and we merge again.
-  const result = await git.run(['push', '--porcelain', '--quiet', remote, `${tip}:${NOTES_REF}`], { env, signal });
+  const result = await git.run(['push', '--porcelain', '--quiet', '--no-verify', '--end-of-options', remoteName(remote), `${objectName(tip)}:${NOTES_REF}`], { env, signal });
   if (result.code === 0) return 'pushed';
   const said = result.stdout.toString('utf8') + result.stderr;
   if (/\[rejected\]|non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref|incorrect old value/i.test(said)) return 'rejected';
@@ -286,6 +287,11 @@ export async function syncHistory(history: SyncHistory, options: SyncOptions): P
   const repo = await openRepository(options.workspaceDir, options.env);
   const git = repo.git;
   const remote = chooseRemote(repo, options.remote);
+  try {
+    if (remote !== undefined) remoteName(remote);
+  } catch (err) {
+    throw new ShareError((err as Error).message);
+  }
   let env: NodeJS.ProcessEnv | undefined;
   const push = options.push !== false && remote !== undefined;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 6);

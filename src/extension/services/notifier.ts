@@ -1,7 +1,7 @@
 import vscode = require('vscode');
-import { execFile } from 'node:child_process';
 import type { Analysis, Finding } from '../../core/findings';
 import { groupEvents } from '../../core/findings';
+import { diffStat as gitDiffStat, Git } from '../../core/git';
 import { Disposable } from '../disposable';
 import type { FindingsService } from './findings-service';
 import { primaryFolder } from './workspace';
@@ -9,15 +9,19 @@ import { primaryFolder } from './workspace';
 const NOTIFIED_KEY = 'perfPulse.notifiedFindings';
 const NOTIFIED_LIMIT = 1000;
 
-/** `git diff --stat A..B`, trimmed to the files, or undefined when git cannot tell. */
-export function diffStat(dir: string, from: string, to: string): Promise<string[] | undefined> {
-  return new Promise((resolve) => {
-    execFile('git', ['diff', '--stat=120', '--stat-count=6', `${from}..${to}`], { cwd: dir, timeout: 5000 }, (err, stdout) => {
-      if (err) return resolve(undefined);
-      const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-      resolve(lines.length ? lines : undefined);
-    });
-  });
+/**
+ * `git diff --stat A..B`, trimmed to the files, or undefined when git cannot tell. The
+ * commits come from history records, which a repository can ship: anything but an object
+ * name is refused before git starts, and in an untrusted workspace git does not start at
+ * all (the program gate); `onRefused` hears why.
+ */
+export async function diffStat(dir: string, from: string, to: string, onRefused?: (why: string) => void): Promise<string[] | undefined> {
+  try {
+    return await gitDiffStat(new Git(dir), from, to);
+  } catch (err) {
+    onRefused?.((err as Error).message);
+    return undefined;
+  }
 }
 
 /**
@@ -64,7 +68,7 @@ export class FindingNotifier extends Disposable {
     let text = group.length === 1 ? first.message : `${group.length} findings${range ? ` between ${range}` : ''}: ${group.map((f) => f.message).join('; ')}`;
     if (range) {
       const folder = primaryFolder();
-      const stat = folder ? await diffStat(folder.uri.fsPath, first.lastGood!.commit!, first.firstBad.commit!) : undefined;
+      const stat = folder ? await diffStat(folder.uri.fsPath, first.lastGood!.commit!, first.firstBad.commit!, (why) => this.log.warn(`no changed files for ${range}: ${why}`)) : undefined;
       if (stat) {
         const files = stat.slice(0, -1).map((l) => l.split('|')[0].trim());
         text += `. Changed in ${range}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}`;

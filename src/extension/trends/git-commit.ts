@@ -1,4 +1,6 @@
 import vscode = require('vscode');
+import { isObjectName } from '../../core/git/names';
+import { programRefusal } from '../../core/program-gate';
 
 /** The few parts of the built-in git extension's API (version 1) this module uses. */
 interface GitChange {
@@ -24,6 +26,18 @@ interface GitApi {
  * the commit; otherwise copies the hash so the user can look it up elsewhere.
  */
 export async function openCommitInGit(commit: string): Promise<void> {
+  // The hash comes from a history record via the webview: only an object name goes to git.
+  if (!isObjectName(commit)) {
+    void vscode.window.showWarningMessage(`Perf Pulse: ${JSON.stringify(String(commit).slice(0, 80))} is not a commit hash; nothing was looked up.`);
+    return;
+  }
+  // The git extension runs git for us; in an untrusted workspace nothing runs, whoever would start it.
+  const refusal = programRefusal();
+  if (refusal) {
+    await vscode.env.clipboard.writeText(commit);
+    void vscode.window.showInformationMessage(`Perf Pulse: commit ${commit.slice(0, 12)} was not looked up because ${refusal}; its hash is copied.`);
+    return;
+  }
   const api = await gitApi();
   for (const repo of api?.repositories ?? []) {
     let found: GitCommit;
