@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { detectSeries, detectMany, type Change } from '../../../src/core/detect';
 import { seededRandom, normal, type Random } from '../../../src/core/stats/random';
+import { mannWhitneyExactP } from '../../../src/core/stats/tests';
 
 /** Edge cases of the history detector: exactly constant series, a fresh spike, short pasts, zero levels, effect and interval. */
 
@@ -104,6 +105,25 @@ describe('detect: edge cases', () => {
       assert.deepEqual(confirmed(detectSeries(two, 'smaller').changes), []);
     });
 
+    it('a clear step 5 runs after the start is found whatever the series\' length (20 to 39 runs)', () => {
+      const missed: number[] = [];
+      for (let n = 20; n <= 39; n++) {
+        const values = noisy(seededRandom(n), n, 100, 0.01).map((x, i) => (i >= 5 ? x * Math.exp(0.1) : x));
+        if (!confirmed(detectSeries(values, 'smaller').changes).some((c) => c.index === 5)) missed.push(n);
+      }
+      assert.deepEqual(missed, []);
+    });
+
+    it('a short series of plain noise is not taken for two levels: a 12-noise step 6 to 9 runs in is found in all of 100', () => {
+      let found = 0;
+      for (let seed = 1; seed <= 100; seed++) {
+        const at = 6 + (seed % 4);
+        const values = noisy(seededRandom(seed), 25 + (seed % 16), 100, 0.015).map((x, i) => (i >= at ? x * Math.exp(0.18) : x));
+        if (confirmed(detectSeries(values, 'smaller').changes).some((c) => Math.abs(c.index - at) <= 1)) found++;
+      }
+      assert.equal(found, 100);
+    });
+
     it('short series without a change raise an alert in at most 1% of them (the detector\'s false-discovery level)', () => {
       let alerts = 0, series = 0;
       for (const n of [10, 12, 15, 20]) {
@@ -171,6 +191,44 @@ describe('detect: edge cases', () => {
         }
       }
       assert.ok(changes >= 200, `${changes} changes`);
+    });
+  });
+
+  describe('the exact rank test for small sides', () => {
+    /** Two-sided p by enumerating every split of the pooled values (no ties). */
+    function enumerated(a: number[], b: number[]): number {
+      const pooled = [...a, ...b].sort((x, y) => x - y);
+      const uOf = (chosen: Set<number>) => {
+        let u = 0;
+        pooled.forEach((x, i) => { if (!chosen.has(i)) pooled.forEach((y, k) => { if (chosen.has(k) && x > y) u++; }); });
+        return u;
+      };
+      const observed = uOf(new Set(a.map((x) => pooled.indexOf(x))));
+      const mean = (a.length * b.length) / 2;
+      let extreme = 0, total = 0;
+      const walk = (from: number, chosen: number[]) => {
+        if (chosen.length === a.length) {
+          total++;
+          if (Math.abs(uOf(new Set(chosen)) - mean) >= Math.abs(observed - mean) - 1e-9) extreme++;
+          return;
+        }
+        for (let i = from; i < pooled.length; i++) walk(i + 1, [...chosen, i]);
+      };
+      walk(0, []);
+      return extreme / total;
+    }
+    const sorted = (xs: number[]) => Float64Array.from(xs).sort();
+
+    it('equals the enumerated p-value, and is 2 / C(20, 5) for 5 runs all below 15', () => {
+      const r = seededRandom(3);
+      for (let k = 0; k < 20; k++) {
+        const a = Array.from({ length: 2 + (k % 4) }, () => r());
+        const b = Array.from({ length: 3 + (k % 5) }, () => r() + 0.3 * r());
+        assert.ok(Math.abs(mannWhitneyExactP(sorted(a), sorted(b))! - enumerated(a, b)) < 1e-12);
+      }
+      const low = [1, 2, 3, 4, 5], high = Array.from({ length: 15 }, (_, i) => 10 + i);
+      assert.ok(Math.abs(mannWhitneyExactP(sorted(low), sorted(high))! - 2 / 15504) < 1e-15);
+      assert.equal(mannWhitneyExactP(sorted([1, 2]), sorted([2, 3])), undefined, 'ties: no exact p-value');
     });
   });
 });
