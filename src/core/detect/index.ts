@@ -48,8 +48,10 @@ export interface Change {
   relative?: boolean;
   pValue: number;
   severity: 'critical' | 'warning' | 'info';
-  /** false = suspect: too few points after it to be sure. */
+  /** false = suspect: too few points after it to be sure (always so with one run after it). */
   confirmed: boolean;
+  /** Runs at the new level the verdict rests on (up to the detector's window; set by the detector). */
+  runsAfter?: number;
   /** |change| in multiples of the local noise. */
   effectInNoise: number;
   /** Commits of the last good and first bad run, filled in by callers that know them. */
@@ -200,6 +202,7 @@ function toChange(c: RawChange, direction: Direction, values: readonly number[],
     pValue: c.pValue,
     severity,
     confirmed: c.confirmed,
+    runsAfter: c.after,
     effectInNoise: c.effectInNoise,
   };
 }

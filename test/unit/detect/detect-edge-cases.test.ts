@@ -58,6 +58,7 @@ describe('detect: edge cases', () => {
           assert.deepEqual(confirmed(v.changes), [], `seed ${seed}: ${JSON.stringify(v.changes)}`);
           const suspect = v.changes.find((c) => c.index === 59);
           assert.ok(suspect && !suspect.confirmed && suspect.kind === 'regression', `seed ${seed}: ${JSON.stringify(v.changes)}`);
+          assert.equal(suspect.runsAfter, 1);
           assert.equal(v.state, 'suspect');
         }
       });
