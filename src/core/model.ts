@@ -54,12 +54,20 @@ export interface Measurement {
   location?: SourceLocation;
   /** Suite / group / class that the series belongs to, when the format has one. */
   group?: string;
+  /**
+   * A grouping that keeps otherwise identical series apart and is part of the series' identity
+   * (github-action-benchmark's suite, often one per machine). Unset for formats whose group only
+   * labels a series (series recorded before kept their ids).
+   */
+  suite?: string;
 }
 
 /** The parsers' result: one file, one format, many measurements. */
 export interface ParseResult {
   format: string;
   measurements: Measurement[];
+  /** Entries the parser skipped (a value that is not a number), each naming the entry. */
+  warnings?: string[];
 }
 
 /** Where a recorded run came from. */

@@ -31,7 +31,7 @@ export function recordFromMeasurement(m: Measurement, ctx: RecordContext): RunRe
   const record: RunRecord = {
     v: RECORD_VERSION,
     id: ctx.id ?? newRecordId(),
-    seriesId: seriesIdOf(m.series, metric, ctx.machine.id),
+    seriesId: seriesIdOf(m.series, metric, ctx.machine.id, m.suite),
     name: m.series,
     metric,
     unit: m.unit,

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The stable id of a series: the same benchmark, metric and machine always map
- * to the same id, whichever process (CLI, extension, another clone) recorded it.
+ * The stable id of a series: the same benchmark, metric, machine (and suite, when the input has
+ * one that keeps series apart) always map to the same id, whichever process (CLI, extension,
+ * another clone) recorded it. Without a suite the id is what it always was.
  */
-export function seriesIdOf(name: string, metric: string, machineId: string): string {
-  return createHash('sha1').update(`${name}\u0000${metric}\u0000${machineId}`).digest('hex').slice(0, 16);
+export function seriesIdOf(name: string, metric: string, machineId: string, suite?: string): string {
+  const key = suite === undefined ? `${name}\u0000${metric}\u0000${machineId}` : `${name}\u0000${metric}\u0000${machineId}\u0000suite\u0000${suite}`;
+  return createHash('sha1').update(key).digest('hex').slice(0, 16);
 }

@@ -254,3 +254,95 @@ export function generateCorpus({ seed, count = 660, shapes = NOISE_SHAPES }: Cor
   return out;
 }
 
+
+/**
+ * Series shapes of the detector's edge cases, scored apart from the noise-shape corpora:
+ * - `constant-step`: an exactly constant count (allocations, bytes) with steps to other constant
+ *   levels, now and then a one-run blip of one unit;
+ * - `last-spike`: 0.3-3% noise and one high last run (x1.2 to x2), no change: a confirmed alert
+ *   at that run is a false one (a spike and a step cannot be told apart from one run);
+ * - `short-prefix`: a change 3 to 9 runs after the start, or a short series of 10-30 runs without one;
+ * - `zero-start`: a run of zeros, then counts around a level of 16-200 (Poisson-like).
+ */
+export const EDGE_SHAPES = ['constant-step', 'last-spike', 'short-prefix', 'zero-start'] as const;
+
+function changeAt(index: number, direction: Direction, up: boolean, sizeInNoise: number, relative: number): TrueChange {
+  const worse = direction === 'smaller' ? up : !up;
+  return { index, kind: worse ? 'regression' : 'improvement', sizeInNoise, relative };
+}
+
+export function generateEdgeCorpus({ seed, count = 200 }: { seed: number; count?: number }): LabelledSeries[] {
+  const r = seededRandom(seed * 7919 + 17);
+  const out: LabelledSeries[] = [];
+  for (let s = 0; s < count; s++) {
+    const shape = EDGE_SHAPES[s % EDGE_SHAPES.length];
+    const direction: Direction = r() < 0.3 ? 'bigger' : 'smaller';
+    const changes: TrueChange[] = [];
+    let values: number[];
+    let noise: number;
+    if (shape === 'constant-step') {
+      const n = Math.floor(uniform(r, 30, 300));
+      let level = Math.round(logUniform(r, 10, 1e5));
+      noise = 1 / Math.sqrt(12) / level;
+      const steps = r() < 0.3 ? 0 : 1 + Math.floor(r() * 2);
+      const positions: number[] = [];
+      const nearEnd = r() < 0.25;
+      for (let k = 0; k < 20 && positions.length < steps; k++) {
+        const at = nearEnd && positions.length === 0 ? n - 1 - Math.floor(r() * 8) : Math.floor(uniform(r, 10, n - 1));
+        if (at >= 10 && !positions.some((p) => Math.abs(p - at) < 20)) positions.push(at);
+      }
+      positions.sort((a, b) => a - b);
+      values = [];
+      let next = 0;
+      for (let i = 0; i < n; i++) {
+        if (next < positions.length && positions[next] === i) {
+          const up = r() < 0.5;
+          const rel = uniform(r, 0.02, 0.5);
+          const to = Math.max(1, Math.round(level * (up ? 1 + rel : 1 / (1 + rel))));
+          if (to !== level) changes.push(changeAt(i, direction, to > level, Math.abs(Math.log(to / level)) / noise, Math.abs(to / level - 1)));
+          level = to;
+          next++;
+        }
+        values.push(level);
+      }
+      if (r() < 0.5) {
+        // a few one-run blips of one unit, away from the changes
+        const blips = 1 + Math.floor(r() * 3);
+        for (let k = 0; k < blips; k++) {
+          const i = Math.floor(uniform(r, 1, n - 2));
+          if (!positions.some((p) => Math.abs(p - i) <= 2)) values[i] += r() < 0.5 ? 1 : -1;
+        }
+      }
+    } else if (shape === 'last-spike') {
+      const n = Math.floor(uniform(r, 20, 300));
+      noise = logUniform(r, 0.003, 0.03);
+      const base = logUniform(r, 1e-3, 100);
+      values = Array.from({ length: n }, () => base * Math.exp(noise * normal(r)));
+      values[n - 1] *= uniform(r, 1.2, 2);
+    } else if (shape === 'short-prefix') {
+      noise = logUniform(r, 0.005, 0.03);
+      const base = logUniform(r, 1e-3, 100);
+      if (r() < 0.3) {
+        const n = Math.floor(uniform(r, 10, 30));
+        values = Array.from({ length: n }, () => base * Math.exp(noise * normal(r)));
+      } else {
+        const at = 3 + Math.floor(r() * 7);
+        const n = at + Math.floor(uniform(r, 15, 100));
+        const k = r() < 0.75 ? uniform(r, 4, 14) : uniform(r, 1, 4);
+        const step = r() < 0.3 ? Math.max(k * noise, uniform(r, 0.03, 0.3)) : k * noise;
+        const up = r() < 0.5;
+        changes.push(changeAt(at, direction, up, step / noise, Math.abs(Math.exp(up ? step : -step) - 1)));
+        values = Array.from({ length: n }, (_, i) => base * Math.exp((i >= at ? (up ? step : -step) : 0) + noise * normal(r)));
+      }
+    } else {
+      const zeros = Math.floor(uniform(r, 10, 40));
+      const n = zeros + Math.floor(uniform(r, 15, 150));
+      const lambda = uniform(r, 16, 200);
+      noise = 1 / Math.sqrt(lambda);
+      changes.push(changeAt(zeros, direction, true, Math.sqrt(lambda), 1));
+      values = Array.from({ length: n }, (_, i) => (i < zeros ? 0 : Math.max(0, Math.round(lambda + Math.sqrt(lambda) * normal(r)))));
+    }
+    out.push({ id: `e${s}-${shape}`, direction, values, changes, noiseShape: shape, noise });
+  }
+  return out;
+}

@@ -20,9 +20,13 @@ Input (FILE, or - for stdin):
 Output (stdout):
   { "results": [ { "id": "a", "changes": [ { "index": i, "kind": "regression" | "improvement",
                                              "ratio": r, "pValue": p } ] } ] }
-  index is the first run at the new level; ratio = new level / old level in the series' units.
-  Only confirmed changes are listed; --suspects adds provisional ones (with "confirmed": false),
-  --details adds the ratio's 95% interval, severity and the series' state.
+  index is the first run at the new level; ratio = new level / old level in the series' units
+  (the estimate its interval is built on; for a step from 0 see "relative" below).
+  Only confirmed changes are listed; --suspects adds provisional ones (with "confirmed": false;
+  a change with one run after it is always one), --details adds the ratio's 95% interval,
+  "difference" (new - old level in the series' units) with its interval, "relative" (false
+  when the old level is 0: the ratio is then 1 + difference / the larger level, say the change
+  by its difference), severity and the series' state.
 
 Exit codes: 0 done, 2 bad input or usage.
 `;
@@ -48,7 +52,7 @@ export const command: CliCommand = {
         .map((c) => {
           const out: Record<string, unknown> = { index: c.index, kind: c.kind, ratio: c.ratio, pValue: c.pValue };
           if (withSuspects) out.confirmed = c.confirmed;
-          if (details) Object.assign(out, { ratioCi: c.ratioCi, severity: c.severity, lastGoodIndex: c.lastGoodIndex });
+          if (details) Object.assign(out, { ratioCi: c.ratioCi, difference: c.difference, differenceCi: c.differenceCi, relative: c.relative, severity: c.severity, lastGoodIndex: c.lastGoodIndex });
           return out;
         });
       return details ? { id: v.id, changes, state: v.state } : { id: v.id, changes };

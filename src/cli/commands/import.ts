@@ -11,7 +11,8 @@ const usage = `Usage: perf-pulse import FILE… [--format NAME] [--this-machine]
 
 Adds results to the workspace history:
   - a Perf Pulse history export (JSON or CSV from \`perf-pulse history export\`): records kept exactly;
-  - a github-action-benchmark data.js history: one run per entry, with its commit and date;
+  - a github-action-benchmark data.js history: one run per entry, with its commit and date, one
+    series per suite and benchmark (values that are not numbers are skipped with a warning);
   - any benchmark output \`perf-pulse parse\` reads (Bencher Metric Format included): one run, dated by
     the file's modification time.
 Records already in the history (same id) are skipped, so importing a file twice adds nothing.
@@ -26,6 +27,13 @@ Options:
 
 Exit codes: 0 all imported, 2 a file could not be read (the others are still imported).
 `;
+
+/** Entries the parser skipped, one line each: the first few, then how many more. */
+const SKIPPED_SHOWN = 5;
+function reportSkipped(file: string, warnings: readonly string[], write: (text: string) => void): void {
+  for (const w of warnings.slice(0, SKIPPED_SHOWN)) write(`perf-pulse import: warning: ${file}: ${w}\n`);
+  if (warnings.length > SKIPPED_SHOWN) write(`perf-pulse import: warning: ${file}: ${warnings.length - SKIPPED_SHOWN} more entries skipped\n`);
+}
 
 export const command: CliCommand = {
   summary: 'add benchmark results or exported/CI histories to the workspace history',
@@ -73,6 +81,7 @@ export const command: CliCommand = {
           const added = await store.appendNew(result.records);
           const skipped = result.records.length - added;
           io.stdout(`${file}: ${added} run(s) added${skipped ? `, ${skipped} already in the history` : ''} (read as ${result.format})\n`);
+          reportSkipped(file, result.warnings ?? [], io.stderr);
         } catch (err) {
           if (err instanceof ParseError) {
             failed++;

@@ -29,14 +29,29 @@ export interface Change {
   /** Last run at the old level (index - 1). */
   lastGoodIndex: number;
   kind: 'regression' | 'improvement';
-  /** New level / old level in the series' own units. */
+  /**
+   * New level / old level in the series' own units: the estimated step, which always lies inside
+   * ratioCi. Always finite. When the old level is 0 (or the levels differ in sign) no ratio
+   * exists: `relative` is then false and ratio is 1 + difference / the larger level's size
+   * (0 -> 5 gives 2, "+100% of the new level"); say such a change with `difference` instead.
+   */
   ratio: number;
   /** 95% interval of the ratio. */
   ratioCi: [number, number];
+  /**
+   * New level - old level, in the series' own units (always finite), and its 95% interval. Set
+   * by the detector; optional for changes built elsewhere from other comparisons.
+   */
+  difference?: number;
+  differenceCi?: [number, number];
+  /** false: `ratio` is not new/old (a step from 0), state the change by `difference`. Absent means true. */
+  relative?: boolean;
   pValue: number;
   severity: 'critical' | 'warning' | 'info';
-  /** false = suspect: too few points after it to be sure. */
+  /** false = suspect: too few points after it to be sure (always so with one run after it). */
   confirmed: boolean;
+  /** Runs at the new level the verdict rests on (up to the detector's window; set by the detector). */
+  runsAfter?: number;
   /** |change| in multiples of the local noise. */
   effectInNoise: number;
   /** Commits of the last good and first bad run, filled in by callers that know them. */
@@ -78,7 +93,7 @@ export function settingsFor(options: DetectOptions = {}): DetectorSettings {
     noiseMultiple: preset.noiseMultiple,
     earlyNoiseMultiple: preset.earlyNoiseMultiple,
     confirmAfter: 6,
-    minAfterEarly: 1,
+    minAfterEarly: 2,
     window: 30,
     candidateAlpha: 0.01,
     rankAlpha: 0.001,
@@ -181,9 +196,13 @@ function toChange(c: RawChange, direction: Direction, values: readonly number[],
     kind,
     ratio: c.ratio,
     ratioCi: c.ratioCi,
+    difference: c.difference,
+    differenceCi: c.differenceCi,
+    relative: c.relative,
     pValue: c.pValue,
     severity,
     confirmed: c.confirmed,
+    runsAfter: c.after,
     effectInNoise: c.effectInNoise,
   };
 }

@@ -1,5 +1,5 @@
 import { fastMedian, fastScaledMad, medianOfRange, selectInPlace, sortNumbers } from '../stats/select';
-import { mannWhitneySorted, lag1FromDifferenceSeries, lag1SumsAbout } from '../stats/tests';
+import { mannWhitneySorted, mannWhitneyExactP, lag1FromDifferenceSeries, lag1SumsAbout } from '../stats/tests';
 import { twoSidedTP } from '../stats/distributions';
 
 /**
@@ -30,7 +30,7 @@ export interface DetectorSettings {
   earlyNoiseMultiple: number;
   /** Points at the new level needed for the full test; below it the early rule applies. */
   confirmAfter: number;
-  /** Fewest points after a change for the early rule to confirm it (fewer = suspect). */
+  /** Fewest points after a change for the early rule to confirm it (fewer = suspect; never below 2). */
   minAfterEarly: number;
   /** Most points compared on each side of a candidate. */
   window: number;
@@ -44,8 +44,19 @@ export interface RawChange {
   index: number;
   /** Effect in the working scale (log ratio, or difference when values are not all positive). */
   effect: number;
+  /**
+   * New level / old level, the point estimate the interval is built around (so it always lies
+   * inside ratioCi). When the old level is not positive (a step from 0) no ratio exists; then
+   * `relative` is false and the ratio is 1 + difference / the larger of the two levels' sizes
+   * (finite, above 1 exactly when the values went up).
+   */
   ratio: number;
   ratioCi: [number, number];
+  /** New level - old level in the series' own units, with its 95% interval. */
+  difference: number;
+  differenceCi: [number, number];
+  /** Whether ratio is new / old (false: the old level is 0 or of the other sign). */
+  relative: boolean;
   pValue: number;
   confirmed: boolean;
   /** |effect| in multiples of the local noise. */
@@ -75,12 +86,18 @@ export class NonFiniteValue extends Error {
 const SCAN_WINDOW = 20;
 const SCAN_Z = 3;
 const MIN_BEFORE = 5;
+/** Fewest runs before a change for any verdict (from 3 to MIN_BEFORE - 1 a stricter rule applies). */
+const FEWEST_BEFORE = 3;
+/** A change with a short past must be this many times the early rule's multiple of the noise. */
+const SHORT_PAST_MULTIPLE = 4 / 3;
 const MIN_SPACING = 4;
 const REFINE = 4;
 /** Points each side that the location refinement weighs. */
 const REFINE_SPAN = 16;
 /** Lower-quartile noise below this share of the median-based one marks a mixture of levels. */
 const MIXTURE_RATIO = 0.6;
+/** Differences from which on a whole series' mixture call uses MIXTURE_RATIO itself. */
+const MIXTURE_FULL_DIFFS = 80;
 /** Share of one side's points at the other side's level that makes that level a known mode. */
 const MODE_SHARE = 0.2;
 /** Runs after a change below which the rank test's level is relaxed tenfold. */
@@ -93,18 +110,22 @@ const SIDE_TO_TELL = 10;
 const ABSENT_SHARE = 0.05;
 /** Share of runs far (3 noise) from their neighbours' median that marks a recurring second level. */
 const TWO_LEVEL_SHARE = 0.08;
+/** Fewest far runs that make a second level recurring: in a short series two may be chance. */
+const MIN_RECURRING = 3;
 /** Share of the series' difference-based noise below which a window's noise is not taken. */
 const SERIES_NOISE_SHARE = 0.8;
 /** A side of at most this many runs has its location estimated as a mean (see estimatorFactor). */
 const SMALL_SIDE = 2;
-/** One run after a change: confirmed at this multiple of the early noise multiple. */
-const ONE_RUN_MULTIPLE = 1.7;
 /**
  * Chance, under the old runs' own distribution, that every new run falls where they sit, below
  * which a few new runs are a new level even when some old runs (spikes, a rare slow mode) reached
  * as far (see newRunsInEmptyBand).
  */
 const NEW_BAND_CHANCE = 3e-4;
+/** Times the smallest step between runs must occur to be taken as the measurement's resolution. */
+const RESOLUTION_SEEN = 3;
+/** Relative tolerance within which two steps between runs count as the same (float rounding). */
+const STEP_TOLERANCE = 1e-6;
 /** Runs a side needs before its skew is judged (typicalSpread). */
 const SKEW_SIDE = 20;
 /** How much further one quartile must be from the median than the other to call a side skewed. */
@@ -164,7 +185,7 @@ function detectInBuffers(values: readonly number[], settings: DetectorSettings):
   const resolution = workingScale(values, logScale, y, diffs);
   const median = medianOfRange(values, 0, n, scratchA);
   const floor = noiseFloor(median, logScale, resolution);
-  const { noise: rawNoise, mixture } = noiseFromDifferences(diffs);
+  const { noise: rawNoise, mixture } = noiseFromDifferences(diffs, true);
   const noise = Math.max(rawNoise, floor);
   if (n < settings.minPoints) return { changes: [], tests: 0, logScale, noise, median };
   // One autocorrelation estimate for the whole series: a local one from 60 points is too
@@ -179,7 +200,7 @@ function detectInBuffers(values: readonly number[], settings: DetectorSettings):
   // Many runs far from their neighbours' median: a second mode (cache misses, in short stretches
   // or alone) rather than rare spikes. Such series get the mode checks of testAt.
   const far = countDifferent(clipped, y);
-  const twoLevels = mixture || far >= TWO_LEVEL_SHARE * n;
+  const twoLevels = mixture || far >= Math.max(MIN_RECURRING, TWO_LEVEL_SHARE * n);
   const ctx: Context = { y, raw: values, settings, floor, logScale, rho, mixture, twoLevels, seriesNoise: noise, nearMisses: [] };
 
   const { accepted, tests } = findChanges(ctx, prefix, z, noise);
@@ -293,17 +314,29 @@ function checkedAllPositive(values: readonly number[]): boolean {
   return positive;
 }
 
-/** Fills y (working scale) and its first differences; returns the smallest non-zero step of the raw values. */
+/**
+ * Fills y (working scale) and its first differences; returns the measurement's resolution: the
+ * smallest non-zero step of the raw values, when it recurs (Infinity otherwise).
+ */
 function workingScale(values: readonly number[], logScale: boolean, y: Float64Array, diffs: Float64Array): number {
   const n = values.length;
   let resolution = Infinity;
+  let seen = 0;
   for (let i = 0; i < n; i++) y[i] = logScale ? Math.log(values[i]) : values[i];
   for (let i = 1; i < n; i++) {
     diffs[i - 1] = y[i] - y[i - 1];
     const step = Math.abs(values[i] - values[i - 1]);
-    if (step > 0 && step < resolution) resolution = step;
+    if (!(step > 0)) continue;
+    if (step < resolution * (1 - STEP_TOLERANCE)) {
+      resolution = step;
+      seen = 1;
+    } else if (step <= resolution * (1 + STEP_TOLERANCE)) seen++;
   }
-  return resolution;
+  // A step seen once or twice (one jump, or one run off and back) is a change or a spike, not
+  // rounding: a series that sits exactly on one value (allocation counts, sizes) has no rounding
+  // noise to speak of, and taking its one step as the resolution would make the step itself
+  // look like noise.
+  return seen >= RESOLUTION_SEEN ? resolution : Infinity;
 }
 
 function prefixSums(values: Float64Array, prefix: Float64Array): Float64Array {
@@ -341,8 +374,13 @@ function differenceNoiseOf(y: ArrayLike<number>): { noise: number; mixture: bool
   return noiseFromDifferences(diffs);
 }
 
-/** Robust sd of the noise from first differences: scaled MAD of the differences / sqrt(2). */
-function noiseFromDifferences(diffs: Float64Array): { noise: number; mixture: boolean } {
+/**
+ * Robust sd of the noise from first differences: scaled MAD of the differences / sqrt(2).
+ * `wholeSeries`: the mixture call decides how the whole series is judged, so for fewer than
+ * MIXTURE_FULL_DIFFS differences it asks for a lower quartile further below the median's noise
+ * (see mixtureRatio).
+ */
+function noiseFromDifferences(diffs: Float64Array, wholeSeries = false): { noise: number; mixture: boolean } {
   if (diffs.length < 2) return { noise: 0, mixture: false };
   const absDiffs = scratchA.length > diffs.length ? scratchA.subarray(0, diffs.length) : new Float64Array(diffs.length);
   let sum = 0;
@@ -360,13 +398,24 @@ function noiseFromDifferences(diffs: Float64Array): { noise: number; mixture: bo
   // and the median difference measures the gap between them, not the noise. The lower quartile
   // still lies among differences within a mode; when it says the noise is much smaller, believe
   // it (it errs high by at most a factor of two, never low like the median errs for a mixture).
-  const mixture = fromQuarter > 0 && fromQuarter < MIXTURE_RATIO * s;
+  const mixture = fromQuarter > 0 && fromQuarter < (wholeSeries ? mixtureRatio(m) : MIXTURE_RATIO) * s;
   if (mixture) s = fromQuarter;
   if (!(s > 0)) {
     // Quantised series: most differences are exactly zero. Mean absolute difference keeps a scale.
     s = ((sum / absDiffs.length) * Math.sqrt(Math.PI / 2)) / Math.SQRT2;
   }
   return { noise: s, mixture };
+}
+
+/**
+ * The quartile ratio below which m differences mark a mixture of levels. Of independent normal
+ * noise, the ratio of the lower quartile's noise to the median's falls below MIXTURE_RATIO in
+ * about 0.5% of series of 80 runs, but in 4% of 40 and 10% of 20: a short series would be called
+ * two-level (and a change needs 10 runs before it) by chance. Scaled by sqrt(m / 80) the chance
+ * stays near 0.5% (simulated: the 0.5% quantile is 0.21, 0.28, 0.45, 0.54 at 10, 20, 40, 60 runs).
+ */
+function mixtureRatio(m: number): number {
+  return MIXTURE_RATIO * Math.sqrt(Math.min(1, m / MIXTURE_FULL_DIFFS));
 }
 
 /**
@@ -542,7 +591,9 @@ function medianOf(values: ArrayLike<number>): number {
 function refineLocation(y: Float64Array, t: number, lower: number, upper: number): number {
   let best = t, bestCost = Infinity;
   const lo = Math.max(lower, t - REFINE_SPAN), hi = Math.min(upper, t + REFINE_SPAN);
-  for (let c = Math.max(lower + MIN_BEFORE, t - REFINE); c <= Math.min(upper - 1, t + REFINE); c++) {
+  // A candidate a few runs into its segment may stay there (and meet the stricter rule); one
+  // further in is not moved that close to the start.
+  for (let c = Math.max(lower + Math.min(MIN_BEFORE, Math.max(FEWEST_BEFORE, t - lower)), t - REFINE); c <= Math.min(upper - 1, t + REFINE); c++) {
     if (c <= lo || c >= hi) continue;
     const mL = medianOfRange(y, lo, c, scratchA), mR = medianOfRange(y, c, hi, scratchA);
     let cost = 0;
@@ -617,7 +668,10 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   const nR = hi - t;
   // With a recurring second level, a handful of runs may all have come from one mode: the old
   // level is known only from more of them.
-  if (nL < (ctx.twoLevels ? 2 * MIN_BEFORE : MIN_BEFORE) || nR < 1) return null;
+  // A change a few runs after the series' start (or the previous change) is judged by a stricter
+  // rule of its own (shortPastVerdict); fewer than FEWEST_BEFORE runs say nothing of the old level.
+  const shortPast = nL < MIN_BEFORE;
+  if (nR < 1 || nL < FEWEST_BEFORE || (ctx.twoLevels && nL < 2 * MIN_BEFORE) || (shortPast && nR < s.confirmAfter)) return null;
   const left = y.subarray(lo, t);
   const right = y.subarray(t, hi);
   // Sorted copies in reused space (a fresh change's recursive re-test below returns before these
@@ -672,14 +726,12 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
   // full window keeps the long-run factor, which also covers the estimate of rho erring low.
   const fL = sideInflation(rho, nL), fR = sideInflation(rho, nR);
   const se = Math.sqrt((estimatorFactor(nL) * fL * sL * sL) / nL + (estimatorFactor(nR) * fR * sR * sR) / nR);
-  const ratio = logScale ? medianOfRange(raw, t, hi, scratchA) / medianOfRange(raw, lo, t, scratchA) : mR / mL;
-  const ratioCi: [number, number] = logScale
-    ? [Math.exp(effect - 1.96 * se), Math.exp(effect + 1.96 * se)]
-    : [(mR - 1.96 * se) / mL, (mR + 1.96 * se) / mL];
+  const size = sizeOfChange(logScale ? Math.exp(mL) : mL, effect, 1.96 * se, logScale);
   const pValue = twoSidedTP(effect / se, Math.max(4, nL / fL + nR / fR - 2));
 
   let verdict: Verdict | null;
-  if (nR >= s.confirmAfter) verdict = fullVerdict(ctx, effect, sL, sR, minEffect, sortedL, sortedR);
+  if (shortPast) verdict = shortPastVerdict(ctx, effect, Math.max(sL, sR), minEffect, left, sortedR, mR);
+  else if (nR >= s.confirmAfter) verdict = fullVerdict(ctx, effect, sL, sR, minEffect, sortedL, sortedR);
   else {
     const early = earlyVerdict(ctx, t, lower, upper, hi, refine, effect, sL, minEffect, left, sortedL, right, mL);
     if (early && 'retest' in early) return testAt(ctx, early.retest, [lower, upper], false);
@@ -691,7 +743,29 @@ function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number
     if (confirmed) ctx.nearMisses?.push(t);
     return null;
   }
-  return { index: t, effect, ratio, ratioCi, pValue, confirmed, effectInNoise, before: nL, after: nR };
+  return { index: t, effect, ...size, pValue, confirmed, effectInNoise, before: nL, after: nR };
+}
+
+/**
+ * The change as a ratio and a difference in the series' units, both centred on the estimated
+ * step (the headline always lies inside its interval). `old` is the old level in the series'
+ * units; `effect ± margin` the step and its 95% margin in the working scale.
+ */
+function sizeOfChange(old: number, effect: number, margin: number, logScale: boolean): Pick<RawChange, 'ratio' | 'ratioCi' | 'difference' | 'differenceCi' | 'relative'> {
+  if (logScale) {
+    const ratio = Math.exp(effect);
+    const ratioCi: [number, number] = [Math.exp(effect - margin), Math.exp(effect + margin)];
+    return { ratio, ratioCi, difference: old * (ratio - 1), differenceCi: [old * (ratioCi[0] - 1), old * (ratioCi[1] - 1)], relative: true };
+  }
+  const difference = effect;
+  const differenceCi: [number, number] = [effect - margin, effect + margin];
+  const now = old + effect;
+  // Without a positive old level (and a new one of the same sign) "N% slower" means nothing; the
+  // change is then stated against the larger of the two levels, which keeps it finite and signed.
+  const relative = old > 0 && now > 0;
+  const scale = relative ? old : Math.max(Math.abs(old), Math.abs(now));
+  if (!(scale > 0)) return { ratio: 1, ratioCi: [1, 1], difference, differenceCi, relative: false };
+  return { ratio: 1 + difference / scale, ratioCi: [1 + differenceCi[0] / scale, 1 + differenceCi[1] / scale], difference, differenceCi, relative };
 }
 
 interface Verdict {
@@ -731,6 +805,23 @@ function typicalSpread(sorted: Float64Array, spread: number, floor: number): num
   return loose > SKEW_RATIO * tight ? Math.min(spread, Math.max(tight, floor)) : spread;
 }
 
+/**
+ * Few runs before (FEWEST_BEFORE to MIN_BEFORE - 1; enough after): the old level is known from
+ * a handful of runs, whose own spread says little and whose ranks cannot reach the rank test's
+ * level. The mirror of the early rule, stricter still since a series' first runs are where
+ * set-up effects show: the step must be large against the noise (SHORT_PAST_MULTIPLE times the
+ * early multiple of the larger of the new side's and most of the series'), and every old run must lie clear of the new level,
+ * beyond the new runs' 10th percentile (towards the old level). Otherwise nothing is said.
+ */
+function shortPastVerdict(ctx: Context, effect: number, noise: number, minEffect: number, left: Float64Array, sortedR: Float64Array, mR: number): Verdict | null {
+  const s = ctx.settings;
+  if (Math.abs(effect) < Math.max(2 * minEffect, SHORT_PAST_MULTIPLE * s.earlyNoiseMultiple * noise)) return null;
+  const sign = Math.sign(effect);
+  const edge = kthExtreme(sortedR, sign > 0 ? -Math.max(2, Math.ceil(0.1 * sortedR.length)) : Math.max(2, Math.ceil(0.1 * sortedR.length)));
+  for (const v of left) if (!(sign * (edge - v) > 0 && sign * (mR - v) > Math.max(minEffect / 2, 1.5 * noise))) return null;
+  return { confirmed: true, effectInNoise: Math.abs(effect) / noise };
+}
+
 /** Enough runs after: the effect against both sides' noise, and the rank test must agree. */
 function fullVerdict(ctx: Context, effect: number, sL: number, sR: number, minEffect: number, sortedL: Float64Array, sortedR: Float64Array): Verdict | null {
   const s = ctx.settings;
@@ -742,7 +833,11 @@ function fullVerdict(ctx: Context, effect: number, sL: number, sR: number, minEf
   // (6 runs after 30 with 3 spikes above: p 0.002 at best), so it is asked for less there;
   // not in a series with a recurring second level, which is what the rank test guards against.
   const rankAlpha = nR < FEW_AFTER && !ctx.twoLevels ? 10 * s.rankAlpha : s.rankAlpha;
-  if (mannWhitneySorted(sortedL, sortedR).pValue > rankAlpha) return null;
+  // With a side of a few runs the normal approximation overstates the rank test's p-value
+  // tenfold in its tail (5 runs all below 15 others: 1.2e-3 against 1.3e-4 exactly), so a clear
+  // step a few runs from the start came and went with the length of the series; the exact
+  // p-value decides there.
+  if (mannWhitneySorted(sortedL, sortedR).pValue > rankAlpha && !((mannWhitneyExactP(sortedL, sortedR) ?? 1) <= rankAlpha)) return null;
   return { confirmed: true, effectInNoise: Math.abs(effect) / noise };
 }
 
@@ -782,17 +877,9 @@ function earlyVerdict(
   // The old runs are all of them since the previous change: a rare mode may be absent from one
   // window and yet be this series' own.
   const newLevel = allBeyond || (nR >= 2 && newRunsInEmptyBand(y.subarray(lower, t), right, sL, clearOfOld));
-  let confirmed = nR >= s.minAfterEarly && newLevel && strong;
-  if (nR === 1 && s.minAfterEarly <= 1) {
-    // One run only: confirmed solely when it is overwhelming (ONE_RUN_MULTIPLE times the early
-    // threshold, and twice the practical one) and beyond every run since the last change by a
-    // further noise unit, so that no spike or second mode of this series' own past looks like
-    // it. Anything less stays a suspect.
-    const past = y.subarray(lower, t);
-    let extreme = sign > 0 ? -Infinity : Infinity;
-    for (const v of past) extreme = sign > 0 ? Math.max(extreme, v) : Math.min(extreme, v);
-    confirmed = Math.abs(effect) >= Math.max(2 * minEffect, ONE_RUN_MULTIPLE * s.earlyNoiseMultiple * sL) && sign * (right[0] - extreme) > sL;
-  }
+  // One new run never confirms a change, however far it lies: a spike and a step look the same
+  // until the next run either stays at the new level or comes back. It stays a suspect.
+  const confirmed = nR >= Math.max(2, s.minAfterEarly) && newLevel && strong;
   return { confirmed, effectInNoise };
 }
 

@@ -1,6 +1,6 @@
 import type { Direction, Measurement } from '../model';
 import { ParseError } from './errors';
-import { normaliseUnit, scaled } from './units';
+import { normaliseUnit, scaled, splitUnitList } from './units';
 import { type FormatModule, isObject, asNumber, asString, requireJson, requireSome, baseName } from './shared';
 
 /**
@@ -9,6 +9,10 @@ import { type FormatModule, isObject, asNumber, asString, requireJson, requireSo
  * name carries it. Auto-detection uses the file name (`...bigger...` / `...smaller...`) and otherwise
  * guesses bigger-is-better only when every unit is a rate (`req/s`, `ops/s`).
  * Time and size units are normalised; `range` ("± 20", "3", "5%") becomes a spread of kind `range`.
+ * A Go benchmark's unit `ns/op\t 88 B/op\t 3 allocs/op` is the unit `ns/op` and two further
+ * metrics, each its own series (`Name (B/op)`, `Name (allocs/op)`), as go-test-bench reads them.
+ * An entry whose value is not a number (`"null"`, `null`, `"NaN"`) is skipped with a warning
+ * that names it; the rest of the file is read.
  */
 
 /** `range` strings: "± 20", "+/- 3", "3", "5%" (relative to the value). */
@@ -24,21 +28,45 @@ export function parseRange(range: unknown, value: number, scale: number): number
 
 export interface CustomEntry {
   name: string;
+  /** The unit of `value` (the first token of a Go unit list). */
   unit: string;
   value: number;
   range?: unknown;
+  /** Further metrics written into the unit (Go's `B/op`, `allocs/op`), as `[value, unit]`. */
+  extras?: Array<[number, string]>;
 }
 
-export function customEntries(j: unknown, what: string): CustomEntry[] {
+/**
+ * The entries of a custom benchmark array. An entry without a readable value or name is skipped
+ * and a warning naming it is added to `warnings` (no warnings list: it is an error).
+ */
+export function customEntries(j: unknown, what: string, warnings?: string[]): CustomEntry[] {
   if (!Array.isArray(j)) throw new ParseError(`${what} must be an array of { name, unit, value }`);
-  return j.map((e, i) => {
-    if (!isObject(e)) throw new ParseError(`${what} entry [${i}] is not an object`);
+  const out: CustomEntry[] = [];
+  j.forEach((e, i) => {
+    const skip = (why: string) => {
+      if (!warnings) throw new ParseError(`${what} entry [${i}] ${why}`);
+      warnings.push(`${what}[${i}] ${why}; skipped`);
+    };
+    if (!isObject(e)) return skip('is not an object');
     const name = asString(e.name);
+    if (name === undefined) return skip('has no "name"');
     const value = asNumber(e.value);
-    if (name === undefined) throw new ParseError(`${what} entry [${i}] has no "name"`);
-    if (value === undefined) throw new ParseError(`${what} entry [${i}] ("${name}") has no numeric "value"`);
-    return { name, unit: asString(e.unit) ?? '', value, range: e.range };
+    if (value === undefined) return skip(`(${JSON.stringify(name.slice(0, 200))}) has no numeric "value" (${describeValue(e.value)})`);
+    const rawUnit = asString(e.unit) ?? '';
+    const list = splitUnitList(rawUnit);
+    const entry: CustomEntry = { name, unit: list ? list.unit : rawUnit, value, range: e.range };
+    if (list) entry.extras = list.extras;
+    out.push(entry);
   });
+  return out;
+}
+
+/** A short, safe description of an unreadable value for a warning. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'none';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** One custom entry as a measurement; `direction` overrides the unit's own idea when the tool says. */
@@ -50,6 +78,19 @@ export function customMeasurement(e: CustomEntry, direction?: Direction): Measur
   const spread = parseRange(e.range, value, unit.scale);
   if (spread !== undefined) m.spread = { kind: 'range', value: spread };
   return m;
+}
+
+/**
+ * A custom entry's measurements: the entry itself, then one series per further metric of its
+ * unit (named and typed as go-test-bench names them: `Name (B/op)`, metric `B/op`).
+ */
+export function customMeasurements(e: CustomEntry, direction?: Direction): Measurement[] {
+  const out = [customMeasurement(e, direction)];
+  for (const [raw, rawUnit] of e.extras ?? []) {
+    const unit = normaliseUnit(rawUnit);
+    out.push({ series: `${e.name} (${rawUnit})`, metric: rawUnit, unit: unit.unit, direction: unit.direction, value: scaled(raw, unit.scale) });
+  }
+  return out;
 }
 
 function looksCustom(j: unknown): boolean {
@@ -82,8 +123,8 @@ function customFormat(direction: Direction): FormatModule {
       return said === direction;
     },
     parse(input) {
-      const entries = customEntries(requireJson(input, 'github-action-benchmark custom JSON'), 'custom benchmark JSON');
-      return requireSome(entries.map((e) => customMeasurement(e, direction)), 'custom benchmark entries');
+      const entries = customEntries(requireJson(input, 'github-action-benchmark custom JSON'), 'custom benchmark JSON', input.warnings);
+      return requireSome(entries.flatMap((e) => customMeasurements(e, direction)), 'custom benchmark entries');
     },
   };
 }

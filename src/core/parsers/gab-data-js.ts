@@ -1,6 +1,6 @@
 import type { Direction, Measurement } from '../model';
 import { ParseError } from './errors';
-import { customEntries, customMeasurement } from './gab-custom';
+import { customEntries, customMeasurements } from './gab-custom';
 import { type FormatModule, isObject, asNumber, asString } from './shared';
 
 /**
@@ -8,6 +8,10 @@ import { type FormatModule, isObject, asNumber, asString } from './shared';
  * `window.BENCHMARK_DATA = { lastUpdate, repoUrl, entries: { <suite>: [{ commit, date, tool, benches: [...] }] } }`.
  * Each entry is one run at one commit. Direction comes from the tool: throughput tools
  * (`benchmarkjs`, `customBiggerIsBetter`, JMH in ops/time) are bigger-is-better, the rest smaller.
+ * The suite (the key of `entries`; projects often keep one per machine) is part of each series'
+ * identity (`Measurement.suite`) as well as its group: the same benchmark in two suites is two
+ * series. A value that is not a number, or a run without a date, is skipped with a warning that
+ * names it; the rest of the history is read.
  */
 export interface HistoryEntry {
   commit?: { id: string; message?: string; timestamp?: string; url?: string; author?: string };
@@ -45,31 +49,44 @@ function commitOf(c: unknown): HistoryEntry['commit'] {
   return commit;
 }
 
-/** Every run in a `data.js`, oldest first. Throws ParseError on anything else. */
-export function parseGabDataJs(text: string): HistoryEntry[] {
-  if (!looksLikeDataJs(text)) throw new ParseError('not a github-action-benchmark data.js (expected "window.BENCHMARK_DATA = {...}")');
-  const body = text.replace(PREFIX, '').trim().replace(/;\s*$/, '');
-  let data: unknown;
+/** Bare NaN / Infinity after a key (JavaScript, not JSON), as a value: read as null, then skipped. */
+const NON_JSON_NUMBER = /(:\s*)(?:NaN|-?Infinity)(\s*[,}\]])/g;
+
+function parseBody(body: string): unknown {
   try {
-    data = JSON.parse(body);
+    return JSON.parse(body);
   } catch (err) {
-    throw new ParseError(`data.js does not hold valid JSON after "window.BENCHMARK_DATA =": ${(err as Error).message}`);
+    // data.js is JavaScript: a writer that is not JSON.stringify may leave NaN or Infinity in it.
+    try {
+      return JSON.parse(body.replace(NON_JSON_NUMBER, '$1null$2'));
+    } catch {
+      throw new ParseError(`data.js does not hold valid JSON after "window.BENCHMARK_DATA =": ${(err as Error).message}`);
+    }
   }
+}
+
+/**
+ * Every run in a `data.js`, oldest first. Throws ParseError when the file is not one; entries it
+ * cannot read (no date, a value that is not a number) are skipped and named in `warnings`.
+ */
+export function parseGabDataJs(text: string, warnings: string[] = []): HistoryEntry[] {
+  if (!looksLikeDataJs(text)) throw new ParseError('not a github-action-benchmark data.js (expected "window.BENCHMARK_DATA = {...}")');
+  const data = parseBody(text.replace(PREFIX, '').trim().replace(/;\s*$/, ''));
   if (!isObject(data) || !isObject(data.entries)) throw new ParseError('data.js must have an "entries" object');
   const history: HistoryEntry[] = [];
   for (const [suite, runs] of Object.entries(data.entries)) {
     if (!Array.isArray(runs)) throw new ParseError(`data.js entries["${suite}"] is not an array`);
     runs.forEach((run, i) => {
-      if (!isObject(run)) throw new ParseError(`data.js entries["${suite}"][${i}] is not an object`);
+      const where = `data.js entries[${JSON.stringify(suite)}][${i}]`;
+      if (!isObject(run)) return void warnings.push(`${where} is not an object; skipped`);
       const date = asNumber(run.date);
-      if (date === undefined) throw new ParseError(`data.js entries["${suite}"][${i}] has no numeric "date"`);
+      if (date === undefined) return void warnings.push(`${where} has no numeric "date"; skipped`);
       const tool = asString(run.tool);
       const direction = toolDirection(tool);
-      const measurements = customEntries(run.benches, `data.js entries["${suite}"][${i}].benches`).map((e) => {
-        const m = customMeasurement(e, direction);
-        m.group = suite;
-        return m;
-      });
+      if (!Array.isArray(run.benches)) return void warnings.push(`${where}.benches is not an array; skipped`);
+      const measurements = customEntries(run.benches, `${where}.benches`, warnings).flatMap((e) =>
+        customMeasurements(e, direction).map((m) => ({ ...m, group: suite, suite })),
+      );
       const entry: HistoryEntry = { date, suite, measurements };
       const commit = commitOf(run.commit);
       if (commit) entry.commit = commit;
@@ -85,7 +102,7 @@ export const gabDataJs: FormatModule = {
   description: 'github-action-benchmark history data.js',
   detect: (input) => looksLikeDataJs(input.text),
   parse(input) {
-    const history = parseGabDataJs(input.text);
+    const history = parseGabDataJs(input.text, input.warnings);
     const all = history.flatMap((h) => h.measurements);
     if (all.length === 0) throw new ParseError('data.js holds no benchmark results');
     return all;

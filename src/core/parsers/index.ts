@@ -141,7 +141,7 @@ export function parseText(text: string, options: ParseOptions = {}): ParseResult
   try {
     const measurements = finiteOnly(module.parse(input));
     if (measurements.length === 0) throw new ParseError(`no measurements found (read as ${module.name})`);
-    return { format: module.name, measurements };
+    return input.warnings.length ? { format: module.name, measurements, warnings: input.warnings } : { format: module.name, measurements };
   } catch (err) {
     if (err instanceof ParseError) {
       const reason = options.format || err.reason.includes(module.name) ? err.reason : `${err.reason} (read as ${module.name})`;

@@ -11,6 +11,8 @@ export interface ParseInput {
   siblings?: Record<string, string>;
   /** The text as JSON, parsed once and shared by every detector; `undefined` when it is not JSON. */
   json(): unknown;
+  /** What a parser skipped and the user should hear of (an entry with an unreadable value), one line each. */
+  warnings: string[];
 }
 
 /** One harness or report format: a cheap, unambiguous `detect` and a `parse` that throws only `ParseError`. */
@@ -33,6 +35,7 @@ export function makeInput(raw: string, fileName?: string, siblings?: Record<stri
     text,
     fileName,
     siblings,
+    warnings: [],
     json() {
       if (!parsed) {
         parsed = true;

@@ -71,9 +71,12 @@ function sizeScale(unit: string): number | undefined {
   return SIZE_BYTES[unit.toLowerCase()];
 }
 
-/** Interpret a harness unit string such as `ns/iter`, `ops/ms`, `B/op`, `MB/s` or `Megabytes`. */
+/**
+ * Interpret a harness unit string such as `ns/iter`, `ops/ms`, `B/op`, `MB/s` or `Megabytes`. Of a
+ * Go unit list (`ns/op\t 88 B/op\t 3 allocs/op`) the first token is the unit.
+ */
 export function normaliseUnit(raw: string): UnitInfo {
-  const unit = raw.trim();
+  const unit = (splitUnitList(raw)?.unit ?? raw).trim();
   const perIteration = unit.replace(PER_ITERATION, '');
   const t = timeScale(perIteration);
   if (t !== undefined) return { unit: 's', scale: t, direction: 'smaller', kind: 'time' };
@@ -110,4 +113,34 @@ export function scaled(value: number, scale: number): number {
     if (Math.abs(inverse * scale - 1) < 1e-12) return value / inverse;
   }
   return value * scale;
+}
+
+/** A unit string that carries further metrics after the first unit (see splitUnitList). */
+export interface UnitList {
+  /** The first unit token: the unit of the value it came with. */
+  unit: string;
+  /** The further metrics, as `[value, unit]` pairs in the order written. */
+  extras: Array<[number, string]>;
+}
+
+const NUMBER_TOKEN = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * github-action-benchmark stores a Go benchmark's further metrics in its unit:
+ * `ns/op\t    2346 B/op\t      43 allocs/op`. The first token is the unit of the value; the
+ * rest are `<number> <unit>` pairs, each a metric of its own. Returns undefined for anything
+ * else (a plain unit, or words such as `median ms` that are not such a list), so that only this
+ * shape is taken apart.
+ */
+export function splitUnitList(raw: string): UnitList | undefined {
+  if (raw.length > 1000) return undefined;
+  const tokens = raw.trim().split(/\s+/);
+  if (tokens.length < 3 || tokens.length % 2 === 0 || NUMBER_TOKEN.test(tokens[0])) return undefined;
+  const extras: Array<[number, string]> = [];
+  for (let i = 1; i + 1 < tokens.length; i += 2) {
+    const value = Number(tokens[i]);
+    if (!NUMBER_TOKEN.test(tokens[i]) || !Number.isFinite(value) || NUMBER_TOKEN.test(tokens[i + 1])) return undefined;
+    extras.push([value, tokens[i + 1]]);
+  }
+  return { unit: tokens[0], extras };
 }

@@ -681,7 +681,7 @@ export function toRunRecords(result: BenchmarkResult, bench: BenchmarkConfig): R
       return {
         ...base,
         id: randomUUID(),
-        seriesId: seriesIdOf(m.series, metric, result.machine.id),
+        seriesId: seriesIdOf(m.series, metric, result.machine.id, m.suite),
         name: m.series,
         metric,
         unit: m.unit,

@@ -48,6 +48,66 @@ export function mannWhitneySorted(sa: Float64Array, sb: Float64Array, varianceIn
   return { u, z, pValue: twoSidedNormalP(z) };
 }
 
+/** Exact null distributions of U by sample sizes, cumulative counts (see mannWhitneyExactP). */
+const exactUTables = new Map<number, Float64Array>();
+
+/**
+ * Cumulative counts of the arrangements of m values of one sample among n of the other with
+ * U <= u, u = 0..mn (the recursion f(m, n, u) = f(m - 1, n, u - n) + f(m, n - 1, u)).
+ */
+function exactUCumulative(m: number, n: number): Float64Array {
+  const key = m * 4096 + n;
+  const cached = exactUTables.get(key);
+  if (cached) return cached;
+  // rows[j][u]: arrangements of i values among j with U = u, built up over i
+  let rows = Array.from({ length: n + 1 }, () => new Float64Array(1).fill(1));
+  for (let i = 1; i <= m; i++) {
+    const next: Float64Array[] = [new Float64Array(1).fill(1)];
+    for (let j = 1; j <= n; j++) {
+      const row = new Float64Array(i * j + 1);
+      const left = next[j - 1]; // i values among j - 1: the new largest value is of the other sample
+      const up = rows[j]; // i - 1 values among j: the new largest value is of this sample, U grows by j
+      for (let u = 0; u < left.length; u++) row[u] += left[u];
+      for (let u = 0; u < up.length; u++) row[u + j] += up[u];
+      next.push(row);
+    }
+    rows = next;
+  }
+  const dist = rows[n];
+  const cumulative = new Float64Array(dist.length);
+  let sum = 0;
+  for (let u = 0; u < dist.length; u++) cumulative[u] = sum += dist[u];
+  exactUTables.set(key, cumulative);
+  return cumulative;
+}
+
+/**
+ * Exact two-sided p-value of the Mann–Whitney test for two small samples sorted ascending
+ * without a value shared between them, or undefined when they share one (ties) or are too large
+ * (at most `maxSmaller` values in the smaller one and 60 in the larger). The normal
+ * approximation is far too large in the tails of small samples: 5 runs all below 15 others
+ * have p = 1.3e-4 exactly, 1.2e-3 by the approximation.
+ */
+export function mannWhitneyExactP(sa: Float64Array, sb: Float64Array, maxSmaller = 12): number | undefined {
+  const n1 = sa.length, n2 = sb.length;
+  if (n1 === 0 || n2 === 0 || Math.min(n1, n2) > maxSmaller || Math.max(n1, n2) > 60) return undefined;
+  // U of b: pairs with b above a (no ties allowed)
+  let u = 0;
+  let i = 0;
+  for (let j = 0; j < n2; j++) {
+    while (i < n1 && sa[i] < sb[j]) i++;
+    if (i < n1 && sa[i] === sb[j]) return undefined;
+    u += i;
+  }
+  const cumulative = n1 <= n2 ? exactUCumulative(n2, n1) : exactUCumulative(n1, n2);
+  // U of b counted as arrangements of b among a: by symmetry of the two samples' roles, the
+  // distribution of U depends only on the two sizes.
+  const total = cumulative[cumulative.length - 1];
+  const below = cumulative[u] / total;
+  const above = 1 - (u > 0 ? cumulative[u - 1] / total : 0);
+  return Math.min(1, 2 * Math.min(below, above));
+}
+
 /**
  * Lag-1 autocorrelation of the residuals of one or more segments about their own medians,
  * clipped at ±3 robust sd so single spikes do not dominate. Used to shrink the effective sample size.

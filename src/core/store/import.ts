@@ -65,6 +65,8 @@ export interface ImportResult {
   /** `perf-pulse-json`, `perf-pulse-csv`, `gab-data-js` or a parser format name. */
   format: string;
   records: RunRecord[];
+  /** Entries skipped as unreadable (a value that is not a number), each naming the entry. */
+  warnings?: string[];
 }
 
 /**
@@ -94,7 +96,9 @@ export async function importFile(file: string, options: { format?: string } & Om
   }
   if (options.format === 'gab-data-js' || (!options.format && looksLikeDataJs(text))) {
     try {
-      return { file, format: 'gab-data-js', records: recordsFromGabHistory(parseGabDataJs(text), options) };
+      const warnings: string[] = [];
+      const records = recordsFromGabHistory(parseGabDataJs(text, warnings), options);
+      return { file, format: 'gab-data-js', records, ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
       throw err instanceof ParseError ? err.withFile(file) : new ParseError((err as Error).message, { file });
     }
@@ -110,5 +114,6 @@ export async function importFile(file: string, options: { format?: string } & Om
       idSeed: content,
       config: { format: parsed.format, file: path.basename(file) },
     }),
+    ...(parsed.warnings?.length ? { warnings: parsed.warnings } : {}),
   };
 }

@@ -98,4 +98,23 @@ describe('perf-pulse detect (CLI contract)', () => {
     assert.equal(doc.results[0].changes[0].index, 20);
     assert.equal(doc.results[0].changes[0].kind, 'regression');
   });
+
+  it('--details gives a step from 0 a finite ratio marked as not relative, and its difference; a last-run jump only with --suspects', async () => {
+    const counts = [...Array(20).fill(0), ...Array.from({ length: 20 }, (_, i) => 5 + (i % 3) - 1)];
+    const jump = [...Array.from({ length: 39 }, (_, i) => 100 + (i % 4) * 0.5), 150];
+    fs.writeFileSync(path.join(dir, 'edges.json'), JSON.stringify({ series: [{ id: 'allocs', direction: 'smaller', values: counts }, { id: 'jump', direction: 'smaller', values: jump }] }));
+    const res = await run(['detect', 'edges.json', '--details'], dir);
+    assert.equal(res.code, 0, res.err);
+    assert.ok(!res.out.includes('null'), res.out);
+    const [allocs, last] = JSON.parse(res.out).results;
+    const [c] = allocs.changes;
+    assert.equal(c.index, 20);
+    assert.equal(c.relative, false);
+    assert.ok(Number.isFinite(c.ratio) && c.ratio > 1 && c.ratioCi[0] <= c.ratio && c.ratio <= c.ratioCi[1]);
+    assert.ok(Math.abs(c.difference - 5) < 1 && c.differenceCi[0] <= c.difference && c.difference <= c.differenceCi[1]);
+    assert.deepEqual(last.changes, []);
+    assert.equal(last.state, 'suspect');
+    const withSuspects = JSON.parse((await run(['detect', 'edges.json', '--suspects'], dir)).out).results[1];
+    assert.deepEqual(withSuspects.changes.map((x: { index: number; confirmed: boolean }) => [x.index, x.confirmed]), [[39, false]]);
+  });
 });

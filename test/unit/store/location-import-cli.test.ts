@@ -79,7 +79,7 @@ describe('import', () => {
     assert.equal(r.unit, 's');
     assert.ok(Math.abs(r.value - 100e-9) < 1e-15);
     assert.equal(r.machine.id, 'import');
-    assert.equal(r.seriesId, seriesIdOf('bench_fib_10', 'time', 'import'));
+    assert.equal(r.seriesId, seriesIdOf('bench_fib_10', 'time', 'import', 'Test benchmark'));
     assert.equal((await importFile(path.join(SHARED, 'formats/gab/data.js'))).records[0].id, r.id, 'ids are stable');
   });
 
