@@ -31,6 +31,8 @@ Options:
   --json FILE            write the report as JSON
   --junit FILE           write JUnit XML: one test case per series, failing on a finding
   --no-record            do not add the current run to the history
+  --include-hostname     name the machine's hostname in the reports (default: the
+                         machine by its fingerprint: CPU model, cores, OS)
 
 When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
 
@@ -156,7 +158,7 @@ export const command: CliCommand = {
     const { flags, files } = parseArgs(
       argv,
       ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format'],
-      ['no-record'],
+      ['no-record', 'include-hostname'],
       usage,
     );
     const failOn = (str(flags, 'fail-on') ?? 'regression') as FailOn;
@@ -193,7 +195,14 @@ export const command: CliCommand = {
         // CI judges what it just measured; the whole history is `perf-pulse report`'s job.
         seriesIds: new Set(current.map((r) => r.seriesId)),
       });
-      const report = buildReport(analysis, { generatedAt: Date.now(), machine, vcs, ...(baseBranch ? { baseBranch } : {}) });
+      const report = buildReport(analysis, {
+        generatedAt: Date.now(),
+        machine,
+        vcs,
+        ...(baseBranch ? { baseBranch } : {}),
+        includeHostname: flags['include-hostname'] === true,
+        workspaceDir: workspace,
+      });
       const markdown = toMarkdown(report);
       const failing = analysis.findings.filter((f) => !analysis.series.find((s) => s.id === f.seriesId)?.ignored && failsAt(f, failOn));
 

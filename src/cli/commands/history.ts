@@ -12,7 +12,9 @@ The workspace's performance history (see docs/HISTORY.md for where it lives).
 
   list [--json]                               the series with run counts and latest values
   export [--format json|csv] [--series ID…] [--out FILE]
-                                              all or some series (ids or names); stdout by default
+                                              all or some series (ids or names); stdout by default.
+                                              A backup: it holds everything (environment values,
+                                              hostnames, paths); share with sync, export or report
   verify [--json]                             re-read every record; exit 1 when any is damaged
   compact [--keep-samples N] [--max-runs N] [--max-age-days N]
                                               drop old raw samples (summaries stay), apply limits
