@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { lookupTable } from '../../core/own-keys';
 import { analyzeWorkspaceHistory, openHistory } from '../history-access';
 import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
 import type { Sensitivity } from '../../core/detect';
@@ -49,7 +50,7 @@ export interface ParsedArgs {
 
 /** `--name value`, `--name=value` and boolean flags; unknown options are an error. */
 export function parseArgs(argv: string[], valued: readonly string[], booleans: readonly string[], usageText: string): ParsedArgs {
-  const flags: Record<string, string | true> = {};
+  const flags = lookupTable<string | true>();
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

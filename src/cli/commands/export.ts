@@ -9,6 +9,7 @@ import { ExportError, sendOtlp, toOtlpRequest } from '../../core/export/otlp';
 import { DEFAULT_JOB, pushToPushgateway } from '../../core/export/pushgateway';
 import { selectForExport, type ExportSelection } from '../../core/export/select';
 import { shareableRecord, type SharePolicy } from '../../core/share/shareable';
+import { lookupTable } from '../../core/own-keys';
 import { resolveHistoryDir } from '../../core/store/history-store';
 import { withHistoryAt } from '../history-access';
 import { version } from '../../../package.json';
@@ -56,7 +57,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 function parseHeaders(raw: string[] | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = lookupTable<string>(); // names typed by the user, `__proto__` included
   for (const h of raw ?? []) {
     const eq = h.indexOf('=');
     if (eq <= 0) throw new CliError(`--header '${h}' must look like NAME=VALUE`);

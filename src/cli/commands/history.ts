@@ -205,7 +205,7 @@ async function compact(dir: string, args: string[], io: CliIO): Promise<number> 
   const flags: Record<string, keyof RetentionOptions> = { '--keep-samples': 'keepSamplesRuns', '--max-runs': 'maxRunsPerSeries', '--max-age-days': 'maxAgeDays' };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].includes('=') ? args[i].split('=', 2) : [args[i], undefined];
-    const key = flags[flag];
+    const key = Object.prototype.hasOwnProperty.call(flags, flag) ? flags[flag] : undefined;
     if (!key) throw new CliError(`unexpected argument ${args[i]}`);
     const value = Number(inline ?? args[++i]);
     if (!Number.isInteger(value) || value < 0) throw new CliError(`${flag} needs a whole number ≥ 0`);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { MachineFingerprint, RunRecord, RunSummary, SourceLocation, Spread, VcsInfo } from '../model';
+import { lookupTable } from '../own-keys';
 
 /**
  * What of a run leaves this machine. Every place that hands records to someone
@@ -47,7 +48,7 @@ const RUNTIMES = ['node', 'python', 'go', 'rustc'] as const;
 
 /** The machine by its fingerprint: id, CPU model, cores, OS, architecture, runtime versions; the hostname only on request. */
 export function shareableMachine(machine: MachineFingerprint, policy: SharePolicy = {}): MachineFingerprint {
-  const runtimes: Record<string, string> = {};
+  const runtimes: Record<string, string> = {}; // plain-object-ok: keys are the fixed RUNTIMES
   for (const name of RUNTIMES) {
     const version = machine.runtimes?.[name];
     if (Object.prototype.hasOwnProperty.call(machine.runtimes ?? {}, name) && typeof version === 'string') runtimes[name] = version;
@@ -113,7 +114,7 @@ function copySpread(spread: Spread | undefined): Spread | undefined {
 }
 
 /** Per-run facts that may be shared, with the type each must have. */
-const EXTRA_FIELDS: Record<string, (v: unknown) => boolean> = Object.assign(Object.create(null) as Record<string, (v: unknown) => boolean>, {
+const EXTRA_FIELDS = lookupTable<(v: unknown) => boolean>({
   failedRuns: isNumber,
   outliers: isNumber,
   cpuMethod: isString,
@@ -168,7 +169,7 @@ const outputField: ConfigCopier = (v, root) => {
 
 const budgetField: ConfigCopier = (v) => {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = {}; // plain-object-ok: fixed keys
   const statistic = own(v, 'statistic');
   const max = own(v, 'max');
   const window = own(v, 'window');
@@ -181,7 +182,7 @@ const budgetField: ConfigCopier = (v) => {
 };
 
 /** The configuration keys that are shared, from a benchmark entry, a task, a terminal command, an import. */
-const CONFIG_FIELDS: Record<string, ConfigCopier> = Object.assign(Object.create(null) as Record<string, ConfigCopier>, {
+const CONFIG_FIELDS = lookupTable<ConfigCopier>({
   name: text,
   command: commandField,
   commandLine: text,
@@ -209,7 +210,7 @@ const CONFIG_FIELDS: Record<string, ConfigCopier> = Object.assign(Object.create(
 
 function copyConfig(config: RunRecord['config'], workspaceDir?: string): RunRecord['config'] {
   if (!config || typeof config !== 'object') return undefined;
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = {}; // plain-object-ok: keys are those of CONFIG_FIELDS
   for (const key of Object.keys(CONFIG_FIELDS).sort()) {
     const value = own(config, key);
     if (value === undefined) continue;
