@@ -3,7 +3,7 @@
 // Prometheus file and Pushgateway, every report format of `report` and `check`), and
 // the bytes that come out are searched for them.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
@@ -116,6 +116,19 @@ describe('share: nothing secret leaves the machine', function () {
       assert.equal(terminal.location, undefined);
       // The local history keeps everything it had.
       assert.equal(history.records.get('bench-00')!.machine.hostname, HOST);
+    });
+
+    it('a notes commit made where git has no identity configured does not carry the hostname git would guess', function () {
+      // git guesses `login@hostname` when no identity is configured (a fresh CI runner); a user and UTS
+      // namespace lets the test choose the hostname, so a leak cannot hide behind a short one.
+      const fake = 'runner-7c1d.internal.example';
+      const probe = spawnSync('unshare', ['-Urun', 'sh', '-c', 'hostname "$0" && exec "$1" --import tsx "$2"', fake, process.execPath, join(__dirname, 'share-ident-probe.ts')], { cwd: join(__dirname, '../..'), maxBuffer: 64 << 20, timeout: 60_000 });
+      if (probe.error || (probe.status !== 0 && /unshare|Operation not permitted|cannot/i.test(String(probe.stderr)) && !String(probe.stderr).includes('at '))) {
+        this.skip(); // no user namespaces here
+      }
+      assert.equal(probe.status, 0, String(probe.stderr));
+      assert.match(probe.stdout.toString('utf8'), /perf-pulse: 1 local record\(s\) noted/, 'the notes commit is among the objects');
+      assertClean(probe.stdout, [fake], 'the remote repository');
     });
 
     it('shares the hostname only when asked to, and environment values never', async () => {
