@@ -288,6 +288,17 @@ describe('share: nothing secret leaves the machine', function () {
       assertClean(JSON.stringify(shareableRecord(padded)), [SECRET, HOST], 'a shareable record');
     });
 
+    it('keeps every per-run fact the runner, the captures and the parsers record, with its type', () => {
+      const [plain] = leakyRecords('/ws', () => 'c'.repeat(40), 1);
+      const facts = [
+        { failedRuns: 0, outliers: 1, cpuMethod: 'exact', memoryMethod: 'sampled', launcher: 'native', shell: true, loadAverage1m: 0.5, user: 0.1, system: 0.01, peakRssBytes: 1e6, shellOverhead: 0.001 },
+        { exitCode: 0, failed: false, taskSource: 'Workspace' },
+        { iterations: 1000 },
+      ];
+      for (const extra of facts) assert.deepEqual(shareableRecord({ ...plain, extra }).extra, extra);
+      assert.equal(shareableRecord({ ...plain, extra: { shell: 'yes' } as never }).extra, undefined, 'a fact of the wrong type stays home');
+    });
+
     it('makes paths workspace-relative or drops them', () => {
       assert.equal(shareablePath('/ws/a/b.js', '/ws'), 'a/b.js');
       assert.equal(shareablePath('/ws', '/ws'), '.');

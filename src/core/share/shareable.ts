@@ -120,7 +120,7 @@ const EXTRA_FIELDS = lookupTable<(v: unknown) => boolean>({
   cpuMethod: isString,
   memoryMethod: isString,
   launcher: isString,
-  shell: isString,
+  shell: isBoolean,
   loadAverage1m: isNumber,
   user: isNumber,
   system: isNumber,
