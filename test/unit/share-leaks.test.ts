@@ -290,7 +290,7 @@ describe('share: nothing secret leaves the machine', function () {
 
     it('keeps every per-run fact the runner, the captures and the parsers record, with its type', () => {
       const [plain] = leakyRecords('/ws', () => 'c'.repeat(40), 1);
-      const facts = [
+      const facts: NonNullable<RunRecord['extra']>[] = [
         { failedRuns: 0, outliers: 1, cpuMethod: 'exact', memoryMethod: 'sampled', launcher: 'native', shell: true, loadAverage1m: 0.5, user: 0.1, system: 0.01, peakRssBytes: 1e6, shellOverhead: 0.001 },
         { exitCode: 0, failed: false, taskSource: 'Workspace' },
         { iterations: 1000 },
