@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { escapeMarkdown } from '../core/report/markdown-escape';
 import { Disposable } from './disposable';
 
 export interface StatusFinding {
@@ -93,8 +94,4 @@ export class PerfStatusBar extends Disposable {
       }
     }
   }
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|]/g, '\\$&');
 }

@@ -38,7 +38,7 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     assert.equal(run.code, 1, run.stderr + run.stdout);
     assert.match(run.stdout, /FAIL/);
     const text = readFileSync(md, 'utf8');
-    assert.match(text, /sort-10k is 1[6-9]% slower since a1b2c3d \(median 12\.\d ms → 14\.\d ms, 95% CI \+\d+(\.\d{1,2})?% to \+\d+(\.\d{1,2})?%, p < 0\.001\)/);
+    assert.match(text, /sort-10k is 1[6-9]% slower since a1b2c3d \\\(median 12\.\d ms → 14\.\d ms, 95% CI \+\d+(\.\d{1,2})?% to \+\d+(\.\d{1,2})?%, p \\< 0\.001\\\)/);
     assert.match(text, /commits 14cccc\w*\.\.a1b2c3d|commits \w{7}\.\.a1b2c3d/);
     assert.match(text, /\| Series \| Current \| Baseline \| Change \| 95% CI \| Verdict \|/);
     assert.match(text, /\| sort-10k \| 14\.\d ms \| 12\.\d ms \| \+1\d% \|.*\| regressed \|/);
@@ -91,7 +91,7 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     writeHyperfine(results, [{ name: 'sort-10k', level: 0.0138 }]);
     const run = await runCli(['check', '--history', history, '--no-record', results], ws);
     assert.equal(run.code, 1, run.stderr + run.stdout);
-    assert.match(run.stdout, /sort-10k is 1[4-6]% slower since \d{4}-\d\d-\d\dT.*\(median 12 ms → 13\.\d ms, 95% CI \+\d+(\.\d{1,2})?% to \+\d+(\.\d{1,2})?%, p < 0\.001\)/);
+    assert.match(run.stdout, /sort-10k is 1[4-6]% slower since \d{4}-\d\d-\d\dT.*\(median 12 ms → 13\.\d ms, 95% CI \+\d+(\.\d{1,2})?% to \+\d+(\.\d{1,2})?%, p \\< 0\.001\\\)/);
     assert.match(run.stdout, /baseline: main/);
     const store = await HistoryStore.open(history);
     const id = store.listSeries()[0].seriesId;
@@ -121,7 +121,7 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     const args = ['check', '--history', history, '--no-record', results];
     const budget = await runCli([...args, '--fail-on', 'budget'], ws);
     assert.equal(budget.code, 1, budget.stderr);
-    assert.match(budget.stdout, /sort-10k median 14\.\d ms is over its budget of 13 ms \(error budget: \d+% of the last 10 runs over\)/);
+    assert.match(budget.stdout, /sort-10k median 14\.\d ms is over its budget of 13 ms \\\(error budget: \d+% of the last 10 runs over\\\)/);
     assert.match(budget.stdout, /## Budgets/);
     assert.equal((await runCli([...args, '--fail-on', 'critical'], ws)).code, 1, 'an 18% regression over budget is critical');
   });
@@ -189,7 +189,7 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     await ignoreSeries(history, sort[0].seriesId);
     const ignored = await runCli(args, ws);
     assert.equal(ignored.code, 0);
-    assert.match(ignored.stdout, /regressed \(ignored\)/);
+    assert.match(ignored.stdout, /regressed \\\(ignored\\\)/);
     await unignoreSeries(history, sort[0].seriesId);
     assert.equal((await runCli(args, ws)).code, 1);
   });

@@ -123,7 +123,7 @@ describe('export: OTLP/HTTP JSON to a validating receiver', function () {
     const byMachine = new Map(body.resourceMetrics.map((rm) => [attr(rm.resource.attributes, 'perfpulse.machine.id'), rm]));
     const laptop = byMachine.get('laptop')!;
     assert.equal(attr(laptop.resource.attributes, 'service.name'), 'perf-pulse');
-    assert.equal(attr(laptop.resource.attributes, 'host.name'), 'host-laptop');
+    assert.equal(attr(laptop.resource.attributes, 'host.name'), 'laptop', 'the machine by its fingerprint id; the hostname only with --include-hostname');
     assert.equal(attr(laptop.resource.attributes, 'host.arch'), 'amd64');
     assert.equal(laptop.scopeMetrics[0].scope.name, 'perf-pulse');
     const duration = laptop.scopeMetrics[0].metrics.find((m) => m.name === 'perfpulse.benchmark.duration')!;

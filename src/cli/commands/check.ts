@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { lookupTable } from '../../core/own-keys';
 import { analyzeWorkspaceHistory, openHistory } from '../history-access';
 import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
 import type { Sensitivity } from '../../core/detect';
@@ -31,6 +32,8 @@ Options:
   --json FILE            write the report as JSON
   --junit FILE           write JUnit XML: one test case per series, failing on a finding
   --no-record            do not add the current run to the history
+  --include-hostname     name the machine's hostname in the reports (default: the
+                         machine by its fingerprint: CPU model, cores, OS)
 
 When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
 
@@ -47,7 +50,7 @@ export interface ParsedArgs {
 
 /** `--name value`, `--name=value` and boolean flags; unknown options are an error. */
 export function parseArgs(argv: string[], valued: readonly string[], booleans: readonly string[], usageText: string): ParsedArgs {
-  const flags: Record<string, string | true> = {};
+  const flags = lookupTable<string | true>();
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -156,7 +159,7 @@ export const command: CliCommand = {
     const { flags, files } = parseArgs(
       argv,
       ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format'],
-      ['no-record'],
+      ['no-record', 'include-hostname'],
       usage,
     );
     const failOn = (str(flags, 'fail-on') ?? 'regression') as FailOn;
@@ -193,7 +196,14 @@ export const command: CliCommand = {
         // CI judges what it just measured; the whole history is `perf-pulse report`'s job.
         seriesIds: new Set(current.map((r) => r.seriesId)),
       });
-      const report = buildReport(analysis, { generatedAt: Date.now(), machine, vcs, ...(baseBranch ? { baseBranch } : {}) });
+      const report = buildReport(analysis, {
+        generatedAt: Date.now(),
+        machine,
+        vcs,
+        ...(baseBranch ? { baseBranch } : {}),
+        includeHostname: flags['include-hostname'] === true,
+        workspaceDir: workspace,
+      });
       const markdown = toMarkdown(report);
       const failing = analysis.findings.filter((f) => !analysis.series.find((s) => s.id === f.seriesId)?.ignored && failsAt(f, failOn));
 

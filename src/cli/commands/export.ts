@@ -7,7 +7,9 @@ import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { renderMetricsText } from '../../core/export/openmetrics';
 import { ExportError, sendOtlp, toOtlpRequest } from '../../core/export/otlp';
 import { DEFAULT_JOB, pushToPushgateway } from '../../core/export/pushgateway';
-import { selectForExport } from '../../core/export/select';
+import { selectForExport, type ExportSelection } from '../../core/export/select';
+import { shareableRecord, type SharePolicy } from '../../core/share/shareable';
+import { lookupTable } from '../../core/own-keys';
 import { resolveHistoryDir } from '../../core/store/history-store';
 import { withHistoryAt } from '../history-access';
 import { version } from '../../../package.json';
@@ -29,6 +31,8 @@ Options:
   --series ID          only this series (repeatable; ids as 'perf-pulse report' lists them)
   --all-runs           OTLP only: every run as a data point, not only the latest
   --header K=V         extra HTTP header for --otlp/--pushgateway (repeatable), e.g. an API key
+  --include-hostname   also send the machine's hostname (default: machines are known by
+                       their fingerprint id; see docs/SHARING.md for what is sent)
   --workspace DIR      the workspace folder (default: the current folder)
   --history DIR        the history folder (default: as the editor resolves it)
 
@@ -53,7 +57,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 function parseHeaders(raw: string[] | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = lookupTable<string>(); // names typed by the user, `__proto__` included
   for (const h of raw ?? []) {
     const eq = h.indexOf('=');
     if (eq <= 0) throw new CliError(`--header '${h}' must look like NAME=VALUE`);
@@ -74,6 +78,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         job: { type: 'string' },
         series: { type: 'string', multiple: true },
         'all-runs': { type: 'boolean' },
+        'include-hostname': { type: 'boolean' },
         header: { type: 'string', multiple: true },
         workspace: { type: 'string' },
         history: { type: 'string' },
@@ -88,6 +93,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const headers = parseHeaders(values.header);
   const workspaceDir = values.workspace ?? io.cwd;
   const historyDir = resolveHistoryDir({ workspaceDir, override: values.history, env: io.env });
+  const policy: SharePolicy = { includeHostname: values['include-hostname'] === true, workspaceDir: path.resolve(io.cwd, workspaceDir) };
 
   // Exporting must not create an empty history as a side effect of a wrong folder.
   if (!existsSync(historyDir)) throw new CliError(`there is no history at ${historyDir} (record runs first, or pass --history DIR)`);
@@ -97,7 +103,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       const known = new Set(store.listSeries().map((s) => s.seriesId));
       const unknown = (values.series ?? []).filter((id) => !known.has(id));
       if (unknown.length) throw new CliError(`no series ${unknown.map((id) => `'${id}'`).join(', ')} in the history at ${historyDir}`);
-      const latest = await selectForExport(store.allRecords(), { seriesIds: values.series });
+      // Only the shareable form of a record leaves the machine (see core/share/shareable.ts).
+      const shareable = async (selection: ExportSelection) => (await selectForExport(store.allRecords(), selection)).map((r) => shareableRecord(r, policy));
+      const latest = await shareable({ seriesIds: values.series });
       if (latest.length === 0) io.stderr(`perf-pulse export: the history at ${historyDir} has no series; exporting nothing\n`);
 
       if (values.prometheus) {
@@ -114,7 +122,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         for (const g of pushed.groups) io.stdout(`Pushed ${g.series} series of machine ${g.machine} to ${g.url}.\n`);
       }
       if (values.otlp && latest.length) {
-        const records = values['all-runs'] ? await selectForExport(store.allRecords(), { seriesIds: values.series, allRuns: true }) : latest;
+        const records = values['all-runs'] ? await shareable({ seriesIds: values.series, allRuns: true }) : latest;
         await sendOtlp(values.otlp, toOtlpRequest(records, version), { headers, signal: io.signal });
         io.stdout(`Sent ${records.length} data point(s) to ${values.otlp} (OTLP/HTTP JSON).\n`);
       }

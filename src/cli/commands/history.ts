@@ -12,7 +12,9 @@ The workspace's performance history (see docs/HISTORY.md for where it lives).
 
   list [--json]                               the series with run counts and latest values
   export [--format json|csv] [--series ID…] [--out FILE]
-                                              all or some series (ids or names); stdout by default
+                                              all or some series (ids or names); stdout by default.
+                                              A backup: it holds everything (environment values,
+                                              hostnames, paths); share with sync, export or report
   verify [--json]                             re-read every record; exit 1 when any is damaged
   compact [--keep-samples N] [--max-runs N] [--max-age-days N]
                                               drop old raw samples (summaries stay), apply limits
@@ -203,7 +205,7 @@ async function compact(dir: string, args: string[], io: CliIO): Promise<number> 
   const flags: Record<string, keyof RetentionOptions> = { '--keep-samples': 'keepSamplesRuns', '--max-runs': 'maxRunsPerSeries', '--max-age-days': 'maxAgeDays' };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].includes('=') ? args[i].split('=', 2) : [args[i], undefined];
-    const key = flags[flag];
+    const key = Object.prototype.hasOwnProperty.call(flags, flag) ? flags[flag] : undefined;
     if (!key) throw new CliError(`unexpected argument ${args[i]}`);
     const value = Number(inline ?? args[++i]);
     if (!Number.isInteger(value) || value < 0) throw new CliError(`${flag} needs a whole number ≥ 0`);

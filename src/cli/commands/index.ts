@@ -1,10 +1,12 @@
 import type { CliCommand } from '../cli-types';
+import { lookupTable } from '../../core/own-keys';
 
 /**
  * The registry of sub-commands. Each lives in its own module next to this one;
  * add one line here to expose it.
  */
-export const commands: Record<string, () => Promise<CliCommand>> = {
+// Without a prototype: `perf-pulse constructor` is an unknown command, not Object's constructor.
+export const commands: Record<string, () => Promise<CliCommand>> = lookupTable({
   check: async () => (await import('./check')).command,
   detect: async () => (await import('./detect')).command,
   parse: async () => (await import('./parse')).command,
@@ -15,4 +17,4 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   compare: async () => (await import('./compare')).command,
   history: async () => (await import('./history')).command,
   import: async () => (await import('./import')).command,
-};
+});

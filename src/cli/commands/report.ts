@@ -18,6 +18,7 @@ Options:
   --output FILE         write there instead of stdout
   --base-branch NAME    judge only runs of this branch (default: main or master when recorded)
   --sensitivity LEVEL   low | default | high
+  --include-hostname    name the machine's hostname in the report (default: left out)
 
 Exit codes: 0 written; 2 could not (the reason is printed).
 `;
@@ -41,10 +42,10 @@ export const command: CliCommand = {
   summary: 'write the report (Markdown, JSON, HTML or JUnit) of the recorded history',
   usage,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { flags, files } = parseArgs(argv, ['workspace', 'history', 'format', 'output', 'base-branch', 'sensitivity'], [], usage);
+    const { flags, files } = parseArgs(argv, ['workspace', 'history', 'format', 'output', 'base-branch', 'sensitivity'], ['include-hostname'], usage);
     if (files.length) throw new CliError(`unexpected argument ${files[0]}\n${usage}`);
     const format = str(flags, 'format') ?? 'md';
-    if (!(format in RENDER)) throw new CliError(`--format must be md, json, html or junit (got "${format}")`);
+    if (!Object.prototype.hasOwnProperty.call(RENDER, format)) throw new CliError(`--format must be md, json, html or junit (got "${format}")`);
     const sensitivity = sensitivityOf(str(flags, 'sensitivity'));
     const workspace = path.resolve(io.cwd, str(flags, 'workspace') ?? '.');
     const config = await optionalConfig(workspace);
@@ -59,7 +60,7 @@ export const command: CliCommand = {
     let text: string;
     try {
       const { analysis, baseBranch } = await analyzeWorkspaceHistory(store, { config, sensitivity, baseBranch: str(flags, 'base-branch') });
-      const report = buildReport(analysis, { generatedAt: Date.now(), ...(baseBranch ? { baseBranch } : {}) });
+      const report = buildReport(analysis, { generatedAt: Date.now(), ...(baseBranch ? { baseBranch } : {}), includeHostname: flags['include-hostname'] === true, workspaceDir: workspace });
       text = RENDER[format as keyof typeof RENDER](report);
     } finally {
       await store.close();

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { lookupTable } from '../../core/own-keys';
 import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { RunCancelledError, runBenchmarksSettled, toRunRecords, type BenchmarkResult, type SettledBenchmark } from '../../core/runner';
@@ -27,7 +28,7 @@ export interface CliArgs {
 
 /** `--name value`, `--name=value` and boolean flags; unknown options are an error that shows the usage. */
 export function parseCliArgs(argv: string[], valued: readonly string[], booleans: readonly string[], usageText: string): CliArgs {
-  const flags: Record<string, string | true> = {};
+  const flags = lookupTable<string | true>();
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

@@ -19,6 +19,9 @@ Options:
   --history DIR      the history folder (default: as the editor resolves it)
   --no-push          fetch and merge only
   --include-dirty    also share runs made on a work tree with uncommitted changes
+  --include-hostname also share the machine's hostname (default: machines are known
+                     by their fingerprint; environment values and absolute paths are
+                     never shared, see docs/SHARING.md)
   --json             print the sync report as JSON
 
 Results noted on commits that were rebased or force-pushed away stay in the
@@ -80,6 +83,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         history: { type: 'string' },
         'no-push': { type: 'boolean' },
         'include-dirty': { type: 'boolean' },
+        'include-hostname': { type: 'boolean' },
         json: { type: 'boolean' },
       },
       allowPositionals: false,
@@ -98,6 +102,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         remote: values.remote,
         push: !values['no-push'],
         includeDirty: values['include-dirty'],
+        includeHostname: values['include-hostname'],
         signal: io.signal,
         env: io.env,
         log: (line) => io.stderr(line + '\n'),

@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import { parseTree, findNodeAtLocation, printParseErrorCode, type Node, type ParseError as JsoncError } from 'jsonc-parser';
 import validateConfig = require('./validate-config.generated');
 import { parseDuration } from './quantity';
+import { lookupTable, setOwn } from '../own-keys';
 
 export const CONFIG_FILE_NAME = 'perfpulse.json';
 
@@ -176,7 +177,7 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   const config = value as PerfPulseConfig;
   if (!problems.length) problems.push(...semanticProblems(config, root, text));
   if (problems.length) throw new ConfigError(file, problems);
-  const benchmarkLines: Record<string, number> = {};
+  const benchmarkLines = lookupTable<number>(); // keyed by benchmark names: any string
   config.benchmarks.forEach((b, i) => {
     const node = findNodeAtLocation(root, ['benchmarks', i]);
     if (node) benchmarkLines[b.name] = lineColumn(text, node.offset).line;
@@ -187,10 +188,11 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
 function nodeValue(node: Node): unknown {
   switch (node.type) {
     case 'object': {
-      const out: Record<string, unknown> = {};
+      const out: Record<string, unknown> = {}; // plain-object-ok: filled with setOwn (config objects stay plain for their readers)
       for (const prop of node.children ?? []) {
         const [key, val] = prop.children ?? [];
-        if (key && val) out[key.value as string] = nodeValue(val);
+        // A key "__proto__" is an ordinary (own) key here, which the schema then judges; assigning it would set the prototype.
+        if (key && val) setOwn(out, key.value as string, nodeValue(val));
       }
       return out;
     }

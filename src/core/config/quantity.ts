@@ -1,7 +1,9 @@
+import { lookupTable } from '../own-keys';
+
 /** Parses the durations and limits people write in perfpulse.json ("2ms", "60s", "512MB", or a bare number). */
 
-const TIME_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, min: 60, m: 60, h: 3600 };
-const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+const TIME_UNITS = lookupTable<number>({ ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, min: 60, m: 60, h: 3600 });
+const SIZE_UNITS = lookupTable<number>({ B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 });
 
 export interface Quantity {
   value: number;

@@ -1,4 +1,5 @@
 import type { MachineFingerprint, RunRecord, Unit } from '../model';
+import { lookupTable, ownValue } from '../own-keys';
 
 /**
  * Perf Pulse series as OpenTelemetry metrics: an OTLP/HTTP JSON
@@ -74,13 +75,13 @@ export function otelNaming(unit: Unit): OtelNaming {
 const str = (key: string, value: string): OtlpKeyValue => ({ key, value: { stringValue: value } });
 
 /** Node's architecture and platform names, as the OpenTelemetry `host.arch` and `os.type` values. */
-const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm32', ia32: 'x86', ppc64: 'ppc64', s390x: 's390x' };
-const OS_TYPE: Record<string, string> = { linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd', openbsd: 'openbsd', sunos: 'solaris', aix: 'aix' };
+const HOST_ARCH = lookupTable({ x64: 'amd64', arm64: 'arm64', arm: 'arm32', ia32: 'x86', ppc64: 'ppc64', s390x: 's390x' });
+const OS_TYPE = lookupTable({ linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd', openbsd: 'openbsd', sunos: 'solaris', aix: 'aix' });
 
 function resourceAttributes(machine: MachineFingerprint, serviceVersion: string): OtlpKeyValue[] {
   const attrs = [str('service.name', 'perf-pulse'), str('service.version', serviceVersion), str('host.name', machine.hostname || machine.id), str('perfpulse.machine.id', machine.id)];
-  if (machine.arch) attrs.push(str('host.arch', HOST_ARCH[machine.arch] ?? machine.arch));
-  if (machine.os) attrs.push(str('os.type', OS_TYPE[machine.os] ?? machine.os));
+  if (machine.arch) attrs.push(str('host.arch', ownValue(HOST_ARCH, machine.arch) ?? machine.arch));
+  if (machine.os) attrs.push(str('os.type', ownValue(OS_TYPE, machine.os) ?? machine.os));
   if (machine.cpuModel) attrs.push(str('host.cpu.model.name', machine.cpuModel));
   return attrs;
 }

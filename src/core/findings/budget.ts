@@ -1,6 +1,7 @@
 import type { BudgetBody, BudgetConfig } from '../config';
 import { parseQuantity } from '../config/quantity';
 import type { Direction, RunRecord, Unit } from '../model';
+import { ownValue } from '../own-keys';
 import { median, sortedCopy } from '../stats/summary';
 import type { BudgetEvaluation, Forecast } from './types';
 
@@ -17,7 +18,7 @@ export function nameMatches(pattern: string, name: string): boolean {
 
 /** The budget that applies to a series: its benchmark's own, else the first matching global one. */
 export function budgetFor(name: string, budgets: readonly BudgetConfig[], perBenchmark: Readonly<Record<string, BudgetBody>> = {}): BudgetBody | undefined {
-  return perBenchmark[name] ?? budgets.find((b) => nameMatches(b.series, name));
+  return ownValue(perBenchmark, name) ?? budgets.find((b) => nameMatches(b.series, name));
 }
 
 function quantile(sorted: number[], q: number): number {

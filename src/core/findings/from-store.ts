@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config';
 import type { BudgetBody } from '../config';
 import type { Sensitivity } from '../detect';
 import type { RunRecord, SeriesInfo } from '../model';
+import { lookupTable } from '../own-keys';
 import type { HistoryStore } from '../store/history-store';
 import { analyzeHistory } from './analyze';
 import type { Decisions } from './decisions';
@@ -51,7 +52,7 @@ function infoFrom(records: readonly RunRecord[]): SeriesInfo {
 }
 
 export function benchmarkBudgets(config: LoadedConfig | undefined): Record<string, BudgetBody> {
-  const out: Record<string, BudgetBody> = {};
+  const out = lookupTable<BudgetBody>(); // keyed by benchmark names: any string
   for (const b of config?.config.benchmarks ?? []) if (b.budget) out[b.name] = b.budget;
   return out;
 }

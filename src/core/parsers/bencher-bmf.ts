@@ -2,6 +2,7 @@ import type { Measurement } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, isObject, asNumber, requireJson, requireSome } from './shared';
 import { scaled } from './units';
+import { lookupTable, ownValue } from '../own-keys';
 
 /**
  * Bencher Metric Format: `{ <benchmark>: { <measure>: { value, lower_value?, upper_value? } } }`.
@@ -10,12 +11,12 @@ import { scaled } from './units';
  * primary metric (series = benchmark name); every other measure is an extra metric, `name (measure)`.
  * When `upper_value > lower_value` the spread is half that range (kind `range`).
  */
-const MEASURES: Record<string, { unit: string; scale: number; direction: 'smaller' | 'bigger'; metric: string }> = {
+const MEASURES = lookupTable<{ unit: string; scale: number; direction: 'smaller' | 'bigger'; metric: string }>({
   latency: { unit: 's', scale: 1e-9, direction: 'smaller', metric: 'time' },
   throughput: { unit: 'ops/s', scale: 1, direction: 'bigger', metric: 'throughput' },
   'file-size': { unit: 'B', scale: 1, direction: 'smaller', metric: 'file-size' },
   'build-time': { unit: 's', scale: 1, direction: 'smaller', metric: 'build-time' },
-};
+});
 
 function isMetric(value: unknown): boolean {
   return isObject(value) && typeof value.value === 'number';
@@ -40,7 +41,7 @@ export const bencherBmf: FormatModule = {
         if (!isObject(metric)) throw new ParseError(`benchmark "${name}" measure "${measure}" is not an object`);
         const raw = asNumber(metric.value);
         if (raw === undefined) throw new ParseError(`benchmark "${name}" measure "${measure}" has no numeric "value"`);
-        const known = MEASURES[measure] ?? { unit: measure, scale: 1, direction: 'smaller' as const, metric: measure };
+        const known = ownValue(MEASURES, measure) ?? { unit: measure, scale: 1, direction: 'smaller' as const, metric: measure };
         const primary = measure === 'latency';
         const m: Measurement = {
           series: primary ? name : `${name} (${measure})`,

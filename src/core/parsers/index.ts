@@ -157,7 +157,7 @@ const CRITERION_SIBLINGS = ['sample.json', 'benchmark.json'];
 async function readSiblings(path: string): Promise<Record<string, string> | undefined> {
   const name = baseName(path);
   if (name !== 'estimates.json' && name !== 'sample.json') return undefined;
-  const siblings: Record<string, string> = {};
+  const siblings: Record<string, string> = {}; // plain-object-ok: keys are the fixed CRITERION_SIBLINGS
   for (const sibling of CRITERION_SIBLINGS) {
     if (sibling === name) continue;
     try {

@@ -1,4 +1,5 @@
 import type { Direction } from '../model';
+import { lookupTable } from '../own-keys';
 
 /**
  * Unit normalisation shared by all parsers. Times become seconds, sizes bytes,
@@ -14,7 +15,8 @@ export interface UnitInfo {
   kind: 'time' | 'memory' | 'ops-rate' | 'byte-rate' | 'count' | 'other';
 }
 
-const TIME_SECONDS: Record<string, number> = {
+// Units come from harness output: no inherited keys (a unit named `constructor` is unknown).
+const TIME_SECONDS = lookupTable<number>({
   ps: 1e-12,
   ns: 1e-9,
   nanoseconds: 1e-9,
@@ -35,9 +37,10 @@ const TIME_SECONDS: Record<string, number> = {
   h: 3600,
   hr: 3600,
   hours: 3600,
-};
+});
 
-const SIZE_BYTES: Record<string, number> = {
+// Units come from harness output: no inherited keys (a unit named `constructor` is unknown).
+const SIZE_BYTES = lookupTable<number>({
   b: 1,
   byte: 1,
   bytes: 1,
@@ -50,7 +53,7 @@ const SIZE_BYTES: Record<string, number> = {
   gb: 1e9,
   gib: 1024 ** 3,
   gigabytes: 1e9,
-};
+});
 
 /** Per-iteration suffixes that do not change what a time or size means. */
 const PER_ITERATION = /\/(?:iter|iteration|op|ops|call|run|it)$/i;

@@ -1,3 +1,4 @@
+import { escapeMarkdown as md } from './markdown-escape';
 import { spentText, type ReportModel } from './model';
 
 /** GitHub-flavoured Markdown: the CI report, the job summary and `perf-pulse report`. */
@@ -8,9 +9,9 @@ const HEALTH_LINE = {
   critical: '❌ **Critical**: see the findings below.',
 } as const;
 
-/** Table cells: pipes and newlines would break the row. */
+/** Table cells: user text, so escaped (pipes and newlines would break the row, the rest would format). */
 export function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return md(text);
 }
 
 function table(header: string[], rows: string[][]): string[] {
@@ -23,15 +24,15 @@ export function toMarkdown(report: ReportModel): string {
   const s = report.summary;
   out.push(`${s.series} series · ${s.regressions} regression${s.regressions === 1 ? '' : 's'} · ${s.budgets} budget${s.budgets === 1 ? '' : 's'} over · ${s.improvements} improvement${s.improvements === 1 ? '' : 's'}`, '');
   const facts: string[] = [`Generated ${report.generatedAt}`];
-  if (report.vcs?.commit) facts.push(`commit ${report.vcs.commit.slice(0, 7)}${report.vcs.branch ? ` on ${report.vcs.branch}` : ''}`);
-  if (report.baseBranch) facts.push(`baseline: ${report.baseBranch}`);
-  if (report.machine) facts.push(`machine: ${report.machine.cpuModel}, ${report.machine.cores} cores, ${report.machine.os}`);
+  if (report.vcs?.commit) facts.push(`commit ${md(report.vcs.commit.slice(0, 7))}${report.vcs.branch ? ` on ${md(report.vcs.branch)}` : ''}`);
+  if (report.baseBranch) facts.push(`baseline: ${md(report.baseBranch)}`);
+  if (report.machine) facts.push(`machine: ${md(report.machine.cpuModel)}, ${report.machine.cores} cores, ${md(report.machine.os)}`);
   out.push(facts.join(' · '), '');
 
   if (report.regressions.length) {
     out.push('## Regressions', '');
     for (const r of report.regressions) {
-      out.push(`- **${r.severity}**: ${r.message}${r.commitRange ? ` — commits ${r.commitRange}` : ''}${r.confirmed ? '' : ' (not yet confirmed by later runs)'}`);
+      out.push(`- **${md(r.severity)}**: ${md(r.message)}${r.commitRange ? ` — commits ${md(r.commitRange)}` : ''}${r.confirmed ? '' : ' (not yet confirmed by later runs)'}`);
     }
     out.push('');
   }
@@ -45,7 +46,7 @@ export function toMarkdown(report: ReportModel): string {
 
   if (report.budgets.length) {
     out.push('## Budgets', '');
-    for (const b of report.budgets) if (b.message) out.push(`- **over budget**: ${b.message}`);
+    for (const b of report.budgets) if (b.message) out.push(`- **over budget**: ${md(b.message)}`);
     if (report.budgets.some((b) => b.message)) out.push('');
     out.push(
       ...table(
@@ -59,14 +60,14 @@ export function toMarkdown(report: ReportModel): string {
   if (report.forecasts.length) {
     out.push('## Forecasts', '');
     for (const f of report.forecasts) {
-      out.push(`- ${f.name} will cross its budget of ${f.limit} in about ${f.runs} run${f.runs === 1 ? '' : 's'}${f.days !== undefined ? ` (~${f.days < 1 ? '<1' : Math.round(f.days)} day${Math.round(f.days) === 1 ? '' : 's'})` : ''} at the current pace.`);
+      out.push(`- ${md(f.name)} will cross its budget of ${md(f.limit)} in about ${f.runs} run${f.runs === 1 ? '' : 's'}${f.days !== undefined ? ` (~${f.days < 1 ? '<1' : Math.round(f.days)} day${Math.round(f.days) === 1 ? '' : 's'})` : ''} at the current pace.`);
     }
     out.push('');
   }
 
   if (report.improvements.length) {
     out.push('## Improvements', '');
-    for (const m of report.improvements) out.push(`- ${m}`);
+    for (const m of report.improvements) out.push(`- ${md(m)}`);
     out.push('');
   }
 
@@ -83,7 +84,7 @@ export function toMarkdown(report: ReportModel): string {
 
   if (report.recommendations.length) {
     out.push('## Recommendations', '');
-    for (const r of report.recommendations) out.push(`- ${r.text}`);
+    for (const r of report.recommendations) out.push(`- ${md(r.text)}`);
     out.push('');
   }
   return out.join('\n');

@@ -1,6 +1,7 @@
 import type { MachineFingerprint, VcsInfo } from '../model';
 import type { Analysis, Finding, SeriesAnalysis } from '../findings/types';
 import { formatChange, formatValue } from '../format';
+import { shareableMachine, shareablePath } from '../share/shareable';
 
 /** "100% (used up)" beyond the whole error budget: the runs-over column carries the detail. */
 export function spentText(percent: number): string {
@@ -17,9 +18,14 @@ export type Health = 'healthy' | 'warning' | 'critical';
 
 export interface ReportContext {
   generatedAt: Date | number;
+  /** Shown by its fingerprint (CPU model, cores, OS); the hostname only with `includeHostname`. */
   machine?: MachineFingerprint;
   vcs?: VcsInfo;
   baseBranch?: string;
+  /** Reports are shared (CI artifacts, job summaries): the hostname is left out unless this is set. */
+  includeHostname?: boolean;
+  /** Absolute source paths inside this folder are shown relative to it; other absolute paths are left out. */
+  workspaceDir?: string;
 }
 
 export interface SeriesRow {
@@ -222,7 +228,7 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
   return {
     title: 'Perf Pulse report',
     generatedAt: new Date(context.generatedAt).toISOString(),
-    ...(context.machine ? { machine: context.machine } : {}),
+    ...(context.machine ? { machine: shareableMachine(context.machine, { includeHostname: context.includeHostname }) } : {}),
     ...(context.vcs ? { vcs: context.vcs } : {}),
     ...(context.baseBranch ? { baseBranch: context.baseBranch } : {}),
     health,
@@ -240,8 +246,16 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
     forecasts,
     bottlenecks: { slowest: topSlowest, noisiest },
     recommendations: recommend(analysis),
-    findings: analysis.findings,
+    findings: analysis.findings.map((f) => withShareableLocation(f, context.workspaceDir)),
   };
+}
+
+/** A finding as a report may show it: its source file only as a workspace-relative path (see share/shareable.ts). */
+function withShareableLocation(finding: Finding, workspaceDir: string | undefined): Finding {
+  if (!finding.location) return finding;
+  const { location, ...rest } = finding;
+  const file = shareablePath(location.file, workspaceDir);
+  return file === undefined ? rest : { ...rest, location: { file, ...(location.line !== undefined ? { line: location.line } : {}) } };
 }
 
 /** Advice that follows from the data, and only advice that does; none when nothing applies. */

@@ -1,4 +1,5 @@
 import type { RunRecord } from '../model';
+import { setOwn } from '../own-keys';
 
 /**
  * The text of one git note: the records measured on one commit, one JSON
@@ -20,10 +21,10 @@ export interface NoteProblem {
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = {}; // plain-object-ok: filled with setOwn, so JSON's keys stay keys
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = canonical(v);
+      if (v !== undefined) setOwn(out, key, canonical(v));
     }
     return out;
   }

@@ -116,12 +116,13 @@ export async function writeNotesTree(git: Git, notes: NotesTree): Promise<string
 }
 
 /**
- * A committer identity for notes commits: the user's own when git has one,
- * else a neutral one, so that sync works on a fresh CI runner without
- * `user.name`/`user.email` configured.
+ * A committer identity for notes commits: the user's own when it is configured
+ * (or given in GIT_COMMITTER_*), else a neutral one, so that sync works on a fresh
+ * CI runner without `user.name`/`user.email`. Never the identity git would guess:
+ * that is `login@hostname`, and notes commits are pushed (see shareable.ts).
  */
 export async function identityEnv(git: Git): Promise<NodeJS.ProcessEnv> {
-  if ((await git.run(['var', 'GIT_COMMITTER_IDENT'])).code === 0) return {};
+  if ((await git.run(['-c', 'user.useConfigOnly=true', 'var', 'GIT_COMMITTER_IDENT'])).code === 0) return {};
   return {
     GIT_AUTHOR_NAME: 'Perf Pulse',
     GIT_AUTHOR_EMAIL: 'perf-pulse@localhost',

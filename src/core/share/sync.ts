@@ -1,8 +1,10 @@
+import * as path from 'node:path';
 import type { RunRecord } from '../model';
 import { commitStates, resolveCommits, type CommitState } from './commits';
 import { objectName, remoteName } from '../git';
 import { Git, GitError } from './git';
 import { mergeNoteLines, recordLine, type NoteProblem } from './note-format';
+import { shareableRecord, type SharePolicy } from './shareable';
 import {
   commitNotes,
   compareAndSwapRef,
@@ -49,6 +51,8 @@ export interface SyncOptions {
   push?: boolean;
   /** Also share runs made on a dirty work tree (default false: shared history measures committed code). */
   includeDirty?: boolean;
+  /** Put the machine's hostname in the notes too (default false: machines are known by their fingerprint). */
+  includeHostname?: boolean;
   /** Fetch-merge-push rounds before giving up when other machines keep pushing (default 6). */
   maxAttempts?: number;
   signal?: AbortSignal;
@@ -173,6 +177,7 @@ export function chooseRemote(repo: RepositoryFacts, wanted?: string): string | u
 
 /** Local records grouped by the full commit id they can be noted on, and the ones that cannot. */
 interface LocalCandidates {
+  /** In their shareable form (see shareable.ts): what the notes may hold. */
   byCommit: Map<string, RunRecord[]>;
   commitMissing: Map<string, number>;
   withoutCommit: number;
@@ -181,7 +186,7 @@ interface LocalCandidates {
   stored: Set<string>;
 }
 
-async function localCandidates(git: Git, history: SyncHistory, noted: Set<string>, includeDirty: boolean): Promise<LocalCandidates> {
+async function localCandidates(git: Git, history: SyncHistory, noted: Set<string>, includeDirty: boolean, policy: SharePolicy): Promise<LocalCandidates> {
   const pending: RunRecord[] = [];
   let withoutCommit = 0;
   let dirtySkipped = 0;
@@ -204,7 +209,7 @@ async function localCandidates(git: Git, history: SyncHistory, noted: Set<string
     }
     let list = byCommit.get(full);
     if (!list) byCommit.set(full, (list = []));
-    list.push(record);
+    list.push(shareableRecord(record, policy));
   }
   return { byCommit, commitMissing, withoutCommit, dirtySkipped, stored };
 }
@@ -295,6 +300,7 @@ export async function syncHistory(history: SyncHistory, options: SyncOptions): P
   let env: NodeJS.ProcessEnv | undefined;
   const push = options.push !== false && remote !== undefined;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 6);
+  const policy: SharePolicy = { includeHostname: options.includeHostname === true, workspaceDir: path.resolve(options.workspaceDir) };
   const imported = new Set<string>();
   let importedCount = 0;
   let noted = 0;
@@ -314,7 +320,7 @@ export async function syncHistory(history: SyncHistory, options: SyncOptions): P
     const before = await mergeNotes(git, localTree, remoteTree, new Map(), texts);
     const notedIds = new Set<string>();
     for (const list of before.records.values()) for (const r of list) notedIds.add(r.id);
-    const candidates = await localCandidates(git, history, notedIds, options.includeDirty === true);
+    const candidates = await localCandidates(git, history, notedIds, options.includeDirty === true, policy);
     const merged = candidates.byCommit.size ? await mergeNotes(git, localTree, remoteTree, candidates.byCommit, texts) : before;
 
     let tip = localTip;

@@ -118,7 +118,13 @@ export async function exportReport(findings: FindingsService, target?: vscode.Ur
   const analysis = await findings.refresh();
   const [machine, vcs] = await Promise.all([machineFingerprint(), folder ? vcsInfo(folder.uri.fsPath) : Promise.resolve({})]);
   const { buildReport, toHtml, toJson, toMarkdown } = tools();
-  const model = buildReport(analysis, { generatedAt: Date.now(), machine, vcs });
+  const model = buildReport(analysis, {
+    generatedAt: Date.now(),
+    machine,
+    vcs,
+    includeHostname: vscode.workspace.getConfiguration('perfPulse.share').get<boolean>('includeHostname', false),
+    ...(folder ? { workspaceDir: folder.uri.fsPath } : {}),
+  });
   const text = chosen === 'md' ? toMarkdown(model) : chosen === 'html' ? toHtml(model) : toJson(model);
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
   if (!target) {

@@ -24,10 +24,11 @@ export class SyncService extends Disposable {
     const store = await this.history.ready();
     const { syncHistory, ShareError } = tools();
     const remote = vscode.workspace.getConfiguration('perfPulse.sync').get<string>('remote') || undefined;
+    const includeHostname = vscode.workspace.getConfiguration('perfPulse.share').get<boolean>('includeHostname', false);
     try {
       const report = await vscode.window.withProgress(
         { location: quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: 'Perf Pulse: syncing history through git notes' },
-        () => syncHistory(store, { workspaceDir: folder.uri.fsPath, remote, log: (line) => this.log.info(`sync: ${line}`) }),
+        () => syncHistory(store, { workspaceDir: folder.uri.fsPath, remote, includeHostname, log: (line) => this.log.info(`sync: ${line}`) }),
       );
       if (report.imported) await this.history.notifyChanged();
       const summary = `${report.noted} local result(s) noted, ${report.imported} imported${report.remote ? `, ${report.pushed ? 'pushed to' : 'not pushed to'} ${report.remote}` : ' (no remote: notes kept locally)'}`;

@@ -13,13 +13,11 @@ import type {
   SeriesSourceKind,
   SeriesStatus,
 } from '../../protocol/trends';
-import { downsampleForSparkline } from '../trends/shaping';
+import { downsampleForSparkline, sourceKindOf } from '../trends/shaping';
 import type { TrendsDataSource } from '../trends/data-source';
 import { Disposable } from '../disposable';
 import { judgedRuns, type FindingsService } from './findings-service';
 import type { HistoryService } from './history-service';
-
-const SOURCE_KIND: Record<RunRecord['source'], SeriesSourceKind> = { benchmark: 'benchmark', task: 'task', report: 'test', terminal: 'terminal', import: 'import' };
 
 /** The trends panel's data: the real history, judged by the current analysis. */
 export class HistoryTrendsSource extends Disposable implements TrendsDataSource {
@@ -116,7 +114,7 @@ function overviewOf(s: SeriesAnalysis, runs: RunRecord[]): SeriesOverview {
     metric: s.metric,
     unit: s.unit,
     direction: s.direction,
-    source: SOURCE_KIND[s.source] ?? 'benchmark',
+    source: sourceKindOf(s.source),
     status: lastChange && !lastChange.confirmed && status === 'stable' ? 'suspect' : status,
     sparkline: downsampleForSparkline(values),
     latest: s.latest?.value ?? values.at(-1) ?? NaN,

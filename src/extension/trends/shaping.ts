@@ -3,6 +3,9 @@
  * rows) and the tests. No `vscode` import: it must run in plain Node.
  */
 
+import { lookupTable, ownValue } from '../../core/own-keys';
+import type { SeriesSourceKind } from '../../protocol/trends';
+
 /** The most points a sparkline carries; more is invisible at 120 px and costs first paint. */
 export const SPARKLINE_POINTS = 64;
 
@@ -54,4 +57,14 @@ export function downsampleForSparkline(values: readonly number[], maxPoints = SP
 export function changeRatio(latest: number, baseline: number | undefined): number | undefined {
   if (baseline === undefined || !(baseline > 0) || !Number.isFinite(latest)) return undefined;
   return latest / baseline;
+}
+
+const SOURCE_KIND = lookupTable<SeriesSourceKind>({ benchmark: 'benchmark', task: 'task', report: 'test', terminal: 'terminal', import: 'import' });
+
+/**
+ * The panel's group for a record source. Sources come from the history, which may hold
+ * records from other machines' notes: an unknown one (even `constructor`) is a benchmark.
+ */
+export function sourceKindOf(source: string): SeriesSourceKind {
+  return ownValue(SOURCE_KIND, source) ?? 'benchmark';
 }
