@@ -14,7 +14,8 @@ Adds results to the workspace history:
   - a github-action-benchmark data.js history: one run per entry, with its commit and date;
   - any benchmark output \`perf-pulse parse\` reads (Bencher Metric Format included): one run, dated by
     the file's modification time.
-Records already in the history (same id) are skipped, so importing a file twice adds nothing.
+Records already in the history are skipped: importing a file twice with the same commit, branch and
+modification time adds nothing, while the same bytes at another commit, branch or time are new runs.
 
 Options:
   --format NAME     read as this format (perf-pulse-json, perf-pulse-csv, gab-data-js or a parser format)
