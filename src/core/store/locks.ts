@@ -53,7 +53,9 @@ export async function tryLock(file: string, staleMs = 15 * 60_000): Promise<(() 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const stamp = await readStamp(file);
-      const stale = !ownerAlive(stamp) || (stamp !== undefined && Date.now() - stamp.started > staleMs);
+      // A lock without a readable stamp may be one just created whose owner is still writing it:
+      // only an old one is abandoned.
+      const stale = stamp === undefined ? await olderThan(file, UNSTAMPED_GRACE_MS) : !ownerAlive(stamp) || Date.now() - stamp.started > staleMs;
       if (!stale) return undefined;
       // Break it by renaming first, so two breakers cannot both delete a fresh lock.
       const broken = `${file}.broken-${process.pid}-${Date.now()}`;
@@ -73,4 +75,16 @@ export async function tryLock(file: string, staleMs = 15 * 60_000): Promise<(() 
     }
   }
   return undefined;
+}
+
+/** How long a lock file may lack its owner's stamp before it counts as abandoned (its creator died before writing it). */
+const UNSTAMPED_GRACE_MS = 10_000;
+
+async function olderThan(file: string, ms: number): Promise<boolean> {
+  try {
+    return Date.now() - (await fsp.stat(file)).mtimeMs > ms;
+  } catch {
+    // Gone meanwhile: its owner released it; the next attempt creates it afresh.
+    return true;
+  }
 }
