@@ -24,6 +24,8 @@ const WRITERS = 'writers';
 const INDEX_FILE = 'index.bin';
 const META_FILE = 'store.json';
 const COMPACT_LOCK = 'compact.lock';
+/** How often a read reloads after a compaction elsewhere removed the files it knew (about 2 s of waiting in all). */
+const RELOAD_ATTEMPTS = 12;
 /** Rewrite the index once this many records sit outside it, so opening stays fast. */
 const INDEX_TAIL_LIMIT = 20_000;
 
@@ -137,15 +139,26 @@ export class HistoryStore {
   readSeries(seriesId: string): Promise<RunRecord[]> {
     return this.exclusive(async () => {
       this.assertOpen();
-      try {
-        return await this.readSeriesOnce(seriesId);
-      } catch (err) {
-        // A compaction elsewhere replaced the segments we knew: reload and read again.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        await this.load();
-        return this.readSeriesOnce(seriesId);
-      }
+      return this.withReload('read the history in', () => this.readSeriesOnce(seriesId));
     });
+  }
+
+  /**
+   * Runs `fn`, which reads segments we know of. When a compaction in another process
+   * replaced them meanwhile (ENOENT), reloads and tries again, waiting a little longer
+   * each time since compactions may follow each other. Still failing, it throws a `StoreError`.
+   */
+  private async withReload<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        if (attempt >= RELOAD_ATTEMPTS) throw ioError(action, (err as NodeJS.ErrnoException).path ?? this.dir, err);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 << attempt) * (0.5 + Math.random())));
+        await this.load();
+      }
+    }
   }
 
   private async readSeriesOnce(seriesId: string): Promise<RunRecord[]> {
@@ -222,15 +235,19 @@ export class HistoryStore {
         if (!list) bySeries.set(r.seriesId, (list = []));
         list.push(r);
       }
-      const fresh: RunRecord[] = [];
-      for (const [seriesId, list] of bySeries) {
-        const known = new Set(this.series.has(seriesId) ? (await this.readSeriesOnce(seriesId)).map((r) => r.id) : []);
-        for (const r of list) {
-          if (known.has(r.id)) continue;
-          known.add(r.id);
-          fresh.push(r);
+      // Read every id first, retrying as a whole when a compaction elsewhere replaced the segments.
+      const fresh = await this.withReload('read the history in', async () => {
+        const out: RunRecord[] = [];
+        for (const [seriesId, list] of bySeries) {
+          const known = new Set(this.series.has(seriesId) ? (await this.readSeriesOnce(seriesId)).map((r) => r.id) : []);
+          for (const r of list) {
+            if (known.has(r.id)) continue;
+            known.add(r.id);
+            out.push(r);
+          }
         }
-      }
+        return out;
+      });
       if (fresh.length) await this.appendNow(fresh);
       return fresh.length;
     });
@@ -302,19 +319,21 @@ export class HistoryStore {
     return this.exclusive(async () => {
       this.assertOpen();
       const before = this.fingerprint();
-      const listing = await this.listSegments();
-      const known = new Set(this.segments.map((s) => s.name));
-      const vanished = this.segments.some((s) => !listing.live.includes(s.name));
-      if (vanished) {
-        await this.load();
-      } else {
-        for (const segment of this.segments) await this.scanTail(segment, this.segments.indexOf(segment));
-        for (const name of listing.live) {
-          if (known.has(name)) continue;
-          this.segments.push({ name, file: path.join(this.segmentsDir, name), size: 0, lines: 0 });
-          await this.scanTail(this.segments[this.segments.length - 1], this.segments.length - 1);
+      await this.withReload('read the history in', async () => {
+        const listing = await this.listSegments();
+        const known = new Set(this.segments.map((s) => s.name));
+        const vanished = this.segments.some((s) => !listing.live.includes(s.name));
+        if (vanished) {
+          await this.load();
+        } else {
+          for (const segment of this.segments) await this.scanTail(segment, this.segments.indexOf(segment));
+          for (const name of listing.live) {
+            if (known.has(name)) continue;
+            this.segments.push({ name, file: path.join(this.segmentsDir, name), size: 0, lines: 0 });
+            await this.scanTail(this.segments[this.segments.length - 1], this.segments.length - 1);
+          }
         }
-      }
+      });
       return this.fingerprint() !== before;
     });
   }
@@ -619,6 +638,9 @@ export class HistoryStore {
       if (await this.writerAlive(seg.name)) report.skippedLive++;
       else compactable.add(i);
     }
+    // A writer that finished after the load above may have appended more before it went:
+    // read its segment to the end now that nobody writes it, or the deletion below loses that.
+    for (const i of compactable) await this.scanTail(this.segments[i], i);
     report.segmentsBefore = this.segments.length;
     const name = `c-${Date.now().toString(36).padStart(9, '0')}-${this.writerId}.seg`;
     const target = path.join(this.segmentsDir, name);

@@ -181,5 +181,36 @@ describe('history store under faults (real processes)', function () {
     }
     assert.equal(outcomes.old + outcomes.new, 10);
   });
-});
 
+  it('imports while other processes compact never fail: 300 CLI imports against 2 compacting processes', async () => {
+    const dir = path.join(root, 'import-compact');
+    const stop = path.join(root, 'import-compact.stop');
+    // Some history first, so every compaction has work and replaces the segment the importers read.
+    const seed = await startWorker(['cli-import', dir, '10', 'seed']);
+    assert.equal((await seed.exited).code, 0, seed.stderr());
+    const compactors = await Promise.all([startWorker(['compact-loop', dir, stop]), startWorker(['compact-loop', dir, stop])]);
+    const importers = await Promise.all([0, 1, 2].map((k) => startWorker(['cli-import', dir, '100', `imp${k}`])));
+    const exits = await Promise.all(importers.map((w) => w.exited));
+    fs.writeFileSync(stop, '');
+    const compactorExits = await Promise.all(compactors.map((w) => w.exited));
+    exits.forEach((e, k) => assert.equal(e.code, 0, importers[k].stderr()));
+    compactorExits.forEach((e, k) => assert.equal(e.code, 0, compactors[k].stderr()));
+    const lines = importers.flatMap((w) => w.lines.filter((l) => l.startsWith('ok ') || l.startsWith('fail ')));
+    const failures = lines.filter((l) => l.startsWith('fail '));
+    const compactions = compactors.reduce((n, w) => n + Number(w.lines.find((l) => l.startsWith('done '))?.slice(5) ?? 0), 0);
+    console.log(`      ${lines.length} imports, ${failures.length} failed, ${compactions} compactions meanwhile`);
+    assert.equal(lines.length, 300);
+    assert.ok(compactions >= 10, `the compactors ran (${compactions})`);
+    assert.deepEqual(failures, []);
+    const store = await HistoryStore.open(dir);
+    const runsPerCommit = new Map<string, number>();
+    for await (const r of store.allRecords()) runsPerCommit.set(r.vcs.commit!, (runsPerCommit.get(r.vcs.commit!) ?? 0) + 1);
+    const lost = [...Array(3).keys()].flatMap((k) => [...Array(100).keys()].map((i) => `imp${k}-${i}`)).filter((c) => runsPerCommit.get(c) !== 20);
+    assert.deepEqual(lost, [], 'every acknowledged import is stored whole');
+    assert.equal(store.listSeries().reduce((n, s) => n + s.runs, 0), 20 * 310, 'every imported run is stored once');
+    const verify = await store.verify();
+    assert.equal(verify.records, 20 * 310);
+    assert.deepEqual(verify.problems, []);
+    await store.close();
+  });
+});
