@@ -7,7 +7,8 @@ import { decodeFrame, encodeFrame } from './framing';
 import { StoreError, ioError, type StoreProblem } from './errors';
 import { migrateRecord, recordJson } from './migrate';
 import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type RetentionOptions } from './retention';
-import { readFirstLine, scanSegmentFile, syncDir, writeFileAtomic } from './segment-file';
+import { appendedSegmentName, readFirstLine, scanSegmentFile, syncDir, writeFileAtomic } from './segment-file';
+import { encodeCommitMarker } from './append-commit';
 import { readIndex, readLocations, writeIndex, type OpenIndex } from './series-index';
 import { ownStamp, ownerAlive, readStamp, tryLock } from './locks';
 import { csvHeader, csvRow, jsonExportClose, jsonExportOpen } from './export-format';
@@ -16,8 +17,13 @@ export { StoreError, type StoreProblem } from './errors';
 export { DEFAULT_RETENTION, type RetentionOptions, type ProtectOptions } from './retention';
 export { resolveHistoryDir, registerWorkspaceHistory } from './location';
 
-/** The store's own format version (layout of folders and files), separate from the record version. */
-export const STORE_FORMAT_VERSION = 1;
+/**
+ * The store's own format version (layout of folders and files), separate from the record version.
+ * 2: appended segments (`*.v2.seg`) end every append with a commit marker; format-1 segments are
+ * still read as before. A history is marked 2 when its first such segment is created, so older
+ * Perf Pulse versions refuse it instead of showing unfinished appends.
+ */
+export const STORE_FORMAT_VERSION = 2;
 
 const SEGMENTS = 'segments';
 const WRITERS = 'writers';
@@ -108,6 +114,8 @@ export class HistoryStore {
   private writer: Writer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The format `store.json` declares (older histories are marked 2 when first appended to). */
+  private formatOnDisk = STORE_FORMAT_VERSION;
 
   private constructor(
     readonly dir: string,
@@ -265,7 +273,10 @@ export class HistoryStore {
       }
     });
     const frames = records.map((r) => encodeFrame(recordJson(r)));
-    const bytes = Buffer.concat(frames);
+    let framesLength = 0;
+    for (const f of frames) framesLength += f.length;
+    // The marker last: until it is on disk, readers treat the whole append as not written.
+    const bytes = Buffer.concat([...frames, encodeCommitMarker(records.length, framesLength)]);
     const writer = await this.ensureWriter();
     try {
       await (this.options.writeBytes ?? writeAll)(writer.handle, bytes);
@@ -282,15 +293,16 @@ export class HistoryStore {
       this.addRecord(record, writer.segmentIndex, offset, frames[i].length);
       offset += frames[i].length;
     });
-    writer.segment.size = offset;
-    writer.segment.lines += records.length;
+    writer.segment.size += bytes.length;
+    writer.segment.lines += records.length + 1;
   }
 
   private async ensureWriter(): Promise<Writer> {
     if (this.writer) return this.writer;
-    const name = `${Date.now().toString(36).padStart(9, '0')}-${this.writerId}.seg`;
+    const name = appendedSegmentName(Date.now(), this.writerId);
     const file = path.join(this.segmentsDir, name);
     const marker = path.join(this.dir, WRITERS, name + '.json');
+    await this.markFormat();
     try {
       await fsp.writeFile(marker, JSON.stringify(ownStamp()));
       const handle = await fsp.open(file, 'a');
@@ -302,6 +314,16 @@ export class HistoryStore {
     } catch (err) {
       throw ioError('create the history file', file, err);
     }
+  }
+
+  /** Before the first format-2 segment of an older history: declare format 2, so older versions refuse it. */
+  private async markFormat(): Promise<void> {
+    if (this.formatOnDisk >= STORE_FORMAT_VERSION) return;
+    const metaFile = path.join(this.dir, META_FILE);
+    await writeFileAtomic(metaFile, JSON.stringify({ format: 'perf-pulse-history', version: STORE_FORMAT_VERSION }, null, 2) + '\n').catch((e) => {
+      throw ioError('update', metaFile, e);
+    });
+    this.formatOnDisk = STORE_FORMAT_VERSION;
   }
 
   private async retireWriter(): Promise<void> {
@@ -369,6 +391,7 @@ export class HistoryStore {
     if (typeof meta?.version === 'number' && meta.version > STORE_FORMAT_VERSION) {
       throw new StoreError(`${this.dir} holds history format ${meta.version}, written by a newer Perf Pulse; update to read it`, metaFile);
     }
+    this.formatOnDisk = typeof meta?.version === 'number' ? meta.version : 1;
   }
 
   private async listSegments(): Promise<{ live: string[]; superseded: Set<string>; temporary: string[] }> {
