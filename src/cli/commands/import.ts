@@ -71,7 +71,7 @@ export const command: CliCommand = {
         const full = path.resolve(io.cwd, file);
         try {
           const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined });
-          const added = await store.appendNew(result.records);
+          const added = await store.appendNew(result.records, { earlierIds: result.earlierIds });
           const skipped = result.records.length - added;
           io.stdout(`${file}: ${added} run(s) added${skipped ? `, ${skipped} already in the history` : ''} (read as ${result.format})\n`);
         } catch (err) {

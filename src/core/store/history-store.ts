@@ -234,8 +234,12 @@ export class HistoryStore {
     return this.exclusive(() => this.appendNow(records));
   }
 
-  /** Appends only the records whose id is not stored yet (import, sync replay). Returns how many were added. */
-  appendNew(records: RunRecord[]): Promise<number> {
+  /**
+   * Appends only the records whose id is not stored yet (import, sync replay). Returns how many were added.
+   * `earlierIds` (new id → the id an earlier version gave the same run) also skips a record stored under
+   * its earlier id with the same time, commit, branch and value.
+   */
+  appendNew(records: RunRecord[], options: { earlierIds?: ReadonlyMap<string, string> } = {}): Promise<number> {
     return this.exclusive(async () => {
       const bySeries = new Map<string, RunRecord[]>();
       for (const r of records) {
@@ -247,10 +251,13 @@ export class HistoryStore {
       const fresh = await this.withReload('read the history in', async () => {
         const out: RunRecord[] = [];
         for (const [seriesId, list] of bySeries) {
-          const known = new Set(this.series.has(seriesId) ? (await this.readSeriesOnce(seriesId)).map((r) => r.id) : []);
+          const known = new Map(this.series.has(seriesId) ? (await this.readSeriesOnce(seriesId)).map((r) => [r.id, r]) : []);
           for (const r of list) {
             if (known.has(r.id)) continue;
-            known.add(r.id);
+            const earlierId = options.earlierIds?.get(r.id);
+            const earlier = earlierId !== undefined ? known.get(earlierId) : undefined;
+            if (earlier && sameRun(earlier, r)) continue;
+            known.set(r.id, r);
             out.push(r);
           }
         }
@@ -878,6 +885,12 @@ export class HistoryStore {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** Whether two records of one series describe the same run (their ids aside). */
+function sameRun(a: RunRecord, b: RunRecord): boolean {
+  return a.timestamp === b.timestamp && a.value === b.value &&
+    (a.vcs?.commit ?? '') === (b.vcs?.commit ?? '') && (a.vcs?.branch ?? '') === (b.vcs?.branch ?? '') && Boolean(a.vcs?.dirty) === Boolean(b.vcs?.dirty);
 }
 
 function readFully(fd: number, buf: Buffer, position: number): number {

@@ -77,6 +77,12 @@ export interface ImportResult {
   /** `perf-pulse-json`, `perf-pulse-csv`, `gab-data-js` or a parser format name. */
   format: string;
   records: RunRecord[];
+  /**
+   * The id an earlier version gave each record (new id → old id), for inputs whose ids
+   * once came from the content alone: `appendNew` skips a record whose old id is stored
+   * with the same time, commit and branch, so re-importing after an upgrade adds nothing.
+   */
+  earlierIds?: Map<string, string>;
 }
 
 /**
@@ -114,15 +120,14 @@ export async function importFile(file: string, options: { format?: string } & Om
   const parsed = await parseFile(file, { format: options.format });
   const content = createHash('sha1').update(text).digest('hex');
   const timestamp = options.timestamp ?? Math.round(mtime);
-  return {
-    file,
-    format: parsed.format,
-    records: recordsFromMeasurements(parsed.measurements, parsed.format, {
-      ...options,
-      timestamp,
-      // The same bytes measured at another commit, branch or time are another run.
-      idSeed: runIdentity(content, timestamp, options.vcs),
-      config: { format: parsed.format, file: path.basename(file) },
-    }),
-  };
+  const records = recordsFromMeasurements(parsed.measurements, parsed.format, {
+    ...options,
+    timestamp,
+    // The same bytes measured at another commit, branch or time are another run.
+    idSeed: runIdentity(content, timestamp, options.vcs),
+    config: { format: parsed.format, file: path.basename(file) },
+  });
+  const machineId = (options.machine ?? IMPORT_MACHINE).id;
+  const earlierIds = new Map(records.map((r, i) => [r.id, stableId(content, i, r.name, r.metric, machineId)]));
+  return { file, format: parsed.format, records, earlierIds };
 }

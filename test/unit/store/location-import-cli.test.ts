@@ -166,6 +166,23 @@ describe('perf-pulse history and import (CLI)', function () {
     await store.close();
   });
 
+  it('import recognises runs an earlier version imported under content-only ids, and still adds other commits', async () => {
+    const dir = path.join(root, 'upgrade');
+    const file = path.join(root, 'bench-upgrade.json');
+    fs.copyFileSync(path.join(SHARED, 'formats/bencher/bmf_latency.json'), file);
+    const day = new Date('2026-02-01T08:00:00Z');
+    fs.utimesSync(file, day, day);
+    // What an earlier version stored for `perf-pulse import bench-upgrade.json --commit c0ffee`.
+    const { records, earlierIds } = await importFile(file, { vcs: { commit: 'c0ffee' } });
+    const store = await HistoryStore.open(dir);
+    await store.append(records.map((r) => ({ ...r, id: earlierIds!.get(r.id)! })));
+    await store.close();
+    const again = await cli(['import', file, '--history', dir, '--commit', 'c0ffee'], root);
+    assert.match(again.out, /0 run\(s\) added, 3 already in the history/);
+    const other = await cli(['import', file, '--history', dir, '--commit', 'deadbee'], root);
+    assert.match(other.out, /3 run\(s\) added \(/);
+  });
+
   it('history verify exits 0 on a clean history and 1 on a damaged one, naming the file and offset', async () => {
     const dir = path.join(root, 'verify');
     const store = await HistoryStore.open(dir);
