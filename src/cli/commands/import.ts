@@ -15,7 +15,8 @@ Adds results to the workspace history:
     series per suite and benchmark (values that are not numbers are skipped with a warning);
   - any benchmark output \`perf-pulse parse\` reads (Bencher Metric Format included): one run, dated by
     the file's modification time.
-Records already in the history (same id) are skipped, so importing a file twice adds nothing.
+Records already in the history are skipped: importing a file twice with the same commit, branch and
+modification time adds nothing, while the same bytes at another commit, branch or time are new runs.
 
 Options:
   --format NAME     read as this format (perf-pulse-json, perf-pulse-csv, gab-data-js or a parser format)
@@ -78,7 +79,7 @@ export const command: CliCommand = {
         const full = path.resolve(io.cwd, file);
         try {
           const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined });
-          const added = await store.appendNew(result.records);
+          const added = await store.appendNew(result.records, { earlierIds: result.earlierIds });
           const skipped = result.records.length - added;
           io.stdout(`${file}: ${added} run(s) added${skipped ? `, ${skipped} already in the history` : ''} (read as ${result.format})\n`);
           reportSkipped(file, result.warnings ?? [], io.stderr);

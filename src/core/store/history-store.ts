@@ -7,7 +7,8 @@ import { decodeFrame, encodeFrame } from './framing';
 import { StoreError, ioError, type StoreProblem } from './errors';
 import { migrateRecord, recordJson } from './migrate';
 import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type RetentionOptions } from './retention';
-import { readFirstLine, scanSegmentFile, syncDir, writeFileAtomic } from './segment-file';
+import { appendedSegmentName, readFirstLine, scanSegmentFile, syncDir, writeFileAtomic } from './segment-file';
+import { encodeCommitMarker } from './append-commit';
 import { readIndex, readLocations, writeIndex, type OpenIndex } from './series-index';
 import { ownStamp, ownerAlive, readStamp, tryLock } from './locks';
 import { csvHeader, csvRow, jsonExportClose, jsonExportOpen } from './export-format';
@@ -16,14 +17,21 @@ export { StoreError, type StoreProblem } from './errors';
 export { DEFAULT_RETENTION, type RetentionOptions, type ProtectOptions } from './retention';
 export { resolveHistoryDir, registerWorkspaceHistory } from './location';
 
-/** The store's own format version (layout of folders and files), separate from the record version. */
-export const STORE_FORMAT_VERSION = 1;
+/**
+ * The store's own format version (layout of folders and files), separate from the record version.
+ * 2: appended segments (`*.v2.seg`) end every append with a commit marker; format-1 segments are
+ * still read as before. A history is marked 2 when its first such segment is created, so older
+ * Perf Pulse versions refuse it instead of showing unfinished appends.
+ */
+export const STORE_FORMAT_VERSION = 2;
 
 const SEGMENTS = 'segments';
 const WRITERS = 'writers';
 const INDEX_FILE = 'index.bin';
 const META_FILE = 'store.json';
 const COMPACT_LOCK = 'compact.lock';
+/** How often a read reloads after a compaction elsewhere removed the files it knew (about 2 s of waiting in all). */
+const RELOAD_ATTEMPTS = 12;
 /** Rewrite the index once this many records sit outside it, so opening stays fast. */
 const INDEX_TAIL_LIMIT = 20_000;
 
@@ -106,6 +114,8 @@ export class HistoryStore {
   private writer: Writer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The format `store.json` declares (older histories are marked 2 when first appended to). */
+  private formatOnDisk = STORE_FORMAT_VERSION;
 
   private constructor(
     readonly dir: string,
@@ -137,15 +147,26 @@ export class HistoryStore {
   readSeries(seriesId: string): Promise<RunRecord[]> {
     return this.exclusive(async () => {
       this.assertOpen();
-      try {
-        return await this.readSeriesOnce(seriesId);
-      } catch (err) {
-        // A compaction elsewhere replaced the segments we knew: reload and read again.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        await this.load();
-        return this.readSeriesOnce(seriesId);
-      }
+      return this.withReload('read the history in', () => this.readSeriesOnce(seriesId));
     });
+  }
+
+  /**
+   * Runs `fn`, which reads segments we know of. When a compaction in another process
+   * replaced them meanwhile (ENOENT), reloads and tries again, waiting a little longer
+   * each time since compactions may follow each other. Still failing, it throws a `StoreError`.
+   */
+  private async withReload<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        if (attempt >= RELOAD_ATTEMPTS) throw ioError(action, (err as NodeJS.ErrnoException).path ?? this.dir, err);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 << attempt) * (0.5 + Math.random())));
+        await this.load();
+      }
+    }
   }
 
   private async readSeriesOnce(seriesId: string): Promise<RunRecord[]> {
@@ -213,8 +234,12 @@ export class HistoryStore {
     return this.exclusive(() => this.appendNow(records));
   }
 
-  /** Appends only the records whose id is not stored yet (import, sync replay). Returns how many were added. */
-  appendNew(records: RunRecord[]): Promise<number> {
+  /**
+   * Appends only the records whose id is not stored yet (import, sync replay). Returns how many were added.
+   * `earlierIds` (new id → the id an earlier version gave the same run) also skips a record stored under
+   * its earlier id with the same time, commit, branch and value.
+   */
+  appendNew(records: RunRecord[], options: { earlierIds?: ReadonlyMap<string, string> } = {}): Promise<number> {
     return this.exclusive(async () => {
       const bySeries = new Map<string, RunRecord[]>();
       for (const r of records) {
@@ -222,15 +247,22 @@ export class HistoryStore {
         if (!list) bySeries.set(r.seriesId, (list = []));
         list.push(r);
       }
-      const fresh: RunRecord[] = [];
-      for (const [seriesId, list] of bySeries) {
-        const known = new Set(this.series.has(seriesId) ? (await this.readSeriesOnce(seriesId)).map((r) => r.id) : []);
-        for (const r of list) {
-          if (known.has(r.id)) continue;
-          known.add(r.id);
-          fresh.push(r);
+      // Read every id first, retrying as a whole when a compaction elsewhere replaced the segments.
+      const fresh = await this.withReload('read the history in', async () => {
+        const out: RunRecord[] = [];
+        for (const [seriesId, list] of bySeries) {
+          const known = new Map(this.series.has(seriesId) ? (await this.readSeriesOnce(seriesId)).map((r) => [r.id, r]) : []);
+          for (const r of list) {
+            if (known.has(r.id)) continue;
+            const earlierId = options.earlierIds?.get(r.id);
+            const earlier = earlierId !== undefined ? known.get(earlierId) : undefined;
+            if (earlier && sameRun(earlier, r)) continue;
+            known.set(r.id, r);
+            out.push(r);
+          }
         }
-      }
+        return out;
+      });
       if (fresh.length) await this.appendNow(fresh);
       return fresh.length;
     });
@@ -248,7 +280,10 @@ export class HistoryStore {
       }
     });
     const frames = records.map((r) => encodeFrame(recordJson(r)));
-    const bytes = Buffer.concat(frames);
+    let framesLength = 0;
+    for (const f of frames) framesLength += f.length;
+    // The marker last: until it is on disk, readers treat the whole append as not written.
+    const bytes = Buffer.concat([...frames, encodeCommitMarker(records.length, framesLength)]);
     const writer = await this.ensureWriter();
     try {
       await (this.options.writeBytes ?? writeAll)(writer.handle, bytes);
@@ -265,15 +300,16 @@ export class HistoryStore {
       this.addRecord(record, writer.segmentIndex, offset, frames[i].length);
       offset += frames[i].length;
     });
-    writer.segment.size = offset;
-    writer.segment.lines += records.length;
+    writer.segment.size += bytes.length;
+    writer.segment.lines += records.length + 1;
   }
 
   private async ensureWriter(): Promise<Writer> {
     if (this.writer) return this.writer;
-    const name = `${Date.now().toString(36).padStart(9, '0')}-${this.writerId}.seg`;
+    const name = appendedSegmentName(Date.now(), this.writerId);
     const file = path.join(this.segmentsDir, name);
     const marker = path.join(this.dir, WRITERS, name + '.json');
+    await this.markFormat();
     try {
       await fsp.writeFile(marker, JSON.stringify(ownStamp()));
       const handle = await fsp.open(file, 'a');
@@ -285,6 +321,16 @@ export class HistoryStore {
     } catch (err) {
       throw ioError('create the history file', file, err);
     }
+  }
+
+  /** Before the first format-2 segment of an older history: declare format 2, so older versions refuse it. */
+  private async markFormat(): Promise<void> {
+    if (this.formatOnDisk >= STORE_FORMAT_VERSION) return;
+    const metaFile = path.join(this.dir, META_FILE);
+    await writeFileAtomic(metaFile, JSON.stringify({ format: 'perf-pulse-history', version: STORE_FORMAT_VERSION }, null, 2) + '\n').catch((e) => {
+      throw ioError('update', metaFile, e);
+    });
+    this.formatOnDisk = STORE_FORMAT_VERSION;
   }
 
   private async retireWriter(): Promise<void> {
@@ -302,19 +348,21 @@ export class HistoryStore {
     return this.exclusive(async () => {
       this.assertOpen();
       const before = this.fingerprint();
-      const listing = await this.listSegments();
-      const known = new Set(this.segments.map((s) => s.name));
-      const vanished = this.segments.some((s) => !listing.live.includes(s.name));
-      if (vanished) {
-        await this.load();
-      } else {
-        for (const segment of this.segments) await this.scanTail(segment, this.segments.indexOf(segment));
-        for (const name of listing.live) {
-          if (known.has(name)) continue;
-          this.segments.push({ name, file: path.join(this.segmentsDir, name), size: 0, lines: 0 });
-          await this.scanTail(this.segments[this.segments.length - 1], this.segments.length - 1);
+      await this.withReload('read the history in', async () => {
+        const listing = await this.listSegments();
+        const known = new Set(this.segments.map((s) => s.name));
+        const vanished = this.segments.some((s) => !listing.live.includes(s.name));
+        if (vanished) {
+          await this.load();
+        } else {
+          for (const segment of this.segments) await this.scanTail(segment, this.segments.indexOf(segment));
+          for (const name of listing.live) {
+            if (known.has(name)) continue;
+            this.segments.push({ name, file: path.join(this.segmentsDir, name), size: 0, lines: 0 });
+            await this.scanTail(this.segments[this.segments.length - 1], this.segments.length - 1);
+          }
         }
-      }
+      });
       return this.fingerprint() !== before;
     });
   }
@@ -350,6 +398,7 @@ export class HistoryStore {
     if (typeof meta?.version === 'number' && meta.version > STORE_FORMAT_VERSION) {
       throw new StoreError(`${this.dir} holds history format ${meta.version}, written by a newer Perf Pulse; update to read it`, metaFile);
     }
+    this.formatOnDisk = typeof meta?.version === 'number' ? meta.version : 1;
   }
 
   private async listSegments(): Promise<{ live: string[]; superseded: Set<string>; temporary: string[] }> {
@@ -619,6 +668,9 @@ export class HistoryStore {
       if (await this.writerAlive(seg.name)) report.skippedLive++;
       else compactable.add(i);
     }
+    // A writer that finished after the load above may have appended more before it went:
+    // read its segment to the end now that nobody writes it, or the deletion below loses that.
+    for (const i of compactable) await this.scanTail(this.segments[i], i);
     report.segmentsBefore = this.segments.length;
     const name = `c-${Date.now().toString(36).padStart(9, '0')}-${this.writerId}.seg`;
     const target = path.join(this.segmentsDir, name);
@@ -833,6 +885,12 @@ export class HistoryStore {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** Whether two records of one series describe the same run (their ids aside). */
+function sameRun(a: RunRecord, b: RunRecord): boolean {
+  return a.timestamp === b.timestamp && a.value === b.value &&
+    (a.vcs?.commit ?? '') === (b.vcs?.commit ?? '') && (a.vcs?.branch ?? '') === (b.vcs?.branch ?? '') && Boolean(a.vcs?.dirty) === Boolean(b.vcs?.dirty);
 }
 
 function readFully(fd: number, buf: Buffer, position: number): number {

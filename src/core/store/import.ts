@@ -16,13 +16,25 @@ export interface RecordContext {
   /** Milliseconds since the epoch; defaults to now. */
   timestamp?: number;
   source?: RecordSource;
-  /** Mixed into record ids, so importing the same file twice adds nothing. */
+  /**
+   * Mixed into record ids, so importing the same input twice adds nothing. It must name
+   * everything that makes a run distinct (content, commit, branch, time); the series,
+   * metric, machine and position are added here.
+   */
   idSeed?: string;
   config?: Record<string, unknown>;
 }
 
 function stableId(...parts: Array<string | number | undefined>): string {
   return createHash('sha1').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest('hex').slice(0, 24);
+}
+
+/**
+ * What makes one imported run distinct from another: the file's content, when it
+ * was measured and at which commit and branch (the machine is added per record).
+ */
+export function runIdentity(content: string, timestamp: number, vcs: VcsInfo = {}): string {
+  return stableId('run', content, timestamp, vcs.commit, vcs.branch, vcs.dirty === undefined ? undefined : String(vcs.dirty));
 }
 
 /** Turns parsed measurements (one run of each series) into run records. */
@@ -67,6 +79,12 @@ export interface ImportResult {
   records: RunRecord[];
   /** Entries skipped as unreadable (a value that is not a number), each naming the entry. */
   warnings?: string[];
+  /**
+   * The id an earlier version gave each record (new id → old id), for inputs whose ids
+   * once came from the content alone: `appendNew` skips a record whose old id is stored
+   * with the same time, commit and branch, so re-importing after an upgrade adds nothing.
+   */
+  earlierIds?: Map<string, string>;
 }
 
 /**
@@ -105,15 +123,15 @@ export async function importFile(file: string, options: { format?: string } & Om
   }
   const parsed = await parseFile(file, { format: options.format });
   const content = createHash('sha1').update(text).digest('hex');
-  return {
-    file,
-    format: parsed.format,
-    records: recordsFromMeasurements(parsed.measurements, parsed.format, {
-      ...options,
-      timestamp: options.timestamp ?? Math.round(mtime),
-      idSeed: content,
-      config: { format: parsed.format, file: path.basename(file) },
-    }),
-    ...(parsed.warnings?.length ? { warnings: parsed.warnings } : {}),
-  };
+  const timestamp = options.timestamp ?? Math.round(mtime);
+  const records = recordsFromMeasurements(parsed.measurements, parsed.format, {
+    ...options,
+    timestamp,
+    // The same bytes measured at another commit, branch or time are another run.
+    idSeed: runIdentity(content, timestamp, options.vcs),
+    config: { format: parsed.format, file: path.basename(file) },
+  });
+  const machineId = (options.machine ?? IMPORT_MACHINE).id;
+  const earlierIds = new Map(records.map((r, i) => [r.id, stableId(content, i, r.name, r.metric, machineId)]));
+  return { file, format: parsed.format, records, earlierIds, ...(parsed.warnings?.length ? { warnings: parsed.warnings } : {}) };
 }

@@ -1,7 +1,30 @@
 import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { scanFrames, type FrameVisitor } from './framing';
+import { CommitGate } from './append-commit';
 
 const CHUNK = 8 << 20;
+
+/**
+ * What a segment's name says about how to read it:
+ * - `committed`: `<time>-<writer>.v2.seg`, written since store format 2; every append ends with a
+ *   commit marker and lines after the last marker are an unfinished append, never shown;
+ * - `compacted`: `c-<time>-<writer>.seg`, complete when it appears (renamed into place), every line counts;
+ * - `legacy`: `<time>-<writer>.seg` from store format 1, without markers: every complete line counts.
+ */
+export type SegmentKind = 'committed' | 'compacted' | 'legacy';
+
+const COMMITTED_SUFFIX = '.v2.seg';
+
+export function segmentKind(name: string): SegmentKind {
+  if (name.startsWith('c-')) return 'compacted';
+  return name.endsWith(COMMITTED_SUFFIX) ? 'committed' : 'legacy';
+}
+
+/** The name of a new appended segment (writer ids hold no dots, so the suffix is unambiguous). */
+export function appendedSegmentName(createdAt: number, writerId: string): string {
+  return `${createdAt.toString(36).padStart(9, '0')}-${writerId}${COMMITTED_SUFFIX}`;
+}
 
 export interface ScanResult {
   /** Offset just past the last complete line. */
@@ -15,10 +38,19 @@ export interface ScanResult {
 /**
  * Streams the complete lines of a segment from `from` to its end in large
  * chunks, so a big history never sits in memory whole. Bytes after the last
- * newline (a write in progress, or one torn by a crash) are not consumed.
+ * newline (a write in progress, or one torn by a crash) are not consumed; in a
+ * `committed` segment neither is anything after the last commit marker (an
+ * append in progress or cut short), so `end` is where the committed part ends.
+ * `from` must be a place where an earlier scan ended.
  */
-export async function scanSegmentFile(path: string, from: number, fromLine: number, visitor: FrameVisitor): Promise<ScanResult> {
-  const handle = await fsp.open(path, 'r');
+export async function scanSegmentFile(file: string, from: number, fromLine: number, visitor: FrameVisitor): Promise<ScanResult> {
+  const gate = segmentKind(path.basename(file)) === 'committed' ? new CommitGate(visitor, from, fromLine) : undefined;
+  const result = await scanLines(file, from, fromLine, gate ?? visitor);
+  return gate ? { end: gate.committedEnd, lines: gate.committedLines, size: result.size } : result;
+}
+
+async function scanLines(file: string, from: number, fromLine: number, visitor: FrameVisitor): Promise<ScanResult> {
+  const handle = await fsp.open(file, 'r');
   try {
     const size = (await handle.stat()).size;
     let pos = from;

@@ -7,7 +7,10 @@ import { HistoryStore } from '../../../src/core/store/history-store';
 import { seededRandom } from '../../../src/core/stats/random';
 import { startWorker, workerScript } from './worker';
 import { seriesIdOf } from '../../../src/core/series-id';
-import { TEST_MACHINE } from './records';
+import { makeRecord, TEST_MACHINE } from './records';
+import { encodeFrame } from '../../../src/core/store/framing';
+import { recordJson } from '../../../src/core/store/migrate';
+import { jsonExportClose, jsonExportOpen } from '../../../src/core/store/export-format';
 
 async function storedIds(dir: string): Promise<{ ids: string[]; store: HistoryStore }> {
   const store = await HistoryStore.open(dir);
@@ -181,5 +184,138 @@ describe('history store under faults (real processes)', function () {
     }
     assert.equal(outcomes.old + outcomes.new, 10);
   });
-});
 
+  it('imports while other processes compact never fail: 300 CLI imports against 2 compacting processes', async () => {
+    const dir = path.join(root, 'import-compact');
+    const stop = path.join(root, 'import-compact.stop');
+    // Some history first, so every compaction has work and replaces the segment the importers read.
+    const seed = await startWorker(['cli-import', dir, '10', 'seed']);
+    assert.equal((await seed.exited).code, 0, seed.stderr());
+    const compactors = await Promise.all([startWorker(['compact-loop', dir, stop]), startWorker(['compact-loop', dir, stop])]);
+    const importers = await Promise.all([0, 1, 2].map((k) => startWorker(['cli-import', dir, '100', `imp${k}`])));
+    const exits = await Promise.all(importers.map((w) => w.exited));
+    fs.writeFileSync(stop, '');
+    const compactorExits = await Promise.all(compactors.map((w) => w.exited));
+    exits.forEach((e, k) => assert.equal(e.code, 0, importers[k].stderr()));
+    compactorExits.forEach((e, k) => assert.equal(e.code, 0, compactors[k].stderr()));
+    const lines = importers.flatMap((w) => w.lines.filter((l) => l.startsWith('ok ') || l.startsWith('fail ')));
+    const failures = lines.filter((l) => l.startsWith('fail '));
+    const compactions = compactors.reduce((n, w) => n + Number(w.lines.find((l) => l.startsWith('done '))?.slice(5) ?? 0), 0);
+    console.log(`      ${lines.length} imports, ${failures.length} failed, ${compactions} compactions meanwhile`);
+    assert.equal(lines.length, 300);
+    assert.ok(compactions >= 10, `the compactors ran (${compactions})`);
+    assert.deepEqual(failures, []);
+    const store = await HistoryStore.open(dir);
+    const runsPerCommit = new Map<string, number>();
+    for await (const r of store.allRecords()) runsPerCommit.set(r.vcs.commit!, (runsPerCommit.get(r.vcs.commit!) ?? 0) + 1);
+    const lost = [...Array(3).keys()].flatMap((k) => [...Array(100).keys()].map((i) => `imp${k}-${i}`)).filter((c) => runsPerCommit.get(c) !== 20);
+    assert.deepEqual(lost, [], 'every acknowledged import is stored whole');
+    assert.equal(store.listSeries().reduce((n, s) => n + s.runs, 0), 20 * 310, 'every imported run is stored once');
+    const verify = await store.verify();
+    assert.equal(verify.records, 20 * 310);
+    assert.deepEqual(verify.problems, []);
+    await store.close();
+  });
+
+  it('an import killed (SIGKILL) at 100 points shows a concurrent reader, and everyone after, all of it or none', async function () {
+    // 100 child processes each parsing and writing a 10 MB import: minutes on a shared machine.
+    this.timeout(900_000);
+    const KILLS = Number(process.env.PERF_PULSE_IMPORT_KILLS ?? 100);
+    const IMPORTED = 20_000;
+    const BASE = 1_000;
+    // The history before: a format-1 segment (appends without commit markers) and a format-2 one.
+    const template = path.join(root, 'import-kill-template');
+    fs.mkdirSync(path.join(template, 'segments'), { recursive: true });
+    fs.writeFileSync(path.join(template, 'store.json'), JSON.stringify({ format: 'perf-pulse-history', version: 1 }));
+    fs.writeFileSync(
+      path.join(template, 'segments', '0lz00000a-1-legacy.seg'),
+      Buffer.concat(Array.from({ length: BASE / 2 }, (_, i) => encodeFrame(recordJson(makeRecord(`base-${i % 10}`, i))))),
+    );
+    {
+      const store = await HistoryStore.open(template);
+      for (let b = 0; b < 5; b++) await store.append(Array.from({ length: BASE / 10 }, (_, i) => makeRecord(`base-${i % 10}`, BASE + b * 100 + i)));
+      await store.close();
+    }
+    // The file: an export of 20,000 runs of 200 series, a few MB.
+    const file = path.join(root, 'import-kill.json');
+    const records = Array.from({ length: IMPORTED }, (_, i) => makeRecord(`imported-${i % 200}`, i, { samples: i % 4 === 0 ? 8 : undefined }));
+    fs.writeFileSync(file, jsonExportOpen() + records.map((r) => recordJson(r)).join(',\n') + jsonExportClose());
+    const fileBytes = fs.statSync(file).size;
+    assert.ok(fileBytes > 8e6, `a multi-megabyte file (${fileBytes} bytes)`);
+    const runs = (store: HistoryStore) => store.listSeries().reduce((sum, s) => sum + s.runs, 0);
+
+    // How long a whole import takes here, so that kills at random times spread over all of it.
+    let fullImportMs: number;
+    {
+      const dir = path.join(root, 'import-kill-timing');
+      fs.cpSync(template, dir, { recursive: true });
+      const started = Date.now();
+      const worker = await startWorker(['import', dir, file]);
+      assert.equal((await worker.exited).code, 0, worker.stderr());
+      fullImportMs = Date.now() - started;
+      assert.ok(worker.lines.includes(`done ${IMPORTED}`));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+
+    const random = seededRandom(2026);
+    const tally = { kills: 0, none: 0, all: 0, unfinishedTails: 0, readerChecks: 0, partial: 0 };
+    const killOnce = async (k: number) => {
+      const dir = path.join(root, `import-kill-${k}`);
+      fs.cpSync(template, dir, { recursive: true });
+      // Three ways to aim: anywhere in the import; just as its write starts; inside a slow (chunked) write.
+      const aim = (['anywhere', 'write', 'slow'] as const)[k % 3];
+      const delay = random();
+      const reader = await HistoryStore.open(dir);
+      assert.equal(runs(reader), BASE);
+      const worker = await startWorker(['import', dir, file, ...(aim === 'slow' ? ['slow'] : [])]);
+      let running = true;
+      void worker.exited.then(() => (running = false));
+      const watching = (async () => {
+        // A reader in another process (this one) watches the whole time.
+        while (running) {
+          await reader.refresh();
+          const n = runs(reader);
+          tally.readerChecks++;
+          if (n !== BASE && n !== BASE + IMPORTED) tally.partial++;
+          await sleep(20);
+        }
+      })();
+      if (aim === 'anywhere') await sleep(delay * fullImportMs);
+      else {
+        while (running && !worker.lines.includes('writing')) await sleep(1);
+        await sleep(aim === 'slow' ? delay * 100 : delay * 5);
+      }
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      await watching;
+      tally.kills++;
+      await reader.refresh();
+      const readerSaw = runs(reader);
+      await reader.close();
+      // After the crash: a fresh open, a full scan and every series read.
+      const store = await HistoryStore.open(dir);
+      const visible = runs(store);
+      const verified = (await store.verify()).records;
+      let read = 0;
+      for (const info of store.listSeries()) read += (await store.readSeries(info.seriesId)).length;
+      tally.unfinishedTails += store.problems.filter((p) => /incomplete record at the end/.test(p.message)).length;
+      assert.ok(store.problems.every((p) => /incomplete record at the end/.test(p.message)), JSON.stringify(store.problems));
+      await store.close();
+      assert.ok(visible === BASE || visible === BASE + IMPORTED, `kill ${k} (${aim}): ${visible - BASE} of ${IMPORTED} imported runs visible`);
+      assert.deepEqual([readerSaw, verified, read], [visible, visible, visible], `kill ${k}: the reader, verify and reads agree`);
+      if (visible === BASE) tally.none++;
+      else tally.all++;
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    // Four at a time: child start-up and parsing dominate.
+    for (let k = 0; k < KILLS; k += 4) await Promise.all([k, k + 1, k + 2, k + 3].filter((i) => i < KILLS).map(killOnce));
+    console.log(
+      `      ${tally.kills} kills of a ${(fileBytes / 1e6).toFixed(1)} MB import of ${IMPORTED} runs (whole import ${fullImportMs} ms): ` +
+        `${tally.none} left none, ${tally.all} all, ${tally.unfinishedTails} left an unfinished append on disk; ` +
+        `${tally.readerChecks} reads by a concurrent reader, ${tally.partial} saw part of an import`,
+    );
+    assert.equal(tally.kills, KILLS);
+    assert.equal(tally.partial, 0, 'the concurrent reader never saw part of an import');
+    assert.ok(tally.unfinishedTails >= KILLS / 5, `kills landed inside the write (${tally.unfinishedTails})`);
+  });
+});

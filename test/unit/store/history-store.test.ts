@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import type { RunRecord } from '../../../src/core/model';
 import { HistoryStore, StoreError } from '../../../src/core/store/history-store';
 import { encodeFrame } from '../../../src/core/store/framing';
+import { encodeCommitMarker } from '../../../src/core/store/append-commit';
 import { crc32 } from '../../../src/core/store/crc32';
-import { migrateRecord, RecordFormatError } from '../../../src/core/store/migrate';
+import { migrateRecord, recordJson, RecordFormatError } from '../../../src/core/store/migrate';
 import { parseExport } from '../../../src/core/store/export-format';
 import { seriesIdOf } from '../../../src/core/series-id';
 import { makeRecord } from './records';
@@ -146,9 +147,104 @@ describe('history store', () => {
     await store.close();
   });
 
+  describe('all-or-nothing appends', () => {
+    /** The frames of an append whose commit marker never made it to disk (a writer killed mid-write). */
+    const unfinishedAppend = (records: RunRecord[]) => Buffer.concat(records.map((r) => encodeFrame(recordJson(r))));
+    const runs = (store: HistoryStore) => store.listSeries().reduce((sum, s) => sum + s.runs, 0);
+
+    it('shows another process nothing of an append until its commit marker is written, then all of it', async () => {
+      const dir = fresh();
+      const writer = await HistoryStore.open(dir, { writerId: 'w' });
+      await writer.append([makeRecord('a', 0), makeRecord('b', 0)]);
+      const reader = await HistoryStore.open(dir);
+      assert.equal(runs(reader), 2);
+      // The writer's next append, caught half way: 300 records' frames are on disk, the marker is not.
+      const [file] = segmentFiles(dir);
+      const batch = Array.from({ length: 300 }, (_, i) => makeRecord(i % 2 ? 'a' : 'b', i + 1, { samples: 3 }));
+      const frames = unfinishedAppend(batch);
+      const sizeBefore = fs.statSync(file).size;
+      fs.appendFileSync(file, frames);
+      assert.equal(await reader.refresh(), false, 'nothing of the unfinished append is shown');
+      assert.equal(runs(reader), 2);
+      assert.equal((await reader.readSeries(batch[0].seriesId)).length, 1);
+      const other = await HistoryStore.open(dir);
+      assert.equal(runs(other), 2, 'nor to a store opened meanwhile');
+      assert.deepEqual(other.problems, [], 'an append in progress by a live writer is no damage');
+      await other.close();
+      // The marker lands: the whole append appears at once.
+      fs.appendFileSync(file, encodeCommitMarker(batch.length, frames.length));
+      assert.equal(await reader.refresh(), true);
+      assert.equal(runs(reader), 302);
+      assert.deepEqual(reader.problems, []);
+      assert.equal(fs.statSync(file).size - sizeBefore, frames.length + encodeCommitMarker(batch.length, frames.length).length);
+      await reader.close();
+      await writer.close();
+    });
+
+    it('treats the unfinished append of a killed writer as never written, after reopen, in verify and in compaction', async () => {
+      const dir = fresh();
+      const store = await HistoryStore.open(dir, { writerId: 'killed' });
+      const kept = Array.from({ length: 10 }, (_, i) => makeRecord('k', i));
+      await store.append(kept.slice(0, 5));
+      await store.append(kept.slice(5));
+      const [file] = segmentFiles(dir);
+      // Killed while writing a 2,000-record append: everything but the last 7 bytes landed, marker included.
+      const batch = Array.from({ length: 2000 }, (_, i) => makeRecord('k', 100 + i));
+      const frames = unfinishedAppend(batch);
+      const torn = Buffer.concat([frames, encodeCommitMarker(batch.length, frames.length)]);
+      fs.appendFileSync(file, torn.subarray(0, torn.length - 7));
+      (store as unknown as { writer?: { handle: fs.promises.FileHandle } }).writer?.handle.close();
+      fs.rmSync(path.join(dir, 'writers'), { recursive: true });
+      fs.mkdirSync(path.join(dir, 'writers'));
+      fs.rmSync(path.join(dir, 'index.bin'), { force: true });
+
+      const reopened = await HistoryStore.open(dir);
+      assert.deepEqual((await reopened.readSeries(kept[0].seriesId)).map((r) => r.id), kept.map((r) => r.id));
+      assert.equal(reopened.problems.length, 1);
+      assert.match(reopened.problems[0].message, /incomplete record at the end/);
+      assert.equal(reopened.problems[0].length, torn.length - 7, 'the whole unfinished append is the incomplete tail');
+      const report = await reopened.verify();
+      assert.equal(report.records, 10);
+      // New appends go on in a new file; a compaction keeps exactly the committed records.
+      await reopened.append([makeRecord('k', 50)]);
+      assert.equal((await reopened.readSeries(kept[0].seriesId)).length, 11);
+      const compacted = await reopened.compact();
+      assert.equal(compacted.recordsKept, 11);
+      await reopened.close();
+      const after = await HistoryStore.open(dir);
+      assert.equal(runs(after), 11);
+      assert.deepEqual((await after.verify()).problems, []);
+      await after.close();
+    });
+
+    it('reads a format 1 history (appends without markers) as before, and marks it format 2 at its first append', async () => {
+      const dir = fresh();
+      fs.mkdirSync(path.join(dir, 'segments'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'store.json'), JSON.stringify({ format: 'perf-pulse-history', version: 1 }));
+      const old = Array.from({ length: 4 }, (_, i) => makeRecord('old', i));
+      fs.writeFileSync(path.join(dir, 'segments', '0lz00000a-1234-abcd.seg'), unfinishedAppend(old));
+      const store = await HistoryStore.open(dir);
+      assert.deepEqual((await store.readSeries(old[0].seriesId)).map((r) => r.id), old.map((r) => r.id));
+      assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'store.json'), 'utf8')).version, 1, 'reading changes nothing');
+      await store.append([makeRecord('old', 4)]);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'store.json'), 'utf8')).version, 2);
+      assert.ok(segmentFiles(dir).some((f) => f.endsWith('.v2.seg')));
+      await store.close();
+      const reopened = await HistoryStore.open(dir);
+      assert.equal((await reopened.readSeries(old[0].seriesId)).length, 5);
+      assert.deepEqual(reopened.problems, []);
+      assert.equal((await reopened.verify()).records, 5);
+      await reopened.close();
+    });
+  });
+
   describe('damage', () => {
-    /** Two damaged spots: bytes inside record 5, and bytes over the newline between records 10 and 11 (which merges them). */
-    async function damagedStore(): Promise<{ dir: string; file: string; all: RunRecord[]; lost: Set<string>; lineStarts: number[] }> {
+    /**
+     * Two damaged spots: bytes inside record 4, and bytes over the newline between records 10 and 11
+     * (0-based; one append holds both, and the damage merges them). `recordStarts` are the records'
+     * offsets (commit marker lines lie between appends), `lineOf` gives a 1-based line number.
+     */
+    async function damagedStore(): Promise<{ dir: string; file: string; all: RunRecord[]; lost: Set<string>; recordStarts: number[]; lineOf: (offset: number) => number }> {
       const dir = fresh();
       const store = await HistoryStore.open(dir);
       const all: RunRecord[] = [];
@@ -162,23 +258,26 @@ describe('history store', () => {
       const text = fs.readFileSync(file, 'latin1');
       const lineStarts = [0];
       for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+      const recordStarts = lineStarts.filter((at) => text.startsWith('{"v":', text.indexOf(' ', at + 9) + 1));
+      assert.equal(recordStarts.length, all.length);
       const fd = fs.openSync(file, 'r+');
-      fs.writeSync(fd, Buffer.alloc(10, 0x41), 0, 10, lineStarts[4] + 100);
-      fs.writeSync(fd, Buffer.alloc(40, 0x41), 0, 40, lineStarts[10] - 20);
+      fs.writeSync(fd, Buffer.alloc(10, 0x41), 0, 10, recordStarts[4] + 100);
+      fs.writeSync(fd, Buffer.alloc(40, 0x41), 0, 40, recordStarts[11] - 20);
       fs.closeSync(fd);
-      return { dir, file, all, lost: new Set([all[4].id, all[9].id, all[10].id]), lineStarts };
+      return { dir, file, all, lost: new Set([all[4].id, all[10].id, all[11].id]), recordStarts, lineOf: (offset) => lineStarts.indexOf(offset) + 1 };
     }
 
     it('reports overwritten records with file and byte offset, and loads the rest (index rebuilt)', async () => {
-      const { dir, file, all, lost, lineStarts } = await damagedStore();
+      const { dir, file, all, lost, recordStarts, lineOf } = await damagedStore();
       fs.rmSync(path.join(dir, 'index.bin'));
       const store = await HistoryStore.open(dir);
       assert.deepEqual(store.problems.map((p) => [p.file, p.offset, p.line]), [
-        [file, lineStarts[4], 5],
-        [file, lineStarts[9], 10],
+        [file, recordStarts[4], lineOf(recordStarts[4])],
+        [file, recordStarts[10], lineOf(recordStarts[10])],
       ]);
       assert.match(store.problems[0].message, /checksum mismatch/);
-      assert.equal(store.problems[1].length, lineStarts[11] - lineStarts[9], 'the merged damage spans two records');
+      const recordLength = (k: number) => encodeFrame(recordJson(all[k])).length;
+      assert.equal(store.problems[1].length, recordLength(10) + recordLength(11), 'the merged damage spans two records');
       const loaded: RunRecord[] = [];
       for await (const r of store.allRecords()) loaded.push(r);
       assert.deepEqual(new Set(loaded.map((r) => r.id)), new Set(all.filter((r) => !lost.has(r.id)).map((r) => r.id)));
@@ -186,18 +285,18 @@ describe('history store', () => {
     });
 
     it('detects the same damage through an existing index when reading the series, and verify reports it', async () => {
-      const { dir, file, all, lineStarts } = await damagedStore();
+      const { dir, file, all, recordStarts, lineOf } = await damagedStore();
       assert.ok(fs.existsSync(path.join(dir, 'index.bin')));
       const store = await HistoryStore.open(dir);
       assert.equal(store.problems.length, 0, 'the index spares a full scan at open');
       let count = 0;
       for (const info of store.listSeries()) count += (await store.readSeries(info.seriesId)).length;
       assert.equal(count, all.length - 3);
-      assert.deepEqual(store.problems.map((p) => p.offset).sort((a, b) => a - b), [lineStarts[4], lineStarts[9], lineStarts[10]]);
+      assert.deepEqual(store.problems.map((p) => p.offset).sort((a, b) => a - b), [recordStarts[4], recordStarts[10], recordStarts[11]]);
       assert.ok(store.problems.every((p) => p.file === file && /damaged record/.test(p.message)));
       const report = await store.verify();
       assert.equal(report.records, all.length - 3);
-      assert.deepEqual(report.problems.map((p) => p.line), [5, 10]);
+      assert.deepEqual(report.problems.map((p) => p.line), [lineOf(recordStarts[4]), lineOf(recordStarts[10])]);
       await store.close();
     });
 

@@ -10,7 +10,7 @@ import { HistoryStore } from '../../../src/core/store/history-store';
 import { readHistoryRegistry, registerWorkspaceHistory, resolveHistoryDir } from '../../../src/core/store/location';
 import { importFile } from '../../../src/core/store/import';
 import { seriesIdOf } from '../../../src/core/series-id';
-import { makeRecord } from './records';
+import { makeRecord, TEST_MACHINE } from './records';
 
 const SHARED = path.join(__dirname, '../../fixtures/reference');
 const REPO = path.join(__dirname, '../../..');
@@ -90,6 +90,25 @@ describe('import', () => {
     assert.ok(records.every((r) => r.source === 'import' && r.value > 0 && Number.isFinite(r.timestamp)));
   });
 
+  it('gives a run of the same file bytes at another commit, branch, time or machine its own ids, and the same context the same ids', async () => {
+    const file = path.join(SHARED, 'formats/bencher/bmf_latency.json');
+    const ids = async (options: Parameters<typeof importFile>[1]) => (await importFile(file, options)).records.map((r) => r.id);
+    const base = { vcs: { commit: 'a1', branch: 'main' }, timestamp: 1_700_000_000_000 };
+    const same = await ids(base);
+    assert.equal(same.length, 3);
+    assert.equal(new Set(same).size, 3);
+    assert.deepEqual(await ids({ ...base, vcs: { ...base.vcs } }), same, 'identical context: identical ids');
+    const others = [
+      await ids({ ...base, vcs: { commit: 'b2', branch: 'main' } }),
+      await ids({ ...base, vcs: { commit: 'a1', branch: 'feature' } }),
+      await ids({ ...base, vcs: { commit: 'a1', branch: 'main', dirty: true } }),
+      await ids({ ...base, timestamp: base.timestamp + 1 }),
+      await ids({ ...base, machine: { ...TEST_MACHINE } }),
+    ];
+    for (const other of others) assert.ok(other.every((id) => !same.includes(id)), 'a distinct run gets distinct ids');
+    assert.equal(new Set(others.flat()).size, 15);
+  });
+
   it('names the file when it cannot be read', async () => {
     await assert.rejects(importFile('/no/such/file.json'), /\/no\/such\/file\.json: no such file/);
   });
@@ -120,6 +139,48 @@ describe('perf-pulse history and import (CLI)', function () {
     const bad = await cli(['import', path.join(SHARED, 'README.md')], ws, env);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /README\.md: /);
+  });
+
+  it('import adds the same file bytes again for another commit, branch or time, and nothing for the same ones', async () => {
+    const dir = path.join(root, 'identity');
+    const file = path.join(root, 'bench.json');
+    fs.copyFileSync(path.join(SHARED, 'formats/bencher/bmf_latency.json'), file);
+    const day = new Date('2026-01-05T10:00:00Z');
+    fs.utimesSync(file, day, day);
+    const run = async (...args: string[]) => {
+      const r = await cli(['import', file, '--history', dir, ...args], root);
+      assert.equal(r.code, 0, r.err);
+      return r.out;
+    };
+    assert.match(await run('--commit', 'aaa111', '--branch', 'main'), /3 run\(s\) added \(/);
+    assert.match(await run('--commit', 'aaa111', '--branch', 'main'), /0 run\(s\) added, 3 already in the history/);
+    assert.match(await run('--commit', 'bbb222', '--branch', 'main'), /3 run\(s\) added \(/);
+    assert.match(await run('--commit', 'aaa111', '--branch', 'release'), /3 run\(s\) added \(/);
+    // The same bytes written again later (a new benchmark run that measured the same numbers).
+    const later = new Date('2026-01-06T10:00:00Z');
+    fs.utimesSync(file, later, later);
+    assert.match(await run('--commit', 'aaa111', '--branch', 'main'), /3 run\(s\) added \(/);
+    assert.match(await run('--commit', 'aaa111', '--branch', 'main'), /0 run\(s\) added, 3 already in the history/);
+    const store = await HistoryStore.open(dir);
+    assert.equal(store.listSeries().reduce((n, s) => n + s.runs, 0), 12);
+    await store.close();
+  });
+
+  it('import recognises runs an earlier version imported under content-only ids, and still adds other commits', async () => {
+    const dir = path.join(root, 'upgrade');
+    const file = path.join(root, 'bench-upgrade.json');
+    fs.copyFileSync(path.join(SHARED, 'formats/bencher/bmf_latency.json'), file);
+    const day = new Date('2026-02-01T08:00:00Z');
+    fs.utimesSync(file, day, day);
+    // What an earlier version stored for `perf-pulse import bench-upgrade.json --commit c0ffee`.
+    const { records, earlierIds } = await importFile(file, { vcs: { commit: 'c0ffee' } });
+    const store = await HistoryStore.open(dir);
+    await store.append(records.map((r) => ({ ...r, id: earlierIds!.get(r.id)! })));
+    await store.close();
+    const again = await cli(['import', file, '--history', dir, '--commit', 'c0ffee'], root);
+    assert.match(again.out, /0 run\(s\) added, 3 already in the history/);
+    const other = await cli(['import', file, '--history', dir, '--commit', 'deadbee'], root);
+    assert.match(other.out, /3 run\(s\) added \(/);
   });
 
   it('history verify exits 0 on a clean history and 1 on a damaged one, naming the file and offset', async () => {
