@@ -173,14 +173,23 @@ export function readOutputs(text: string): Record<string, string> {
   return out;
 }
 
-/** A git repository with one commit on `branch`. */
-export function scratchRepository(dir: string, branch: string): void {
-  const git = (...args: string[]) => {
-    const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir, GIT_CONFIG_NOSYSTEM: '1' } });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  };
-  git('init', '-q', '-b', branch);
-  git('-c', 'user.name=Perf Pulse test', '-c', 'user.email=test@example.invalid', 'add', '-A');
-  git('-c', 'user.name=Perf Pulse test', '-c', 'user.email=test@example.invalid', 'commit', '-q', '-m', 'scratch');
+export function git(dir: string, ...args: string[]): string {
+  const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir, GIT_CONFIG_NOSYSTEM: '1' } });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A git repository with one commit on `branch`, pushed to a bare repository beside it as `origin`. */
+export function scratchRepository(dir: string, branch: string): { remote: string } {
+  const remote = `${dir}-origin.git`;
+  git(dir, 'init', '-q', '-b', branch);
+  git(dir, 'config', 'user.name', 'Perf Pulse test');
+  git(dir, 'config', 'user.email', 'test@example.invalid');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'scratch');
+  git(dir, 'init', '-q', '--bare', remote);
+  git(dir, 'remote', 'add', 'origin', remote);
+  git(dir, 'push', '-q', 'origin', branch);
   if (!existsSync(join(dir, '.git'))) throw new Error('no repository made');
+  return { remote };
 }

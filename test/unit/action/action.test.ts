@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { COMMENT_MARKER } from '../../../src/core/ci/github-comment';
 import { seedHistory, stepLevels, tempDir, writeHyperfine } from '../check-fixture';
 import { startFakeGitHub, type FakeGitHub } from '../ci/fake-github';
-import { loadAction, readOutputs, runAction, scratchRepository, type RunOptions } from './action-runner';
+import { git, loadAction, readOutputs, runAction, scratchRepository, type RunOptions } from './action-runner';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -54,11 +54,11 @@ describe('action.yml (the GitHub Action)', function () {
     const passed = new Set(Object.values(check.env ?? {}).map((v) => /inputs\.([\w-]+)/.exec(v)?.[1]));
     passed.add('working-directory');
     assert.deepEqual(Object.keys(action.inputs).filter((name) => !passed.has(name)), [], 'every input reaches the check');
-    assert.deepEqual(Object.keys(action.outputs).sort(), ['exit-code', 'report', 'verdict']);
+    assert.deepEqual(Object.keys(action.outputs).sort(), ['cli', 'exit-code', 'report', 'verdict']);
   });
 
   /** A pull request from `feature` into `main`, whose history has 20 runs of `sort` at 1 ms. */
-  async function pullRequestWorkspace(name: string): Promise<{ workspace: string; options: (run: number) => Omit<RunOptions, 'with'> }> {
+  async function pullRequestWorkspace(name: string): Promise<{ workspace: string; remote: string; options: (run: number) => Omit<RunOptions, 'with'> }> {
     const workspace = join(tmp.dir, name);
     const bench = join(workspace, 'bench');
     mkdirSync(join(bench, 'src'), { recursive: true });
@@ -68,11 +68,12 @@ describe('action.yml (the GitHub Action)', function () {
       JSON.stringify({ benchmarks: [{ name: 'sort', command: ['node', '-e', '0'], runs: 5, warmup: 1, source: 'src/sort.js:8' }] }),
     );
     await seedHistory(join(bench, '.perfpulse/history'), [{ name: 'sort', levels: stepLevels(0.001, 0.001, 20) }], 'main');
-    scratchRepository(workspace, 'feature');
+    const { remote } = scratchRepository(workspace, 'feature');
     const event = join(tmp.dir, `${name}-event.json`);
     writeFileSync(event, JSON.stringify({ action: 'synchronize', pull_request: { number: 7 } }));
     return {
       workspace,
+      remote,
       options: (run) => ({
         actionPath,
         workspace,
@@ -93,15 +94,16 @@ describe('action.yml (the GitHub Action)', function () {
   }
 
   it('runs the configured benchmarks, fails on the regression, annotates, comments, then updates the comment from result files', async () => {
-    const { workspace, options } = await pullRequestWorkspace('pr');
+    const { workspace, remote, options } = await pullRequestWorkspace('pr');
     const first = await runAction({
       ...options(1),
-      with: { 'working-directory': 'bench', history: '.perfpulse/history', report: 'out/perf-report.md', junit: 'out/junit.xml' },
+      with: { 'working-directory': 'bench', history: '.perfpulse/history', report: 'out/perf-report.md', junit: 'out/junit.xml', sync: 'true' },
     });
+    assert.match(first.steps[1].stdout, /'origin' has no Perf Pulse notes yet/, 'the shared history was fetched first');
     assert.match(first.steps[0].stdout, /using the CLI already built at dist\/cli\.js/);
     assert.equal(first.success, false, 'a regression fails the step');
     assert.equal(first.steps[1].code, 1, first.steps[1].stderr);
-    assert.deepEqual(first.outputs, { verdict: 'fail', 'exit-code': '1', report: join(workspace, 'bench/out/perf-report.md') });
+    assert.deepEqual(first.outputs, { verdict: 'fail', 'exit-code': '1', report: join(workspace, 'bench/out/perf-report.md'), cli: join(actionPath, 'dist/cli.js') });
 
     const report = readFileSync(join(workspace, 'bench/out/perf-report.md'), 'utf8');
     assert.match(report, /\| sort \| [\d.]+ ms \| 1 ms \| \+\d+% \|.*\| regressed \|/);
@@ -120,8 +122,9 @@ describe('action.yml (the GitHub Action)', function () {
     writeHyperfine(join(workspace, 'bench/results 1.json'), [{ name: 'sort', level: 0.001 }]);
     const second = await runAction({
       ...options(2),
-      with: { mode: 'files', files: 'results *.json\n', 'working-directory': 'bench', history: '.perfpulse/history', annotations: 'false' },
+      with: { mode: 'files', files: 'results *.json\n', 'working-directory': 'bench', history: '.perfpulse/history', annotations: 'false', publish: 'true' },
     });
+    assert.match(git(workspace, '--git-dir', remote, 'notes', '--ref', 'perf-pulse', 'list'), /^[0-9a-f]{40} [0-9a-f]{40}$/m, 'publish pushed the results as git notes');
     assert.equal(second.success, true, second.steps[1]?.stderr);
     assert.equal(second.outputs.verdict, 'pass');
     assert.equal(second.outputs['exit-code'], '0');
@@ -141,6 +144,7 @@ describe('action.yml (the GitHub Action)', function () {
       [{ mode: 'sometimes' }, /input mode must be run or files/],
       [{ comment: 'yes' }, /input comment must be true or false/],
       [{ files: 'a.json' }, /input files is read only in mode files/],
+      [{ publish: 'on' }, /input publish must be true or false/],
     ];
     for (const [inputs, message] of cases) {
       const run = await runAction({ ...options(3), with: { 'working-directory': 'bench', ...inputs } });
