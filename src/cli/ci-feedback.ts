@@ -4,6 +4,7 @@ import type { Analysis, Finding } from '../core/findings/types';
 import type { VcsInfo } from '../core/model';
 import {
   commentBody,
+  escapeData,
   findingAnnotations,
   gitHubTarget,
   isGitHubActions,
@@ -60,7 +61,7 @@ export async function ciFeedback(input: CiFeedbackInput): Promise<void> {
 
 async function postComment(input: CiFeedbackInput): Promise<void> {
   const { flags, io } = input;
-  const warn = (text: string) => io.stderr(`${isGitHubActions(io.env) ? '::warning::' : ''}perf-pulse check: ${text}\n`);
+  const warn = (text: string) => io.stderr(isGitHubActions(io.env) ? `::warning::${escapeData(`perf-pulse check: ${text}`)}\n` : `perf-pulse check: ${text}\n`);
   const token = typeof flags['github-token'] === 'string' ? flags['github-token'] : io.env.GITHUB_TOKEN;
   if (!token) return warn('no comment posted: no token (set GITHUB_TOKEN or --github-token)');
   let target;

@@ -187,7 +187,8 @@ class GitHubApi {
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.any(signals),
+        // AbortSignal.any arrived in Node 20.3; before it, the timeout alone.
+        signal: typeof AbortSignal.any === 'function' ? AbortSignal.any(signals) : signals[0],
         redirect: 'error',
       });
     } catch (err) {

@@ -141,6 +141,7 @@ describe('action.yml (the GitHub Action)', function () {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ mode: 'files', files: 'nothing-*.json' }, /::error title=Perf Pulse::no file matches nothing-\*\.json/],
       [{ mode: 'files' }, /mode files needs at least one result file/],
+      [{ mode: 'files', files: '100%-*.json' }, /::error title=Perf Pulse::no file matches 100%25-\*\.json/],
       [{ mode: 'sometimes' }, /input mode must be run or files/],
       [{ comment: 'yes' }, /input comment must be true or false/],
       [{ files: 'a.json' }, /input files is read only in mode files/],

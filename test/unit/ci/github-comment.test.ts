@@ -201,6 +201,11 @@ describe('perf-pulse check --comment', function () {
     const run = await check();
     assert.equal(run.code, 0);
     assert.equal(run.stderr, '::warning::perf-pulse check: could not comment on pull request #7: POST /repos/acme/widgets/issues/7/comments: 403 Forbidden (Resource not accessible by integration)\n');
+
+    github.failWith.set('POST', { status: 500, message: '100% broken' });
+    const escaped = await check();
+    assert.equal(escaped.code, 0);
+    assert.match(escaped.stderr, /^::warning::perf-pulse check: could not comment on pull request #7: POST \S+: 500 Internal Server Error \(100%25 broken\)\n$/);
   });
 
   it('outside a pull request it says so and comments nothing', async () => {
