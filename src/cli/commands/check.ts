@@ -12,6 +12,8 @@ import { parseFile } from '../../core/parsers';
 import { buildReport, toJson, toJUnit, toMarkdown } from '../../core/report';
 import { runBenchmarksSettled, toRunRecords } from '../../core/runner';
 import { recordFromMeasurement } from '../../core/records';
+import { baseBranchFromEnv } from '../../core/ci';
+import { CI_FEEDBACK_BOOLEANS, CI_FEEDBACK_OPTIONS, CI_FEEDBACK_VALUED, ciFeedback } from '../ci-feedback';
 
 const usage = `Usage: perf-pulse check [options] [RESULT_FILE...]
 
@@ -25,7 +27,8 @@ Options:
                          budget: budget breaches and critical regressions fail;
                          critical: only critical findings fail
   --base-branch NAME     the branch whose recent runs are the baseline
-                         (default: main or master, whichever the history has)
+                         (default: GITHUB_BASE_REF or CI_MERGE_REQUEST_TARGET_BRANCH_NAME
+                         in a pull/merge request, else main or master, whichever the history has)
   --sensitivity LEVEL    low | default | high
   --format NAME          the format of the result files (default: detected)
   --report FILE.md       write the Markdown report there (stdout then gets a summary)
@@ -34,7 +37,7 @@ Options:
   --no-record            do not add the current run to the history
   --include-hostname     name the machine's hostname in the reports (default: the
                          machine by its fingerprint: CPU model, cores, OS)
-
+${CI_FEEDBACK_OPTIONS}
 When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
 
 Exit codes: 0 no finding at or above --fail-on; 1 a finding at or above it;
@@ -158,8 +161,8 @@ export const command: CliCommand = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { flags, files } = parseArgs(
       argv,
-      ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format'],
-      ['no-record', 'include-hostname'],
+      ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format', ...CI_FEEDBACK_VALUED],
+      ['no-record', 'include-hostname', ...CI_FEEDBACK_BOOLEANS],
       usage,
     );
     const failOn = (str(flags, 'fail-on') ?? 'regression') as FailOn;
@@ -191,7 +194,7 @@ export const command: CliCommand = {
       const { analysis, baseBranch } = await analyzeWorkspaceHistory(store, {
         config,
         sensitivity,
-        baseBranch: str(flags, 'base-branch'),
+        baseBranch: str(flags, 'base-branch') ?? baseBranchFromEnv(io.env),
         current,
         // CI judges what it just measured; the whole history is `perf-pulse report`'s job.
         seriesIds: new Set(current.map((r) => r.seriesId)),
@@ -222,6 +225,7 @@ export const command: CliCommand = {
         }
       }
       io.stdout(reportFile ? summaryLine(analysis, failing, failOn) : markdown);
+      await ciFeedback({ flags, io, analysis, markdown, fails: (f) => failing.includes(f), config, workspace, vcs });
 
       if (failures.length) {
         throw new CliError(`${failures.length} benchmark${failures.length === 1 ? '' : 's'} could not run:\n  ${failures.join('\n  ')}`);
