@@ -283,31 +283,37 @@ function analyzeSeries(
   const firstChecked = inCi ? runs.findIndex((r) => current!.has(r.id)) : n - 1;
   const checkedCommit = latestRun?.vcs?.commit;
 
-  let detectorFinding: Finding | undefined;
-  if (last) {
-    const k = changes.length - 1;
-    const before = median(values.slice(levelStart(k), last.index));
-    const after = median(values.slice(last.index, levelEnd(k)));
-    detectorFinding = changeFinding(info, runs, last, before, after);
-    const firstBad = detectorFinding.firstBad;
-    const runsSince = n - last.index;
-    const oldLevel = runs.slice(levelStart(k), last.index);
-    if (firstBad.commit && oldLevel.some((r) => r.vcs?.commit === firstBad.commit)) {
-      detectorFinding.status = 'environment';
-      detectorFinding.severity = 'info';
-      detectorFinding.reason = `runs of the same commit ${shortCommit(firstBad.commit)} before and after it differ: the environment, not the code`;
-    } else if (!last.confirmed) {
-      detectorFinding.status = 'suspect';
-      detectorFinding.reason = `seen in ${runsSince} run${runsSince === 1 ? '' : 's'} since ${whereOf(firstBad)}; not yet confirmed by later runs (a spike and a step look alike until then)`;
-    } else if (last.index >= firstChecked || (checkedCommit !== undefined && firstBad.commit === checkedCommit)) {
-      detectorFinding.status = 'new';
-      detectorFinding.reason = `at the checked ${checkedCommit ? `commit ${shortCommit(checkedCommit)}` : 'run'} (${runsSince} run${runsSince === 1 ? '' : 's'} at the new level)`;
+  // A detected change, judged: environment (runs of its commit on both sides), suspect (unconfirmed),
+  // new (at the checked run or commit) or standing (already in earlier runs).
+  const judge = (k: number): Finding => {
+    const c = changes[k];
+    const before = median(values.slice(levelStart(k), c.index));
+    const after = median(values.slice(c.index, levelEnd(k)));
+    const f = changeFinding(info, runs, c, before, after);
+    const firstBad = f.firstBad;
+    const runsSince = n - c.index;
+    if (firstBad.commit && runs.slice(levelStart(k), c.index).some((r) => r.vcs?.commit === firstBad.commit)) {
+      f.status = 'environment';
+      f.severity = 'info';
+      f.reason = `runs of the same commit ${shortCommit(firstBad.commit)} before and after it differ: the environment, not the code`;
+    } else if (!c.confirmed) {
+      f.status = 'suspect';
+      f.reason = `seen in ${runsSince} run${runsSince === 1 ? '' : 's'} since ${whereOf(firstBad)}; not yet confirmed by later runs (a spike and a step look alike until then)`;
+    } else if (c.index >= firstChecked || (checkedCommit !== undefined && firstBad.commit === checkedCommit)) {
+      f.status = 'new';
+      f.reason = `at the checked ${checkedCommit ? `commit ${shortCommit(checkedCommit)}` : 'run'} (${runsSince} run${runsSince === 1 ? '' : 's'} at the new level)`;
     } else {
-      detectorFinding.status = 'standing';
-      detectorFinding.reason = `already in earlier runs: ${sinceText(firstBad, latestRun.timestamp, runsSince)}`;
+      f.status = 'standing';
+      f.reason = `already in earlier runs: ${sinceText(firstBad, latestRun.timestamp, runsSince)}`;
     }
-    detectorFinding.metric = metric;
-  }
+    f.metric = metric;
+    return f;
+  };
+  let detectorFinding = last ? judge(changes.length - 1) : undefined;
+  // In CI the newest change may be the checked run itself; the one before it still stands.
+  let settledK = -1;
+  if (inCi) for (let k = changes.length - 1; k >= 0 && settledK < 0; k--) if (changes[k].index < firstChecked) settledK = k;
+  const priorFinding = last && settledK >= 0 && settledK < changes.length - 1 ? judge(settledK) : undefined;
 
   // CI: the checked level against the earlier runs, on run-to-run noise (see compare-current.ts).
   let comparison: CurrentComparison | undefined;
@@ -317,8 +323,10 @@ function analyzeSeries(
   if (inCi && !(acceptedIndex >= n - 1)) {
     // The current level: from the last confirmed change before the checked run, unless the checked commit made it.
     let levelFrom = Math.max(0, acceptedIndex);
-    if (last && last.confirmed && last.index < firstChecked) {
-      levelFrom = Math.max(levelFrom, detectorFinding?.status === 'new' ? levelStart(changes.length - 1) : last.index);
+    const settled = settledK >= 0 ? changes[settledK] : undefined;
+    if (settled?.confirmed) {
+      const madeByChecked = checkedCommit !== undefined && runs[settled.index]?.vcs?.commit === checkedCommit;
+      levelFrom = Math.max(levelFrom, madeByChecked ? levelStart(settledK) : settled.index);
     }
     const window = runs.slice(levelFrom, firstChecked);
     const sameCommit = checkedCommit ? window.filter((r) => r.vcs?.commit === checkedCommit) : [];
@@ -392,7 +400,7 @@ function analyzeSeries(
       });
     }
   }
-  for (const f of [detectorFinding, currentFinding, sameCommitFinding]) {
+  for (const f of [priorFinding, detectorFinding, currentFinding, sameCommitFinding]) {
     if (!f) continue;
     if (f.kind === 'regression' && f.status !== 'environment' && budget && f.after !== undefined && overValue(f.after, budget.limit, info.direction)) f.severity = 'critical';
     findings.push(f);
@@ -403,7 +411,7 @@ function analyzeSeries(
   const level = values.slice(from);
   const levelMedian = level.length ? median(level) : undefined;
   const noise = level.length >= 3 && levelMedian ? scaledMad(level, levelMedian) / Math.abs(levelMedian) : undefined;
-  const codeChanges = [currentFinding, detectorFinding].filter((f): f is Finding => !!f && (f.status === 'new' || f.status === 'standing'));
+  const codeChanges = [currentFinding, detectorFinding, priorFinding].filter((f): f is Finding => !!f && (f.status === 'new' || f.status === 'standing'));
   const activeChange = codeChanges.find((f) => f.kind === 'regression') ?? codeChanges[0];
   const shown = activeChange ?? sameCommitFinding ?? detectorFinding;
   let baseline: number | undefined;

@@ -19,8 +19,8 @@ import { MAD_SCALE, median } from '../stats/summary';
 export const MIN_BASELINE_RUNS = 8;
 /** The most recent earlier runs that make the baseline. */
 const BASELINE_WINDOW = 30;
-/** A change must exceed this many run-to-run standard deviations (one run in ~4,300 by chance when normal). */
-const Z_CHANGE = 3.5;
+/** A change must exceed this many run-to-run standard deviations (one run in ~740 by chance when normal, and it must lie beyond every earlier run too). */
+const Z_CHANGE = 3;
 const Z_INTERVAL = 1.96;
 /** The variance of a median of n runs is about π/2 times that of a mean. */
 const MEDIAN_VARIANCE = Math.PI / 2;
