@@ -154,6 +154,19 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     assert.equal((await runCli([...args, '--fail-on', 'budget'], ws)).code, 0, 'the breach was there before the checked run: standing');
   });
 
+  it('the demo case: the first run of sort-10k at 314 ms against a 300 ms budget is at risk, exit 0 at every level', async () => {
+    writeFileSync(join(ws, 'perfpulse.json'), JSON.stringify({ version: 1, benchmarks: [{ name: 'sort-10k', command: 'true', budget: { statistic: 'median', max: '300ms' } }] }));
+    const results = join(ws, 'results.json');
+    writeHyperfine(results, [{ name: 'sort-10k', level: 0.314 }]);
+    for (const level of ['regression', 'budget', 'critical,standing']) {
+      const run = await runCli(['check', '--workspace', ws, '--history', history, '--no-record', '--fail-on', level, results], ws);
+      assert.equal(run.code, 0, `${level}: ${run.stdout}`);
+      assert.match(run.stdout, /\*\*at risk\*\* \(not failing\): sort-10k median 314 ms is over its budget of 300 ms in 1 of the last 1 run: at risk, not yet a breach\. Why: 1 of the last 1 run over: not yet a breach \(needs 5 runs in the window with 2 or more over, or 3 runs whose 95% interval is over the limit\)/);
+      assert.match(run.stdout, /\| sort-10k \| 314 ms \|.*\| at risk \|/);
+      assert.doesNotMatch(run.stdout, /error budget: 100% of the last 1 runs over/);
+    }
+  });
+
   it('runs the configured benchmarks (real processes) when no result files are given, and records them', async () => {
     writeFileSync(
       join(ws, 'perfpulse.json'),

@@ -264,7 +264,7 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
   const watch: WatchItem[] = active
     .filter((f) => f.status === 'at-risk' || (f.status === 'suspect' && f.kind === 'budget'))
     .map((f) => ({ name: f.name, status: f.status!, message: f.message, ...(f.reason ? { reason: f.reason } : {}) }));
-  const count = (status: string) => active.filter((f) => (f.status ?? 'new') === status).length;
+  const count = (status: string) => (status === 'environment' ? analysis.findings : active).filter((f) => (f.status ?? 'new') === status).length;
 
   const budgetMessages = new Map(active.filter((f) => f.kind === 'budget' && f.status !== 'at-risk').map((f) => [f.seriesId, f.message]));
   const budgets: BudgetRow[] = analysis.series
