@@ -3,7 +3,7 @@ import { analyzeHistory, type AnalyzeOptions } from '../../src/core/findings/ana
 import { evaluateBudget } from '../../src/core/findings/budget';
 import { compareCurrent, MIN_BASELINE_RUNS } from '../../src/core/findings/compare-current';
 import type { Analysis, Finding } from '../../src/core/findings/types';
-import { failsUnder, parseFailOn } from '../../src/core/findings/verdicts';
+import { editorCode, editorSeverity, editorText, failsUnder, parseFailOn, verdictSentence } from '../../src/core/findings/verdicts';
 import type { RunRecord } from '../../src/core/model';
 import { normal, seededRandom } from '../../src/core/stats/random';
 import { median } from '../../src/core/stats/summary';
@@ -275,5 +275,36 @@ describe('verdicts: budgets judge evidence', () => {
     const fOld = (await analyze([kept], checking([kept]), { benchmarkBudgets: { 'sort-10k': budget } })).findings.find((f) => f.kind === 'budget') as Finding;
     assert.equal(fOld.status, 'standing');
     assert.match(fOld.reason!, /^over since c00\d000, \d+ days?, \d+ runs?/);
+  });
+});
+
+describe('verdicts: what the editor says (diagnostics, notifications, trends)', () => {
+  it('an environment change reads as one, at information level, never as a code regression', async () => {
+    const same = 'fb53839'.padEnd(40, '0');
+    const runs = series('loop', [...noisyLevels(0.25, 20, 0.01, 2).map((level) => ({ level, commit: same })), { level: 0.35, commit: same }]);
+    const a = await analyze([runs], checking([runs]));
+    const f = a.findings.find((x) => x.status === 'environment')!;
+    assert.match(editorText(f), /^Environment change, not the code: loop is \d+% slower since fb53839 .* — differs from 20 earlier runs of the same commit fb53839/);
+    assert.equal(editorSeverity(f), 'information');
+    assert.equal(editorCode(f), 'environment-change');
+    assert.match(verdictSentence(a.series[0].verdict!), /^environment change: /);
+  });
+
+  it('a standing regression keeps its sentence first and says it stands; a new critical one is an error', async () => {
+    const runs = series('sort', [...Array(30).fill({ level: 0.012 }), ...Array(12).fill({ level: 0.0144 })]);
+    const standing = (await analyze([runs], checking([runs]))).findings.find((f) => f.kind === 'regression')!;
+    assert.match(editorText(standing), /^sort is 20% slower since c030000 .* — standing: already in earlier runs: since c030000, 11 days, 12 runs$/);
+    assert.equal(editorSeverity(standing), 'warning');
+    assert.equal(editorCode(standing), 'regression');
+    const fresh = series('sort', [...noisyLevels(0.012, 30, 0.01, 3).map((level) => ({ level })), { level: 0.015 }]);
+    const f = (await analyze([fresh], checking([fresh]))).findings.find((x) => x.status === 'new')!;
+    assert.equal(editorText(f), f.message);
+    assert.equal(editorSeverity(f), 'error');
+  });
+
+  it('an unknown names what would settle it', async () => {
+    const runs = series('loop', [{ level: 0.1 }, { level: 0.1 }]);
+    const a = await analyze([runs], checking([runs]));
+    assert.match(verdictSentence(a.series[0].verdict!), /^unknown: only 1 earlier run to learn the run-to-run noise from: need \d+ more runs, or use check --base$/);
   });
 });

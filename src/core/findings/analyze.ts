@@ -590,7 +590,7 @@ export function groupEvents(findings: readonly Finding[]): FindingEvent[] {
   return [...events.values()].sort((a, b) => a.timestamp - b.timestamp);
 }
 
-/** Findings the editor shows: regressions and budget breaches (improvements stay in reports). */
+/** Findings the editor shows: regressions, budget breaches and budgets at risk, environment changes that made things worse (improvements stay in reports). */
 export function editorFindings(analysis: Analysis): Finding[] {
   return analysis.findings.filter((f) => f.kind !== 'improvement');
 }

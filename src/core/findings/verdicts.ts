@@ -238,3 +238,51 @@ export function notFailingBecause(finding: Finding, policy: FailPolicy): string 
   }
   return finding.kind === 'improvement' ? 'an improvement' : `below --fail-on ${policy.level}`;
 }
+
+/**
+ * How a finding reads in the editor (diagnostics, notifications): the finding's sentence first, then
+ * what it is. Environment changes and suspects say so up front, so that neither reads as a code regression.
+ */
+export function editorText(finding: Finding): string {
+  switch (finding.status) {
+    case 'environment':
+      return `Environment change, not the code: ${finding.message}${finding.reason ? ` — ${finding.reason}` : ''}`;
+    case 'suspect':
+      return `Suspect: ${finding.message}${finding.reason ? ` — ${finding.reason}` : ''}`;
+    case 'standing':
+      return `${finding.message} — standing: ${finding.reason ?? 'already in earlier runs'}`;
+    case 'at-risk':
+      return finding.reason ? `${finding.message} — ${finding.reason}` : finding.message;
+    default:
+      return finding.message;
+  }
+}
+
+/** The diagnostic's code for a finding: what it is, for filters and quick fixes. */
+export function editorCode(finding: Finding): string {
+  if (finding.status === 'environment') return 'environment-change';
+  if (finding.status === 'suspect') return 'suspect';
+  if (finding.status === 'at-risk') return 'budget-at-risk';
+  return finding.kind === 'budget' ? 'over-budget' : finding.kind;
+}
+
+/** How loud a finding is in the editor: errors for new critical findings and new breaches; environment changes and suspects are information. */
+export function editorSeverity(finding: Finding): 'error' | 'warning' | 'information' {
+  switch (finding.status) {
+    case 'environment':
+    case 'suspect':
+      return 'information';
+    case 'standing':
+    case 'at-risk':
+      return 'warning';
+  }
+  if (finding.kind === 'budget' || finding.severity === 'critical') return 'error';
+  return finding.severity === 'warning' ? 'warning' : 'information';
+}
+
+/** The verdict as one sentence that starts with what it is: "at risk: …", "standing regression: …", "unknown: …". */
+export function verdictSentence(v: Verdict): string {
+  const label = verdictLabel(v.kind);
+  const named = v.reason.startsWith(label) || v.reason.startsWith(`${v.kind}:`) || /^(new|standing) (regression|budget breach):/.test(v.reason);
+  return named ? v.reason : `${label}: ${v.reason}`;
+}
