@@ -27,7 +27,7 @@ export function gateLine(report: ReportModel): string | undefined {
   if (s.environment) kept.push(plural(s.environment, 'environment change'));
   if (s.suspect) kept.push(plural(s.suspect, 'suspect'));
   if (s.atRisk) kept.push(`${plural(s.atRisk, 'budget')} at risk`);
-  if (s.unknown) kept.push(`${plural(s.unknown, 'series')} unknown`);
+  if (s.unknown) kept.push(`${s.unknown} series unknown`);
   const rest = kept.length ? `; reported, not failing: ${kept.join(', ')}` : '';
   return s.failing
     ? `**Check fails** (--fail-on ${report.failOn}): ${plural(s.failing, 'finding')} new in the checked run${rest}.`
