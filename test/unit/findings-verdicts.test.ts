@@ -181,6 +181,16 @@ describe('verdicts: environment versus code', () => {
     assert.equal(a.series[0].status, 'stable', 'not "regressed"');
   });
 
+  it('checking the same commit again with nothing changed is fine, and says what it rests on', async () => {
+    const same = 'fb53839'.padEnd(40, '0');
+    const levels = noisyLevels(0.25, 21, 0.01, 4);
+    const runs = series('loop', levels.map((level) => ({ level, commit: same })));
+    const a = await analyze([runs], checking([runs]));
+    assert.deepEqual(failing(a), []);
+    assert.equal(a.series[0].verdict!.kind, 'fine');
+    assert.match(a.series[0].verdict!.reason, /no earlier commit to compare with; the checked run agrees with 20 earlier runs of fb53839/);
+  });
+
   it('a detected step between runs of one commit (nightly re-runs) is the environment', async () => {
     const nightly = 'abc1234'.padEnd(40, '0');
     const specs: RunSpec[] = Array.from({ length: 40 }, (_, i) => ({ level: i < 25 ? 0.01 : 0.013, ...(i >= 20 ? { commit: nightly } : {}) }));

@@ -147,6 +147,8 @@ export async function analyzeIncrementally(input: IncrementalInput): Promise<{ a
   const keepRuns = input.keepRuns ?? DEFAULT_KEEP_RUNS;
   const selection = JSON.stringify({ baseBranch: options.baseBranch ?? null, current: [...(options.currentRecordIds ?? [])].sort() });
   const inputs = JSON.stringify({
+    // What an analysis holds: 2 added the verdicts (a cache of an older analysis is judged again).
+    format: 2,
     version: input.version ?? null,
     sensitivity,
     selection,
@@ -320,6 +322,8 @@ function analyzeSeries(
   let currentFinding: Finding | undefined;
   let sameCommitFinding: Finding | undefined;
   let noEarlier = false;
+  let sameCommitRuns = 0;
+  let sameCommitAgree = false;
   if (inCi && !(acceptedIndex >= n - 1)) {
     // The current level: from the last confirmed change before the checked run, unless the checked commit made it.
     let levelFrom = Math.max(0, acceptedIndex);
@@ -334,8 +338,10 @@ function analyzeSeries(
     const checked = runs.slice(firstChecked);
     const compareOptions = { minEffect: MIN_EFFECT[sensitivity], noiseMultiple: NOISE_MULTIPLE[sensitivity] };
     // Runs of the same commit that disagree: the machine moved, not the code.
+    sameCommitRuns = sameCommit.length;
     if (sameCommit.length >= MIN_BASELINE_RUNS) {
       const own = compareCurrent(sameCommit, checked, compareOptions);
+      sameCommitAgree = own !== undefined && !own.significant;
       if (own?.significant) {
         const change = comparisonChange(info, own, n - 1, firstChecked - 1);
         sameCommitFinding = changeFinding(info, runs, change, own.baselineMedian, own.currentMedian);
@@ -451,8 +457,10 @@ function analyzeSeries(
       ...(comparison.runNoise !== undefined ? { runNoise: comparison.runNoise } : {}),
       findingIds: [],
     };
-  } else if (inCi && checkedCommit && !noEarlier) {
-    base = { kind: 'fine', reason: `no earlier commit to compare with; the runs of ${shortCommit(checkedCommit)} agree`, metric, findingIds: [] };
+  } else if (inCi && checkedCommit && sameCommitAgree) {
+    base = { kind: 'fine', reason: `no earlier commit to compare with; the checked run agrees with ${sameCommitRuns} earlier runs of ${shortCommit(checkedCommit)}`, metric, baselineRuns: sameCommitRuns, findingIds: [] };
+  } else if (inCi && checkedCommit && sameCommitRuns > 0) {
+    base = { kind: 'unknown', reason: `unknown: no earlier commit to compare with, only ${sameCommitRuns} earlier run${sameCommitRuns === 1 ? '' : 's'} of ${shortCommit(checkedCommit)}: use check --base`, metric, baselineRuns: sameCommitRuns, findingIds: [] };
   } else if (verdict.state === 'insufficient-data') {
     const need = Math.max(1, MIN_HISTORY_POINTS - n);
     base = { kind: 'unknown', reason: `unknown: ${n} run${n === 1 ? '' : 's'} so far: need ${need} more`, metric, needRuns: need, findingIds: [] };
