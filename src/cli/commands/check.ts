@@ -147,6 +147,8 @@ async function writeOut(file: string, text: string, cwd: string): Promise<void> 
   }
 }
 
+const UNKNOWN_LINES = 10;
+
 function summaryLine(analysis: Analysis, failing: Finding[], policy: FailPolicy): string {
   const level = failOnText(policy);
   const active = analysis.findings.filter((f) => f.kind !== 'improvement');
@@ -158,7 +160,9 @@ function summaryLine(analysis: Analysis, failing: Finding[], policy: FailPolicy)
     return `  ${f.status ?? 'new'} ${f.severity}: ${f.message}${why ? ` — not failing: ${why}` : ''}`;
   });
   const unknown = analysis.series.filter((s) => s.verdict?.kind === 'unknown' && !s.ignored).map((s) => `  unknown: ${s.name}: ${s.verdict!.reason.replace(/^unknown: /, '')}`);
-  return [head, ...lines, ...unknown].join('\n') + '\n';
+  // The report has them all; the summary names the first few.
+  const shown = unknown.length > UNKNOWN_LINES ? [...unknown.slice(0, UNKNOWN_LINES), `  … and ${unknown.length - UNKNOWN_LINES} more series unknown (see the report)`] : unknown;
+  return [head, ...lines, ...shown].join('\n') + '\n';
 }
 
 export const command: CliCommand = {
