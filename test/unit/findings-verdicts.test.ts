@@ -219,6 +219,22 @@ describe('verdicts: environment versus code', () => {
     assert.match(a.series.find((s) => s.name === 'a')!.verdict!.reason, /moved with 2 other series of this machine at e0e0e0e \(3 of 4\)/);
   });
 
+  it('in CI: the checked run moving most series of the machine at once is an environment change and does not fail', async () => {
+    const all = ['a', 'b', 'c', 'd'].map((name, k) =>
+      series(name, [...noisyLevels(0.01 * (k + 1), 25, 0.01, 40 + k).map((level) => ({ level })), { level: 0.01 * (k + 1) * (k < 3 ? 1.4 : 1) }], 50 + k),
+    );
+    const a = await analyze(all, checking(all));
+    assert.deepEqual(failing(a), []);
+    const env = a.environment!.filter((e) => e.cause === 'machine-wide');
+    assert.equal(env.length, 1);
+    assert.deepEqual(env[0].series.map((x) => x.name).sort(), ['a', 'b', 'c']);
+    assert.equal(env[0].seriesOfMachine, 4);
+    // Two of the four would have been code regressions.
+    const two = all.map((runs, k) => (k < 2 ? runs : runs.map((r, i) => (i === runs.length - 1 ? { ...r, value: r.value / 1.4, samples: r.samples!.map((v) => v / 1.4) } : r))));
+    const b = await analyze(two, checking(two));
+    assert.deepEqual(failing(b).map((f) => f.name).sort(), ['a', 'b']);
+  });
+
   it('regressions on two of five series at one commit stay code regressions', async () => {
     const commitOf = (i: number) => `c${String(i).padStart(3, '0')}${'0'.repeat(36)}`;
     const all = ['a', 'b', 'c', 'd', 'e'].map((name, k) =>

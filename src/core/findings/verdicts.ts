@@ -96,11 +96,15 @@ export function markEnvironment(series: readonly SeriesAnalysis[], findings: rea
 
   const environment: EnvironmentChange[] = [];
   const envOfFinding = new Map<string, EnvironmentChange>();
+  // Series of the machine that were being measured at time t (the checked run may be newer than the store's index).
   const measuredAt = (machine: string, t: number) =>
-    series.filter((s) => !s.ignored && (s.machineId ?? '') === machine && (() => {
+    series.filter((s) => {
+      if (s.ignored || (s.machineId ?? '') !== machine) return false;
       const info = infoById.get(s.id);
-      return !info || (info.firstTimestamp <= t && t <= info.lastTimestamp) || (s.latest !== undefined && s.latest.timestamp >= t);
-    })()).length;
+      const first = info?.firstTimestamp ?? -Infinity;
+      const last = Math.max(info?.lastTimestamp ?? -Infinity, s.latest?.timestamp ?? -Infinity);
+      return first <= t && t <= last;
+    }).length;
   for (const [machine, byKey] of moves) {
     for (const [key, entry] of byKey) {
       for (const kind of ['regression', 'improvement'] as const) {
