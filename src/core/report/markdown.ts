@@ -23,14 +23,14 @@ export function gateLine(report: ReportModel): string | undefined {
   if (s.failing === undefined || !report.failOn) return undefined;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const kept: string[] = [];
-  if (s.standing) kept.push(`${plural(s.standing, 'standing finding')}${report.failOn.includes('standing') ? '' : ' (add ",standing" to --fail-on to fail on them)'}`);
+  if (s.standing && !report.failOn.includes('standing')) kept.push(`${plural(s.standing, 'standing finding')} (add ",standing" to --fail-on to fail on them)`);
   if (s.environment) kept.push(plural(s.environment, 'environment change'));
   if (s.suspect) kept.push(plural(s.suspect, 'suspect'));
   if (s.atRisk) kept.push(`${plural(s.atRisk, 'budget')} at risk`);
   if (s.unknown) kept.push(`${s.unknown} series unknown`);
   const rest = kept.length ? `; reported, not failing: ${kept.join(', ')}` : '';
   return s.failing
-    ? `**Check fails** (--fail-on ${report.failOn}): ${plural(s.failing, 'finding')} new in the checked run${rest}.`
+    ? `**Check fails** (--fail-on ${report.failOn}): ${plural(s.failing, 'finding')} at or above it${report.failOn.includes('standing') ? '' : ', new in the checked run'}${rest}.`
     : `**Check passes** (--fail-on ${report.failOn}): nothing new in the checked run${rest}.`;
 }
 
