@@ -181,6 +181,21 @@ describe('verdicts: environment versus code', () => {
     assert.equal(a.series[0].status, 'stable', 'not "regressed"');
   });
 
+  it('a checked run that moved while earlier runs of its commit did not is the environment (a re-run on a busy runner)', async () => {
+    const same = 'd00d1e5'.padEnd(40, '0');
+    const specs: RunSpec[] = [...noisyLevels(0.25, 24, 0.01, 8).map((level) => ({ level })), { level: 0.25, commit: same }, { level: 0.251, commit: same }, { level: 0.36, commit: same }];
+    const runs = series('loop', specs);
+    const a = await analyze([runs], checking([runs]));
+    assert.deepEqual(failing(a), []);
+    const f = a.findings.find((x) => x.status === 'environment')!;
+    assert.ok(f, JSON.stringify(a.findings.map((x) => [x.kind, x.status])));
+    assert.match(f.reason!, /but 2 earlier runs of the same commit d00d1e5 did not: the environment, not the code/);
+    assert.equal(a.environment![0].cause, 'same-commit');
+    // The same slow run at a commit of its own is a new regression.
+    const own = series('loop', [...specs.slice(0, 24), { level: 0.36 }]);
+    assert.equal(failing(await analyze([own], checking([own]))).length, 1);
+  });
+
   it('checking the same commit again with nothing changed is fine, and says what it rests on', async () => {
     const same = 'fb53839'.padEnd(40, '0');
     const levels = noisyLevels(0.25, 21, 0.01, 4);

@@ -353,6 +353,18 @@ function analyzeSeries(
     }
     if (others.length) {
       comparison = compareCurrent(others, [...sameCommit, ...checked], compareOptions);
+      // The checked run moved, the earlier runs of its commit did not: the machine, not the code.
+      if (!sameCommitFinding && sameCommit.length && !comparison?.significant) {
+        const alone = compareCurrent(others, checked, compareOptions);
+        if (alone?.significant) {
+          const change = comparisonChange(info, alone, n - 1, firstChecked - 1);
+          sameCommitFinding = changeFinding(info, runs, change, alone.baselineMedian, alone.currentMedian);
+          sameCommitFinding.status = 'environment';
+          sameCommitFinding.severity = 'info';
+          sameCommitFinding.metric = metric;
+          sameCommitFinding.reason = `the checked run moved beyond the run-to-run noise of ${alone.baselineRuns} earlier runs, but ${sameCommit.length} earlier run${sameCommit.length === 1 ? '' : 's'} of the same commit ${shortCommit(checkedCommit)} did not: the environment, not the code`;
+        }
+      }
     } else if (!sameCommit.length) {
       noEarlier = true;
     }
