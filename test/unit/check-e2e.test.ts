@@ -27,21 +27,44 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     ]);
   }
 
-  it('fails (exit 1) on a seeded regression, with the numbers, the table, the commit range and a failing JUnit case', async () => {
+  it('a regression already in earlier runs is standing: reported with its age, exit 0 unless --fail-on asks for standing ones', async () => {
+    await seededRegression();
+    const results = join(ws, 'results.json');
+    writeHyperfine(results, [{ name: 'sort-10k', level: 0.0143 }, { name: 'parse-json', level: 0.004 }]);
+    const json = join(ws, 'report.json');
+    const run = await runCli(['check', '--workspace', ws, '--history', history, '--no-record', '--json', json, results], ws);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stdout, /\*\*Check passes\*\* \(--fail-on regression\): nothing new in the checked run; reported, not failing: 1 standing finding \(add ",standing" to --fail-on to fail on them\)/);
+    assert.match(run.stdout, /\*\*critical\*\* \(standing, not failing\): sort-10k is 1\d% slower since a1b2c3d .*Why: already in earlier runs: since a1b2c3d, \d+ days, 10 runs/);
+    assert.match(run.stdout, /\| sort-10k \| 14\.\d ms \| 12\.\d ms \| \+1\d% \|.*\| regressed \\?\(standing\\?\) \|/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(report.summary.failing, 0);
+    assert.equal(report.summary.standing, 1);
+    assert.equal(report.findings.find((f: any) => f.kind === 'regression').status, 'standing');
+    assert.equal(report.series.find((r: any) => r.name === 'sort-10k').decision, 'standing');
+    assert.equal(report.series.find((r: any) => r.name === 'parse-json').decision, 'fine');
+    assert.match(report.series.find((r: any) => r.name === 'parse-json').reason, /within the run-to-run noise of [\d.]+% of 24 earlier runs/);
+
+    const asked = await runCli(['check', '--workspace', ws, '--history', history, '--no-record', '--fail-on', 'regression,standing', results], ws);
+    assert.equal(asked.code, 1, asked.stdout);
+    assert.match(asked.stdout, /\(standing, fails the check\)/);
+  });
+
+  it('fails (exit 1) with --fail-on regression,standing on a seeded regression, with the numbers, the table, the commit range and a failing JUnit case', async () => {
     await seededRegression();
     const results = join(ws, 'results.json');
     writeHyperfine(results, [{ name: 'sort-10k', level: 0.0143 }, { name: 'parse-json', level: 0.004 }]);
     const md = join(ws, 'out/report.md');
     const junit = join(ws, 'out/junit.xml');
     const json = join(ws, 'out/report.json');
-    const run = await runCli(['check', '--workspace', ws, '--history', history, '--report', md, '--junit', junit, '--json', json, results], ws);
+    const run = await runCli(['check', '--workspace', ws, '--history', history, '--fail-on', 'regression,standing', '--report', md, '--junit', junit, '--json', json, results], ws);
     assert.equal(run.code, 1, run.stderr + run.stdout);
     assert.match(run.stdout, /FAIL/);
     const text = readFileSync(md, 'utf8');
     assert.match(text, /sort-10k is 1[6-9]% slower since a1b2c3d \\\(median 12\.\d ms → 14\.\d ms, 95% CI \+\d+(\.\d{1,2})?% to \+\d+(\.\d{1,2})?%, p \\< 0\.001\\\)/);
     assert.match(text, /commits 14cccc\w*\.\.a1b2c3d|commits \w{7}\.\.a1b2c3d/);
-    assert.match(text, /\| Series \| Current \| Baseline \| Change \| 95% CI \| Verdict \|/);
-    assert.match(text, /\| sort-10k \| 14\.\d ms \| 12\.\d ms \| \+1\d% \|.*\| regressed \|/);
+    assert.match(text, /\| Series \| Current \| Baseline \| Change \| 95% CI \| Verdict \| Why \|/);
+    assert.match(text, /\| sort-10k \| 14\.\d ms \| 12\.\d ms \| \+1\d% \|.*\| regressed \\?\(standing\\?\) \|/);
     assert.match(text, /\| parse-json \| 4 ms \|.*\| no change \|/);
 
     const xml = readFileSync(junit, 'utf8');
@@ -104,13 +127,17 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     const results = join(ws, 'results.json');
     writeHyperfine(results, [{ name: 'parse-json', level: 0.0105 }]);
     const args = ['check', '--history', history, '--no-record', results];
-    assert.equal((await runCli([...args, '--fail-on', 'regression'], ws)).code, 1);
-    assert.equal((await runCli([...args, '--fail-on', 'budget'], ws)).code, 0);
-    assert.equal((await runCli([...args, '--fail-on', 'critical'], ws)).code, 0);
+    // The regression is standing (in 9 earlier runs): the levels apply once standing ones are asked for.
+    assert.equal((await runCli([...args, '--fail-on', 'regression'], ws)).code, 0);
+    assert.equal((await runCli([...args, '--fail-on', 'regression,standing'], ws)).code, 1);
+    assert.equal((await runCli([...args, '--fail-on', 'budget,standing'], ws)).code, 0);
+    assert.equal((await runCli([...args, '--fail-on', 'critical,standing'], ws)).code, 0);
 
-    const bad = await runCli([...args, '--fail-on', 'sometimes'], ws);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--fail-on must be regression, budget or critical/);
+    for (const wrong of ['sometimes', 'regression,sometimes', 'regression,critical']) {
+      const bad = await runCli([...args, '--fail-on', wrong], ws);
+      assert.equal(bad.code, 2, wrong);
+      assert.match(bad.stderr, /--fail-on must be regression, budget or critical, optionally with ",standing"/);
+    }
   });
 
   it('--fail-on budget and critical: a budget breach and a large regression', async () => {
@@ -119,11 +146,25 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     const results = join(ws, 'results.json');
     writeHyperfine(results, [{ name: 'sort-10k', level: 0.0143 }]);
     const args = ['check', '--history', history, '--no-record', results];
-    const budget = await runCli([...args, '--fail-on', 'budget'], ws);
+    const budget = await runCli([...args, '--fail-on', 'budget,standing'], ws);
     assert.equal(budget.code, 1, budget.stderr);
     assert.match(budget.stdout, /sort-10k median 14\.\d ms is over its budget of 13 ms \\\(error budget: \d+% of the last 10 runs over\\\)/);
     assert.match(budget.stdout, /## Budgets/);
-    assert.equal((await runCli([...args, '--fail-on', 'critical'], ws)).code, 1, 'an 18% regression over budget is critical');
+    assert.equal((await runCli([...args, '--fail-on', 'critical,standing'], ws)).code, 1, 'an 18% regression over budget is critical');
+    assert.equal((await runCli([...args, '--fail-on', 'budget'], ws)).code, 0, 'the breach was there before the checked run: standing');
+  });
+
+  it('the demo case: the first run of sort-10k at 314 ms against a 300 ms budget is at risk, exit 0 at every level', async () => {
+    writeFileSync(join(ws, 'perfpulse.json'), JSON.stringify({ version: 1, benchmarks: [{ name: 'sort-10k', command: 'true', budget: { statistic: 'median', max: '300ms' } }] }));
+    const results = join(ws, 'results.json');
+    writeHyperfine(results, [{ name: 'sort-10k', level: 0.314 }]);
+    for (const level of ['regression', 'budget', 'critical,standing']) {
+      const run = await runCli(['check', '--workspace', ws, '--history', history, '--no-record', '--fail-on', level, results], ws);
+      assert.equal(run.code, 0, `${level}: ${run.stdout}`);
+      assert.match(run.stdout, /\*\*at risk\*\* \(not failing\): sort-10k median 314 ms is over its budget of 300 ms in 1 of the last 1 run: at risk, not yet a breach\. Why: 1 of the last 1 run over: not yet a breach \\\(needs 5 runs in the window with 2 or more over, or 3 runs whose 95% interval is over the limit\\\)/);
+      assert.match(run.stdout, /\| sort-10k \| 314 ms \|.*\| at risk \|/);
+      assert.doesNotMatch(run.stdout, /error budget: 100% of the last 1 runs over/);
+    }
   });
 
   it('runs the configured benchmarks (real processes) when no result files are given, and records them', async () => {
@@ -177,7 +218,7 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     const seeded = await seededRegression();
     const results = join(ws, 'results.json');
     writeHyperfine(results, [{ name: 'sort-10k', level: 0.0143 }]);
-    const args = ['check', '--history', history, '--no-record', results];
+    const args = ['check', '--history', history, '--no-record', '--fail-on', 'regression,standing', results];
     const sort = seeded.get('sort-10k')!;
     assert.equal((await runCli(args, ws)).code, 1);
     await acceptBaseline(history, sort[0].seriesId, sort[15].id);

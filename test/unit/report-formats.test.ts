@@ -104,6 +104,46 @@ describe('report: formats', () => {
   });
 });
 
+describe('report: why a check fails or passes', () => {
+  const standing: Finding = { ...regression('n1', 'sort'), status: 'standing', reason: 'already in earlier runs: since a1b2c3d, 41 days, 63 runs', metric: "time (each run's median)" };
+  const env: Finding = { ...regression('e1', 'parse'), id: 'e1:r:regression', status: 'environment', severity: 'info', reason: 'moved with 2 other series of this machine at a1b2c3d (3 of 4): the environment, not the code' };
+  const mixed: Analysis = {
+    series: [
+      s({ id: 'n1', name: 'sort', status: 'regressed', verdict: { kind: 'standing', reason: `standing regression: ${standing.reason}`, metric: "time (each run's median)", findingIds: [standing.id] } }),
+      s({ id: 'e1', name: 'parse', verdict: { kind: 'environment', reason: `environment change: ${env.reason}`, metric: 'time', findingIds: [env.id] } }),
+      s({ id: 'u1', name: 'json', verdict: { kind: 'unknown', reason: 'unknown: only 3 earlier runs to learn the run-to-run noise from: need 5 more runs, or use check --base', metric: 'time', findingIds: [] } }),
+    ],
+    findings: [standing, env],
+    events: [],
+    environment: [{ key: 'm|commit:a1b2c3d4e5f6|regression', commit: 'a1b2c3d4e5f6', timestamp: 1, cause: 'machine-wide', kind: 'regression', series: [{ seriesId: 'e1', name: 'parse', ratio: 1.3 }], findingIds: [env.id], seriesOfMachine: 4, message: '3 of 4 series of this machine moved worse together at a1b2c3d: the environment (runner, toolchain, machine), not the code (parse, x, y)' }],
+  };
+
+  it('standing findings are reported and do not fail unless --fail-on asks; the environment is its own section', () => {
+    const report = buildReport(mixed, { generatedAt: 0, failOn: { level: 'regression', standing: false } });
+    assert.equal(report.summary.failing, 0);
+    assert.deepEqual([report.summary.standing, report.summary.environment, report.summary.unknown, report.summary.regressions], [1, 1, 1, 1]);
+    assert.deepEqual(report.series.map((r) => r.failing), [false, false, false]);
+    const md = toMarkdown(report);
+    assert.match(md, /\*\*Check passes\*\* \(--fail-on regression\): nothing new in the checked run; reported, not failing: 1 standing finding \(add ",standing" to --fail-on to fail on them\), 1 environment change, 1 series unknown\./);
+    assert.match(md, /- \*\*critical\*\* \(standing, not failing\): sort is 18% slower .*Why: already in earlier runs: since a1b2c3d, 41 days, 63 runs/);
+    assert.match(md, /## Environment changes \(not the code, not failing\)\n\n- 3 of 4 series of this machine moved worse together at a1b2c3d/);
+    assert.doesNotMatch(md, /parse is 18% slower/, 'the environment change is not listed as a regression');
+    assert.match(md, /\| json \|.*\| unknown \| unknown: only 3 earlier runs .* \\\[time\\\] \|/);
+    assert.match(toHtml(report), /<h2>Environment changes \(not the code, not failing\)<\/h2>/);
+    const j = JSON.parse(toJson(report));
+    assert.equal(j.regressions[0].status, 'standing');
+    assert.equal(j.regressions[0].failing, false);
+    assert.match(j.regressions[0].notFailing, /^standing: /);
+    assert.equal(j.failOn, 'regression');
+
+    const asked = buildReport(mixed, { generatedAt: 0, failOn: { level: 'regression', standing: true } });
+    assert.equal(asked.summary.failing, 1);
+    assert.equal(asked.series[0].failing, true);
+    assert.match(toMarkdown(asked), /\*\*Check fails\*\* \(--fail-on regression,standing\): 1 finding at or above it; reported, not failing: 1 environment change, 1 series unknown\./);
+    assert.match(toJUnit(asked), /<failure message="sort is 18% slower/);
+  });
+});
+
 describe('report: recommendations and bottlenecks follow from the data', () => {
   it('nothing to recommend for quiet series', () => {
     assert.deepEqual(recommend({ series: [s({ id: 'a' }), s({ id: 'b', noise: 0.049 })], findings: [], events: [] }), []);

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
 import type { Sensitivity } from '../../core/detect';
 import { machineFingerprint, vcsInfo } from '../../core/env';
 import type { Analysis, Finding } from '../../core/findings/types';
+import { FailOnError, failsUnder, notFailingBecause, parseFailOn, type FailLevel, type FailPolicy } from '../../core/findings/verdicts';
 import type { MachineFingerprint, RunRecord, VcsInfo } from '../../core/model';
 import { parseFile } from '../../core/parsers';
 import { buildReport, toJson, toJUnit, toMarkdown } from '../../core/report';
@@ -23,9 +24,13 @@ compares them with the history and its baseline, records them, and reports.
 Options:
   --workspace DIR        the workspace folder (default: the current folder)
   --history DIR          the history folder (default: as the editor resolves it)
-  --fail-on LEVEL        regression (default): any regression or budget breach fails;
-                         budget: budget breaches and critical regressions fail;
-                         critical: only critical findings fail
+  --fail-on LEVEL[,standing]
+                         regression (default): any new regression or budget breach fails;
+                         budget: new budget breaches and critical regressions fail;
+                         critical: only new critical findings fail;
+                         ",standing" (e.g. regression,standing): standing findings
+                         (already present in earlier runs) fail too. Environment
+                         changes, suspects and at-risk budgets never fail
   --base-branch NAME     the branch whose recent runs are the baseline
                          (default: GITHUB_BASE_REF or CI_MERGE_REQUEST_TARGET_BRANCH_NAME
                          in a pull/merge request, else main or master, whichever the history has)
@@ -44,7 +49,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 a finding at or above it;
 2 could not run (the reason is printed).
 `;
 
-export type FailOn = 'regression' | 'budget' | 'critical';
+export type FailOn = FailLevel;
 
 export interface ParsedArgs {
   flags: Record<string, string | true>;
@@ -87,12 +92,13 @@ export function sensitivityOf(value: string | undefined): Sensitivity | undefine
   throw new CliError(`--sensitivity must be low, default or high (got "${value}")`);
 }
 
-/** Does a finding make `check` fail at this level? */
-export function failsAt(finding: Finding, level: FailOn): boolean {
-  if (finding.kind === 'improvement') return false;
-  if (level === 'regression') return true;
-  if (level === 'budget') return finding.kind === 'budget' || finding.severity === 'critical';
-  return finding.severity === 'critical';
+/** Does a finding make `check` fail at this level? Only new findings (and standing ones when asked); see verdicts.ts. */
+export function failsAt(finding: Finding, level: FailOn | FailPolicy): boolean {
+  return failsUnder(finding, typeof level === 'string' ? { level, standing: false } : level);
+}
+
+function failOnText(policy: FailPolicy): string {
+  return `${policy.level}${policy.standing ? ',standing' : ''}`;
 }
 
 /** Records of result files, as runs of this machine at this commit. */
@@ -147,12 +153,22 @@ async function writeOut(file: string, text: string, cwd: string): Promise<void> 
   }
 }
 
-function summaryLine(analysis: Analysis, failing: Finding[], level: FailOn): string {
+const UNKNOWN_LINES = 10;
+
+function summaryLine(analysis: Analysis, failing: Finding[], policy: FailPolicy): string {
+  const level = failOnText(policy);
   const active = analysis.findings.filter((f) => f.kind !== 'improvement');
   const head = failing.length
     ? `perf-pulse check: FAIL (${failing.length} finding${failing.length === 1 ? '' : 's'} at or above --fail-on ${level})`
-    : `perf-pulse check: OK (${analysis.series.length} series, ${active.length} finding${active.length === 1 ? '' : 's'} below --fail-on ${level})`;
-  return [head, ...active.map((f) => `  ${f.severity}: ${f.message}`)].join('\n') + '\n';
+    : `perf-pulse check: OK (${analysis.series.length} series, ${active.length} finding${active.length === 1 ? '' : 's'} not failing under --fail-on ${level})`;
+  const lines = active.map((f) => {
+    const why = notFailingBecause(f, policy);
+    return `  ${f.status ?? 'new'} ${f.severity}: ${f.message}${why ? ` — not failing: ${why}` : ''}`;
+  });
+  const unknown = analysis.series.filter((s) => s.verdict?.kind === 'unknown' && !s.ignored).map((s) => `  unknown: ${s.name}: ${s.verdict!.reason.replace(/^unknown: /, '')}`);
+  // The report has them all; the summary names the first few.
+  const shown = unknown.length > UNKNOWN_LINES ? [...unknown.slice(0, UNKNOWN_LINES), `  … and ${unknown.length - UNKNOWN_LINES} more series unknown (see the report)`] : unknown;
+  return [head, ...lines, ...shown].join('\n') + '\n';
 }
 
 export const command: CliCommand = {
@@ -165,8 +181,13 @@ export const command: CliCommand = {
       ['no-record', 'include-hostname', ...CI_FEEDBACK_BOOLEANS],
       usage,
     );
-    const failOn = (str(flags, 'fail-on') ?? 'regression') as FailOn;
-    if (!['regression', 'budget', 'critical'].includes(failOn)) throw new CliError(`--fail-on must be regression, budget or critical (got "${failOn}")`);
+    let failOn: FailPolicy;
+    try {
+      failOn = parseFailOn(str(flags, 'fail-on'));
+    } catch (err) {
+      if (err instanceof FailOnError) throw new CliError(err.message);
+      throw err;
+    }
     const sensitivity = sensitivityOf(str(flags, 'sensitivity'));
     const workspace = path.resolve(io.cwd, str(flags, 'workspace') ?? '.');
     const config = await loadOptionalConfig(workspace, files.length === 0);
@@ -203,6 +224,7 @@ export const command: CliCommand = {
         generatedAt: Date.now(),
         machine,
         vcs,
+        failOn,
         ...(baseBranch ? { baseBranch } : {}),
         includeHostname: flags['include-hostname'] === true,
         workspaceDir: workspace,

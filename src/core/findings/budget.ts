@@ -9,6 +9,17 @@ import type { BudgetEvaluation, Forecast } from './types';
 
 const DEFAULT_WINDOW = 20;
 const DEFAULT_ALLOWED_SHARE = 0.05;
+/**
+ * A breach rests on evidence, not on one run: either this many runs in the window (and more than one of
+ * them over), or the 95% interval of the window's level over the limit, which needs at least
+ * MIN_INTERVAL_RUNS runs. Less than that over the limit is "at risk".
+ */
+export const MIN_BUDGET_RUNS = 5;
+export const MIN_INTERVAL_RUNS = 3;
+/** A latest run within this share of the limit is "near" it (at risk, not over). */
+export const NEAR_LIMIT = 0.05;
+/** Two-sided 95% Student t quantiles by degrees of freedom (1..30). */
+const T95 = [12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
 
 /** `*` matches any characters; everything else literally. */
 export function nameMatches(pattern: string, name: string): boolean {
@@ -64,6 +75,17 @@ function isOver(value: number, limit: number, direction: Direction): boolean {
   return direction === 'smaller' ? value > limit : value < limit;
 }
 
+/** 95% interval of the window's level: Student t on the logs of the runs' statistic (undefined below MIN_INTERVAL_RUNS or with a value <= 0). */
+export function levelInterval(values: readonly number[]): [number, number] | undefined {
+  const n = values.length;
+  if (n < MIN_INTERVAL_RUNS || values.some((v) => !(v > 0))) return undefined;
+  const logs = values.map(Math.log);
+  const mean = logs.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(logs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+  const half = (T95[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
+  return [Math.exp(mean - half), Math.exp(mean + half)];
+}
+
 export function evaluateBudget(runs: readonly RunRecord[], budget: BudgetBody, unit: Unit, direction: Direction): BudgetEvaluation | undefined {
   const limit = limitFor(budget, unit);
   if (limit === undefined || runs.length === 0) return undefined;
@@ -75,9 +97,29 @@ export function evaluateBudget(runs: readonly RunRecord[], budget: BudgetBody, u
   const overRuns = recent.filter((v) => isOver(v, limit, direction)).length;
   const share = overRuns / recent.length;
   const spent = allowedShare > 0 ? share / allowedShare : overRuns > 0 ? Infinity : 0;
-  // One spike inside the allowed share is what the error budget is for; the latest run must be over too.
-  const breached = isOver(current, limit, direction) && share > allowedShare;
-  return { limit, statistic, current, window, allowedShare, overRuns, runsInWindow: recent.length, spent, breached };
+  const latestOver = isOver(current, limit, direction);
+  // One spike inside the allowed share is what the error budget is for; the latest run must be over too,
+  // and the runs must be enough to tell a level over the limit from one slow run.
+  const interval = levelInterval(recent);
+  const intervalOver = interval !== undefined && (direction === 'smaller' ? interval[0] > limit : interval[1] < limit);
+  const enoughRuns = recent.length >= MIN_BUDGET_RUNS && overRuns >= 2;
+  const breached = latestOver && share > allowedShare && (enoughRuns || intervalOver);
+  const near = direction === 'smaller' ? current >= limit * (1 - NEAR_LIMIT) : current <= limit * (1 + NEAR_LIMIT);
+  const atRisk = !breached && (latestOver || near);
+  return {
+    limit,
+    statistic,
+    current,
+    window,
+    allowedShare,
+    overRuns,
+    runsInWindow: recent.length,
+    spent,
+    breached,
+    atRisk,
+    ...(interval ? { interval } : {}),
+    evidence: breached ? (intervalOver ? 'interval' : 'runs') : latestOver ? 'too-few-runs' : near ? 'near' : 'within',
+  };
 }
 
 /** Theil–Sen slope: the median of pairwise slopes, robust to the odd outlier run. */

@@ -5,4 +5,5 @@ export * from './budget';
 export * from './message';
 export * from './compare-current';
 export * from './from-store';
+export * from './verdicts';
 export * from './analysis-cache-file';

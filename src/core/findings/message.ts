@@ -68,9 +68,17 @@ export function budgetMessage(input: {
   limit: number;
   overRuns: number;
   runsInWindow: number;
+  /** Over in too few runs to call it a breach. */
+  atRisk?: boolean;
 }): string {
   const share = Math.round((input.overRuns / Math.max(1, input.runsInWindow)) * 100);
   const side = input.direction === 'smaller' ? 'over' : 'under';
+  if (input.atRisk) {
+    return (
+      `${input.name} ${input.statistic} ${formatValue(input.current, input.unit)} is ${side} its budget of ${formatValue(input.limit, input.unit)} ` +
+      `in ${input.overRuns} of the last ${input.runsInWindow} run${input.runsInWindow === 1 ? '' : 's'}: at risk, not yet a breach`
+    );
+  }
   return (
     `${input.name} ${input.statistic} ${formatValue(input.current, input.unit)} is ${side} its budget of ${formatValue(input.limit, input.unit)} ` +
     `(error budget: ${share}% of the last ${input.runsInWindow} runs ${side})`

@@ -30,14 +30,37 @@ export function toHtml(report: ReportModel): string {
   if (report.machine) facts.push(`machine: ${report.machine.cpuModel}, ${report.machine.cores} cores, ${report.machine.os}`);
   parts.push(`<p>${esc(facts.join(' · '))}</p>`);
   if (report.regressions.length) {
-    parts.push('<h2>Regressions</h2><ul>' + report.regressions.map((r) => `<li><strong>${esc(r.severity)}</strong>: ${esc(r.message)}${r.commitRange ? ` — commits <code>${esc(r.commitRange)}</code>` : ''}</li>`).join('') + '</ul>');
+    parts.push(
+      '<h2>Regressions</h2><ul>' +
+        report.regressions
+          .map((r) => `<li><strong>${esc(r.severity)}</strong>${r.status ? ` (${esc(r.status)}, ${r.failing ? 'fails the check' : 'not failing'})` : ''}: ${esc(r.message)}${r.commitRange ? ` — commits <code>${esc(r.commitRange)}</code>` : ''}${r.reason ? `. Why: ${esc(r.reason)}` : ''}</li>`)
+          .join('') +
+        '</ul>',
+    );
+  }
+  if (report.environment?.length) {
+    parts.push('<h2>Environment changes (not the code, not failing)</h2><ul>' + report.environment.map((e) => `<li>${esc(e.message)}</li>`).join('') + '</ul>');
   }
   parts.push('<h2>Series</h2>');
-  parts.push(table(['Series', 'Current', 'Baseline', 'Change', '95% CI', 'Verdict'], report.series.map((r) => [r.name, r.current, r.baseline, r.change, r.interval, r.verdict]), (i) => (report.series[i].failing ? 'bad' : '')));
+  parts.push(
+    table(
+      ['Series', 'Current', 'Baseline', 'Change', '95% CI', 'Verdict', 'Why'],
+      report.series.map((r) => [r.name, r.current, r.baseline, r.change, r.interval, r.verdict, r.reason ? `${r.reason}${r.metric ? ` [${r.metric}]` : ''}` : '']),
+      (i) => (report.series[i].failing ? 'bad' : ''),
+    ),
+  );
   if (report.budgets.length) {
     parts.push('<h2>Budgets</h2>');
     const over = report.budgets.filter((b) => b.message);
-    if (over.length) parts.push('<ul>' + over.map((b) => `<li><strong>over budget</strong>: ${esc(b.message!)}</li>`).join('') + '</ul>');
+    const watch = report.watch ?? [];
+    if (over.length || watch.length) {
+      parts.push(
+        '<ul>' +
+          over.map((b) => `<li><strong>over budget</strong>: ${esc(b.message!)}</li>`).join('') +
+          watch.map((w) => `<li><strong>${esc(w.status === 'at-risk' ? 'at risk' : w.status)}</strong> (not failing): ${esc(w.message)}</li>`).join('') +
+          '</ul>',
+      );
+    }
     parts.push(table(['Series', 'Statistic', 'Current', 'Budget', 'Runs over', 'Error budget spent', 'Status'], report.budgets.map((b) => [b.name, b.statistic, b.current, b.limit, `${b.overRuns} of ${b.runsInWindow}`, spentText(b.spentPercent), b.breached ? 'over' : 'within'])));
   }
   if (report.forecasts.length) {

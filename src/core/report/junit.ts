@@ -22,7 +22,7 @@ export function toJUnit(report: ReportModel): string {
   ];
   for (const s of report.series) {
     const open = `    <testcase classname="perf-pulse" name="${xmlEscape(s.name)}" time="0"`;
-    const detail = `current ${s.current}, baseline ${s.baseline}, change ${s.change} (95% CI ${s.interval}), ${s.runs} runs: ${s.verdict}`;
+    const detail = `current ${s.current}, baseline ${s.baseline}, change ${s.change} (95% CI ${s.interval}), ${s.runs} runs: ${s.verdict}${s.reason ? ` (${s.reason})` : ''}`;
     if (s.failing) {
       lines.push(`${open}>`);
       lines.push(`      <failure message="${xmlEscape(s.failures[0])}" type="performance">${xmlEscape([...s.failures, detail].join('\n'))}</failure>`);

@@ -18,6 +18,23 @@ function table(header: string[], rows: string[][]): string[] {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
+/** Why the check fails or passes, in one line: what is new, what is reported without failing. */
+export function gateLine(report: ReportModel): string | undefined {
+  const s = report.summary;
+  if (s.failing === undefined || !report.failOn) return undefined;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const kept: string[] = [];
+  if (s.standing && !report.failOn.includes('standing')) kept.push(`${plural(s.standing, 'standing finding')} (add ",standing" to --fail-on to fail on them)`);
+  if (s.environment) kept.push(plural(s.environment, 'environment change'));
+  if (s.suspect) kept.push(plural(s.suspect, 'suspect'));
+  if (s.atRisk) kept.push(`${plural(s.atRisk, 'budget')} at risk`);
+  if (s.unknown) kept.push(`${s.unknown} series unknown`);
+  const rest = kept.length ? `; reported, not failing: ${kept.join(', ')}` : '';
+  return s.failing
+    ? `**Check fails** (--fail-on ${report.failOn}): ${plural(s.failing, 'finding')} at or above it${report.failOn.includes('standing') ? '' : ', new in the checked run'}${rest}.`
+    : `**Check passes** (--fail-on ${report.failOn}): nothing new in the checked run${rest}.`;
+}
+
 export function toMarkdown(report: ReportModel): string {
   const out: string[] = [`# ${report.title}`, ''];
   out.push(HEALTH_LINE[report.health], '');
@@ -28,18 +45,34 @@ export function toMarkdown(report: ReportModel): string {
   if (report.baseBranch) facts.push(`baseline: ${md(report.baseBranch)}`);
   if (report.machine) facts.push(`machine: ${md(report.machine.cpuModel)}, ${report.machine.cores} cores, ${md(report.machine.os)}`);
   out.push(facts.join(' · '), '');
+  const gate = gateLine(report);
+  if (gate) out.push(gate, '');
 
   if (report.regressions.length) {
     out.push('## Regressions', '');
     for (const r of report.regressions) {
-      out.push(`- **${md(r.severity)}**: ${md(r.message)}${r.commitRange ? ` — commits ${md(r.commitRange)}` : ''}${r.confirmed ? '' : ' (not yet confirmed by later runs)'}`);
+      const tag = r.status ? ` (${r.status}, ${r.failing ? 'fails the check' : 'not failing'})` : '';
+      const confirmed = r.confirmed || r.status === 'suspect' ? '' : ' (not yet confirmed by later runs)';
+      out.push(`- **${md(r.severity)}**${tag}: ${md(r.message)}${r.commitRange ? ` — commits ${md(r.commitRange)}` : ''}${confirmed}${r.reason ? `. Why: ${md(r.reason)}` : ''}`);
     }
+    out.push('');
+  }
+
+  if (report.environment?.length) {
+    out.push('## Environment changes (not the code, not failing)', '');
+    for (const e of report.environment) out.push(`- ${md(e.message)}`);
     out.push('');
   }
 
   out.push('## Series', '');
   if (report.series.length) {
-    out.push(...table(['Series', 'Current', 'Baseline', 'Change', '95% CI', 'Verdict'], report.series.map((r) => [r.name, r.current, r.baseline, r.change, r.interval, r.verdict])), '');
+    out.push(
+      ...table(
+        ['Series', 'Current', 'Baseline', 'Change', '95% CI', 'Verdict', 'Why'],
+        report.series.map((r) => [r.name, r.current, r.baseline, r.change, r.interval, r.verdict, r.reason ? `${r.reason}${r.metric ? ` [${r.metric}]` : ''}` : '']),
+      ),
+      '',
+    );
   } else {
     out.push('No series recorded yet.', '');
   }
@@ -47,7 +80,8 @@ export function toMarkdown(report: ReportModel): string {
   if (report.budgets.length) {
     out.push('## Budgets', '');
     for (const b of report.budgets) if (b.message) out.push(`- **over budget**: ${md(b.message)}`);
-    if (report.budgets.some((b) => b.message)) out.push('');
+    for (const w of report.watch ?? []) out.push(`- **${w.status === 'at-risk' ? 'at risk' : w.status}** (not failing): ${md(w.message)}${w.reason ? `. Why: ${md(w.reason)}` : ''}`);
+    if (report.budgets.some((b) => b.message) || report.watch?.length) out.push('');
     out.push(
       ...table(
         ['Series', 'Statistic', 'Current', 'Budget', 'Runs over', 'Error budget spent', 'Status'],

@@ -8,6 +8,7 @@ export function spentText(percent: number): string {
   return percent >= 100 ? '100% (used up)' : `${percent}%`;
 }
 import { formatInterval, formatP, shortCommit } from '../findings/message';
+import { failsUnder, notFailingBecause, type FailPolicy } from '../findings/verdicts';
 
 /**
  * One report model, many renderings (Markdown, JSON, HTML, JUnit): every format says the same
@@ -26,6 +27,8 @@ export interface ReportContext {
   includeHostname?: boolean;
   /** Absolute source paths inside this folder are shown relative to it; other absolute paths are left out. */
   workspaceDir?: string;
+  /** The gate of the check this report is for; the default (`regression`) when absent. */
+  failOn?: FailPolicy;
 }
 
 export interface SeriesRow {
@@ -38,9 +41,16 @@ export interface SeriesRow {
   verdict: string;
   status: SeriesAnalysis['status'];
   runs: number;
+  /** Does the series fail the check (a finding that fails under --fail-on)? */
   failing: boolean;
-  /** Messages of the active findings of this series (regression, budget). */
+  /** Messages of the findings of this series that fail the check. */
   failures: string[];
+  /** The decision layer's verdict: new, standing, environment, suspect, at-risk, unknown or fine. */
+  decision?: string;
+  /** Why, in words, with the runs it rests on. */
+  reason?: string;
+  /** The metric the verdict was made on, e.g. "time (each run's median)". */
+  metric?: string;
 }
 
 export interface RegressionItem {
@@ -50,6 +60,30 @@ export interface RegressionItem {
   /** "a1b2c3d..e4f5a6b" when both commits are known. */
   commitRange?: string;
   confirmed: boolean;
+  /** new, standing, environment or suspect (see the findings' Verdict). */
+  status?: string;
+  reason?: string;
+  /** Does it fail the check? */
+  failing?: boolean;
+  /** Why it does not, when it does not. */
+  notFailing?: string;
+}
+
+/** Series that moved together: the environment, reported once. */
+export interface EnvironmentRow {
+  commit?: string;
+  cause: 'same-commit' | 'machine-wide';
+  kind: 'regression' | 'improvement';
+  series: string[];
+  message: string;
+}
+
+/** Findings that are reported but neither fail nor are environment changes: suspects and at-risk budgets. */
+export interface WatchItem {
+  name: string;
+  status: string;
+  message: string;
+  reason?: string;
 }
 
 export interface BudgetRow {
@@ -99,8 +133,30 @@ export interface ReportModel {
   vcs?: VcsInfo;
   baseBranch?: string;
   health: Health;
-  summary: { series: number; regressions: number; budgets: number; improvements: number; events: number };
+  summary: {
+    series: number;
+    regressions: number;
+    budgets: number;
+    improvements: number;
+    events: number;
+    /** Findings that fail the check under failOn. */
+    failing?: number;
+    /** Findings by status. */
+    new?: number;
+    standing?: number;
+    environment?: number;
+    suspect?: number;
+    atRisk?: number;
+    /** Series whose verdict is unknown (too few runs, or noise larger than the effect). */
+    unknown?: number;
+  };
+  /** The gate the report was made for, e.g. "regression" or "regression,standing". */
+  failOn?: string;
   series: SeriesRow[];
+  /** Environment changes: series that moved together, never called code regressions. */
+  environment?: EnvironmentRow[];
+  /** Suspects and at-risk budgets: reported, not failing. */
+  watch?: WatchItem[];
   regressions: RegressionItem[];
   improvements: string[];
   budgets: BudgetRow[];
@@ -142,10 +198,32 @@ function kindOf(s: SeriesAnalysis): 'task' | 'test' | undefined {
   return undefined;
 }
 
+/** The verdict column: the old words for series that are fine, the decision otherwise. */
+function decisionText(s: SeriesAnalysis): string {
+  const kind = s.verdict?.kind;
+  switch (kind) {
+    case 'new':
+    case 'standing':
+      return `${s.status === 'over-budget' ? 'over budget' : s.status === 'regressed' ? 'regressed' : verdictOf(s)} (${kind})`;
+    case 'environment':
+      return 'environment change';
+    case 'suspect':
+      return 'suspect';
+    case 'at-risk':
+      return 'at risk';
+    case 'unknown':
+      return 'unknown';
+  }
+  return verdictOf(s);
+}
+
 export function buildReport(analysis: Analysis, context: ReportContext): ReportModel {
+  const policy: FailPolicy = context.failOn ?? { level: 'regression', standing: false };
   const active = analysis.findings.filter((f) => f.kind !== 'improvement');
+  const ignoredSeries = new Set(analysis.series.filter((s) => s.ignored).map((s) => s.id));
+  const failingFindings = active.filter((f) => !ignoredSeries.has(f.seriesId) && failsUnder(f, policy));
   const bySeries = new Map<string, Finding[]>();
-  for (const f of active) bySeries.set(f.seriesId, [...(bySeries.get(f.seriesId) ?? []), f]);
+  for (const f of failingFindings) bySeries.set(f.seriesId, [...(bySeries.get(f.seriesId) ?? []), f]);
 
   const series: SeriesRow[] = analysis.series.map((s) => {
     const failures = (bySeries.get(s.id) ?? []).map((f) => f.message);
@@ -156,16 +234,17 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
       baseline: s.baseline !== undefined ? formatValue(s.baseline, s.unit) : '–',
       change: s.change ? formatChange(s.change.ratio) : '–',
       interval: s.change?.ci ? formatInterval(s.change.ci) : '–',
-      verdict: s.ignored ? `${verdictOf(s)} (ignored)` : verdictOf(s),
+      verdict: s.ignored ? `${decisionText(s)} (ignored)` : decisionText(s),
       status: s.status,
       runs: s.runs,
       failing: failures.length > 0,
       failures,
+      ...(s.verdict ? { decision: s.verdict.kind, reason: s.verdict.reason, metric: s.verdict.metric } : {}),
     };
   });
 
   const regressions: RegressionItem[] = analysis.findings
-    .filter((f) => f.kind === 'regression')
+    .filter((f) => f.kind === 'regression' && f.status !== 'environment')
     .map((f) => {
       const from = shortCommit(f.lastGood?.commit);
       const to = shortCommit(f.firstBad.commit);
@@ -175,10 +254,25 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
         message: f.message,
         ...(from && to ? { commitRange: `${from}..${to}` } : to ? { commitRange: to } : {}),
         confirmed: f.change?.confirmed ?? false,
+        ...(f.status ? { status: f.status } : {}),
+        ...(f.reason ? { reason: f.reason } : {}),
+        failing: failsUnder(f, policy),
+        ...(notFailingBecause(f, policy) ? { notFailing: notFailingBecause(f, policy) } : {}),
       };
     });
+  const environment: EnvironmentRow[] = (analysis.environment ?? []).map((e) => ({
+    ...(e.commit ? { commit: e.commit } : {}),
+    cause: e.cause,
+    kind: e.kind,
+    series: e.series.map((x) => x.name),
+    message: e.message,
+  }));
+  const watch: WatchItem[] = active
+    .filter((f) => f.status === 'at-risk' || (f.status === 'suspect' && f.kind === 'budget'))
+    .map((f) => ({ name: f.name, status: f.status!, message: f.message, ...(f.reason ? { reason: f.reason } : {}) }));
+  const count = (status: string) => (status === 'environment' ? analysis.findings : active).filter((f) => (f.status ?? 'new') === status).length;
 
-  const budgetMessages = new Map(active.filter((f) => f.kind === 'budget').map((f) => [f.seriesId, f.message]));
+  const budgetMessages = new Map(active.filter((f) => f.kind === 'budget' && f.status !== 'at-risk').map((f) => [f.seriesId, f.message]));
   const budgets: BudgetRow[] = analysis.series
     .filter((s) => s.budget)
     .map((s) => ({
@@ -223,8 +317,10 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
     .sort((a, b) => b.noisePercent - a.noisePercent)
     .slice(0, TOP);
 
-  const improvements = analysis.findings.filter((f) => f.kind === 'improvement').map((f) => f.message);
-  const health: Health = active.some((f) => f.severity === 'critical') ? 'critical' : active.length ? 'warning' : 'healthy';
+  const improvements = analysis.findings.filter((f) => f.kind === 'improvement' && f.status !== 'environment').map((f) => f.message);
+  // Health: code findings (new or standing) decide it; suspects and at-risk budgets warn; environment changes do not.
+  const code = active.filter((f) => f.status === undefined || f.status === 'new' || f.status === 'standing');
+  const health: Health = code.some((f) => f.severity === 'critical') ? 'critical' : code.length || active.some((f) => f.status === 'suspect' || f.status === 'at-risk') ? 'warning' : 'healthy';
   return {
     title: 'Perf Pulse report',
     generatedAt: new Date(context.generatedAt).toISOString(),
@@ -234,12 +330,22 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
     health,
     summary: {
       series: analysis.series.length,
-      regressions: active.filter((f) => f.kind === 'regression').length,
-      budgets: active.filter((f) => f.kind === 'budget').length,
+      regressions: code.filter((f) => f.kind === 'regression').length,
+      budgets: code.filter((f) => f.kind === 'budget').length,
       improvements: improvements.length,
       events: analysis.events.length,
+      failing: failingFindings.length,
+      new: count('new'),
+      standing: count('standing'),
+      environment: count('environment'),
+      suspect: count('suspect'),
+      atRisk: count('at-risk'),
+      unknown: analysis.series.filter((s) => s.verdict?.kind === 'unknown' && !s.ignored).length,
     },
+    ...(context.failOn ? { failOn: `${policy.level}${policy.standing ? ',standing' : ''}` } : {}),
     series,
+    environment,
+    watch,
     regressions,
     improvements,
     budgets,

@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE_NAME, starterConfig } from '../../core/config';
-import { acceptBaseline, ignoreSeries, undoAccept, unignoreSeries } from '../../core/findings';
+import { acceptBaseline, editorText, ignoreSeries, undoAccept, unignoreSeries } from '../../core/findings';
 import { tools } from './load-tools';
 import { machineFingerprint } from '../../core/env/machine';
 import { vcsInfo } from '../../core/env/vcs';
@@ -18,7 +18,7 @@ export class FindingCommands {
   ) {}
 
   private async pickFinding(placeHolder: string): Promise<{ seriesId: string; recordId: string } | undefined> {
-    const items = this.findings.findings.map(({ finding }) => ({ label: finding.name, detail: finding.message, seriesId: finding.seriesId, recordId: finding.firstBad.recordId }));
+    const items = this.findings.findings.map(({ finding }) => ({ label: finding.name, detail: editorText(finding), seriesId: finding.seriesId, recordId: finding.firstBad.recordId }));
     if (!items.length) {
       void vscode.window.showInformationMessage('Perf Pulse has no active findings.');
       return undefined;
@@ -57,7 +57,7 @@ export class FindingCommands {
     await this.findings.refresh();
     const items = this.findings.findings.map(({ finding, location }) => ({
       label: `$(${finding.kind === 'budget' ? 'error' : 'warning'}) ${finding.name}`,
-      detail: finding.message,
+      detail: editorText(finding),
       description: location ? vscode.workspace.asRelativePath(location.uri) + `:${location.range.start.line + 1}` : undefined,
       finding,
       location,

@@ -2,7 +2,10 @@ import vscode = require('vscode');
 import type { LoadedConfig } from '../../core/config';
 import {
   analyzeIncrementally,
+  editorCode,
   editorFindings,
+  editorSeverity,
+  editorText,
   loadDecisions,
   readAnalysisCache,
   writeAnalysisCache,
@@ -90,10 +93,10 @@ export class FindingsService extends Disposable {
 
   /** The finding a diagnostic shows (diagnostics reach code-action providers as copies, so match by message). */
   findingForDiagnostic(d: vscode.Diagnostic): LocatedFinding | undefined {
-    const located = this.located.find((f) => f.finding.message === d.message);
+    const located = this.located.find((f) => editorText(f.finding) === d.message);
     if (located) return located;
     // Between an analysis and the next publish the lists can differ for a moment: fall back to the analysis.
-    const finding = this.analysisValue?.findings.find((f) => f.message === d.message);
+    const finding = this.analysisValue?.findings.find((f) => editorText(f) === d.message);
     return finding ? { finding, series: this.analysisValue?.series.find((s) => s.id === finding.seriesId) } : undefined;
   }
 
@@ -190,10 +193,10 @@ export class FindingsService extends Disposable {
     const byFile = new Map<string, { uri: vscode.Uri; list: vscode.Diagnostic[] }>();
     for (const { finding, location } of this.located) {
       if (!location) continue;
-      const d = new vscode.Diagnostic(location.range, finding.message, severityOf(finding));
+      const d = new vscode.Diagnostic(location.range, editorText(finding), severityOf(finding));
       d.source = 'Perf Pulse';
       d.code = {
-        value: finding.kind === 'budget' ? 'over-budget' : finding.kind,
+        value: editorCode(finding),
         target: vscode.Uri.parse(`${vscode.env.uriScheme}://perf-pulse.perf-pulse/trends?series=${encodeURIComponent(finding.seriesId)}`),
       };
       if (finding.lastGood) {
@@ -212,8 +215,9 @@ export class FindingsService extends Disposable {
     }
     this.diagnostics.clear();
     for (const { uri, list } of byFile.values()) this.diagnostics.set(uri, list);
+    // The badge counts what the code did: environment changes, suspects and budgets at risk are not counted.
     this.statusBar.setFindings(
-      this.located.map(({ finding }) => ({
+      this.located.filter(({ finding }) => !finding.status || finding.status === 'new' || finding.status === 'standing').map(({ finding }) => ({
         severity: finding.severity,
         kind: finding.kind,
         seriesId: finding.seriesId,
@@ -228,9 +232,8 @@ export function runUri(seriesId: string, recordId: string): vscode.Uri {
 }
 
 function severityOf(f: Finding): vscode.DiagnosticSeverity {
-  if (f.kind === 'budget' || f.severity === 'critical') return vscode.DiagnosticSeverity.Error;
-  if (f.severity === 'warning') return vscode.DiagnosticSeverity.Warning;
-  return vscode.DiagnosticSeverity.Information;
+  const level = editorSeverity(f);
+  return level === 'error' ? vscode.DiagnosticSeverity.Error : level === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
 }
 
 /** Shows a recorded run (the target of "last good run" links) as read-only JSON. */

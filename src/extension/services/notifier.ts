@@ -1,6 +1,6 @@
 import vscode = require('vscode');
-import type { Analysis, Finding } from '../../core/findings';
-import { groupEvents } from '../../core/findings';
+import type { Analysis, EnvironmentChange, Finding } from '../../core/findings';
+import { editorText, groupEvents } from '../../core/findings';
 import { diffStat as gitDiffStat, Git } from '../../core/git';
 import { Disposable } from '../disposable';
 import type { FindingsService } from './findings-service';
@@ -41,9 +41,15 @@ export class FindingNotifier extends Disposable {
   async notify(analysis: Analysis): Promise<void> {
     const level = vscode.workspace.getConfiguration('perfPulse.notifications').get<'all' | 'critical' | 'off'>('level', 'all');
     const notified = new Set(this.state.get<string[]>(NOTIFIED_KEY, []));
-    const fresh = analysis.findings.filter((f) => f.kind !== 'improvement' && !notified.has(f.id));
-    if (!fresh.length) return;
-    await this.state.update(NOTIFIED_KEY, [...notified, ...fresh.map((f) => f.id)].slice(-NOTIFIED_LIMIT));
+    // Suspects and budgets at risk wait until they are confirmed (and are not remembered, so that they are told then);
+    // environment changes are told once per event, never as regressions.
+    const fresh = analysis.findings.filter(
+      (f) => f.kind !== 'improvement' && !notified.has(f.id) && f.status !== 'suspect' && f.status !== 'at-risk' && f.status !== 'environment',
+    );
+    const environment = (analysis.environment ?? []).filter((e) => e.kind === 'regression' && !notified.has(`environment:${e.key}`));
+    if (!fresh.length && !environment.length) return;
+    await this.state.update(NOTIFIED_KEY, [...notified, ...fresh.map((f) => f.id), ...environment.map((e) => `environment:${e.key}`)].slice(-NOTIFIED_LIMIT));
+    if (level === 'all') for (const e of environment) void this.showEnvironment(e);
     const shown = fresh.filter((f) => level === 'all' || (level === 'critical' && f.severity === 'critical'));
     if (level === 'off' || !shown.length) return;
     const events = groupEvents(shown);
@@ -62,10 +68,16 @@ export class FindingNotifier extends Disposable {
     }
   }
 
+  /** One information message per environment change: the series it moved, and that it is not the code. */
+  private async showEnvironment(e: EnvironmentChange): Promise<void> {
+    const choice = await vscode.window.showInformationMessage(`Perf Pulse: environment change, not a code regression: ${e.message}.`, 'Show');
+    if (choice === 'Show') await vscode.commands.executeCommand('perfPulse.showTrends', { seriesId: e.series[0]?.seriesId });
+  }
+
   private async showEvent(group: Finding[]): Promise<void> {
     const first = group[0];
     const range = first.lastGood?.commit && first.firstBad.commit ? `${first.lastGood.commit.slice(0, 7)}..${first.firstBad.commit.slice(0, 7)}` : undefined;
-    let text = group.length === 1 ? first.message : `${group.length} findings${range ? ` between ${range}` : ''}: ${group.map((f) => f.message).join('; ')}`;
+    let text = group.length === 1 ? editorText(first) : `${group.length} findings${range ? ` between ${range}` : ''}: ${group.map((f) => editorText(f)).join('; ')}`;
     if (range) {
       const folder = primaryFolder();
       const stat = folder ? await diffStat(folder.uri.fsPath, first.lastGood!.commit!, first.firstBad.commit!, (why) => this.log.warn(`no changed files for ${range}: ${why}`)) : undefined;

@@ -1,5 +1,6 @@
 import vscode = require('vscode');
 import type { Analysis, SeriesAnalysis } from '../../core/findings';
+import { verdictSentence } from '../../core/findings/verdicts';
 import type { RunRecord } from '../../core/model';
 import { compareSamples } from '../../core/detect/ab';
 import { formatChange } from '../../core/format';
@@ -126,6 +127,9 @@ function overviewOf(s: SeriesAnalysis, runs: RunRecord[]): SeriesOverview {
   const machine = runs.at(-1)?.machine?.id;
   if (machine) overview.machineId = machine;
   if (lastChange) overview.statusNote = `${formatChange(lastChange.ratio)} at run ${lastChange.index + 1}${runs[lastChange.index]?.vcs.commit ? ` (${runs[lastChange.index].vcs.commit!.slice(0, 7)})` : ''}, p = ${lastChange.pValue.toPrecision(2)}`;
+  // The decision layer's verdict, with its reason: the same words as check, the report and the diagnostics.
+  if (s.verdict && s.verdict.kind !== 'fine') overview.statusNote = verdictSentence(s.verdict);
+  if (s.verdict?.kind === 'suspect' && overview.status === 'stable') overview.status = 'suspect';
   return overview;
 }
 

@@ -75,6 +75,8 @@ describe('perf-pulse check on GitHub Actions', function () {
   beforeEach(() => (tmp = tempDir('pp-check-annotate-')));
   afterEach(() => tmp.dispose());
 
+  // The history's step came before the checked run (a standing regression): these tests ask
+  // for standing findings to fail, since they are about where the findings are shown.
   async function regressedWorkspace(branch = 'main'): Promise<string> {
     const ws = join(tmp.dir, 'repo', 'bench');
     mkdirSync(ws, { recursive: true });
@@ -86,7 +88,7 @@ describe('perf-pulse check on GitHub Actions', function () {
 
   it('annotates the regression at the benchmark\'s source line, relative to GITHUB_WORKSPACE', async () => {
     const ws = await regressedWorkspace();
-    const run = await runCli(['check', '--history', 'history', '--report', 'report.md', 'results.json'], ws, { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: join(tmp.dir, 'repo') });
+    const run = await runCli(['check', '--history', 'history', '--fail-on', 'regression,standing', '--report', 'report.md', 'results.json'], ws, { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: join(tmp.dir, 'repo') });
     assert.equal(run.code, 1, run.stderr);
     const lines = run.stdout.split('\n').filter((l) => l.startsWith('::'));
     assert.equal(lines.length, 1, run.stdout);
@@ -95,21 +97,21 @@ describe('perf-pulse check on GitHub Actions', function () {
 
   it('emits no annotations with --no-annotations or outside GitHub Actions', async () => {
     const ws = await regressedWorkspace();
-    const off = await runCli(['check', '--history', 'history', '--no-record', '--report', 'report.md', '--no-annotations', 'results.json'], ws, { GITHUB_ACTIONS: 'true' });
+    const off = await runCli(['check', '--history', 'history', '--fail-on', 'regression,standing', '--no-record', '--report', 'report.md', '--no-annotations', 'results.json'], ws, { GITHUB_ACTIONS: 'true' });
     assert.equal(off.code, 1);
     assert.doesNotMatch(off.stdout, /^::/m);
-    const local = await runCli(['check', '--history', 'history', '--no-record', '--report', 'report.md', 'results.json'], ws);
+    const local = await runCli(['check', '--history', 'history', '--fail-on', 'regression,standing', '--no-record', '--report', 'report.md', 'results.json'], ws);
     assert.doesNotMatch(local.stdout, /^::/m);
   });
 
   it('compares with the pull request\'s base branch from GITHUB_BASE_REF or GitLab\'s target branch', async () => {
     const ws = await regressedWorkspace('develop');
     for (const env of [{ GITHUB_BASE_REF: 'develop' }, { CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'develop' }]) {
-      const run = await runCli(['check', '--history', 'history', '--no-record', '--report', 'report.md', 'results.json'], ws, env);
+      const run = await runCli(['check', '--history', 'history', '--fail-on', 'regression,standing', '--no-record', '--report', 'report.md', 'results.json'], ws, env);
       assert.equal(run.code, 1, run.stderr + run.stdout);
       assert.match(readFileSync(join(ws, 'report.md'), 'utf8'), /baseline: develop/);
     }
-    const explicit = await runCli(['check', '--history', 'history', '--no-record', '--base-branch', 'main', '--report', 'report.md', 'results.json'], ws, { GITHUB_BASE_REF: 'develop' });
+    const explicit = await runCli(['check', '--history', 'history', '--fail-on', 'regression,standing', '--no-record', '--base-branch', 'main', '--report', 'report.md', 'results.json'], ws, { GITHUB_BASE_REF: 'develop' });
     assert.match(readFileSync(join(ws, 'report.md'), 'utf8'), /baseline: main/, explicit.stderr);
   });
 });
