@@ -91,3 +91,63 @@ export function score(corpus: readonly LabelledSeries[], detections: readonly (r
     counts: { detections: det, truePositives: tp, eligible, eligibleFound, last8, last8Found, noChangePoints: ncPoints, noChangeAlerts: ncAlerts },
   };
 }
+
+/** A change as the product returns it: confirmed (fails a gate) or a suspect (shown, run again to confirm). */
+export interface Found extends Detection {
+  confirmed: boolean;
+  /** Runs at the new level the verdict rests on. */
+  runsAfter: number;
+}
+
+/**
+ * The two views of what the product shows, scored by the same rules:
+ *  - confirmed: confirmed changes only, the alerts that fail a gate;
+ *  - surfaced: confirmed changes and suspects, everything shown to the user. A suspect counts as
+ *    an alert everywhere in this view: one on a series without a change is a false alert, one
+ *    away from every true change lowers the precision.
+ */
+export function scoreViews(corpus: readonly LabelledSeries[], found: readonly (readonly Found[])[]): { confirmed: Score; surfaced: Score } {
+  return { confirmed: score(corpus, found.map((cs) => cs.filter((c) => c.confirmed))), surfaced: score(corpus, found) };
+}
+
+/**
+ * Recall among the last 8 split by runs after the change: a change with one run after it cannot
+ * be confirmed (a spike and a step look the same until the next run), so it can only be surfaced
+ * as a suspect; changes with 2 to 8 runs after can be confirmed.
+ */
+export function lastEightSplit(corpus: readonly LabelledSeries[], found: readonly (readonly Found[])[]) {
+  let later = 0, laterConfirmed = 0, laterSurfaced = 0, one = 0, oneSurfaced = 0;
+  corpus.forEach((s, k) => {
+    const n = s.values.length;
+    const confirmed = match(s.changes, found[k].filter((c) => c.confirmed));
+    const surfaced = match(s.changes, found[k]);
+    confirmed.truth.forEach((c, i) => {
+      if (!isEligible(c) || n - c.index > 8) return;
+      if (n - c.index >= 2) {
+        later++;
+        if (confirmed.found[i]) laterConfirmed++;
+        if (surfaced.found[i]) laterSurfaced++;
+      } else {
+        one++;
+        if (surfaced.found[i]) oneSurfaced++;
+      }
+    });
+  });
+  return { later, laterConfirmed, laterSurfaced, one, oneSurfaced };
+}
+
+/**
+ * Regression suspects, those of them that are false alerts in the surfaced view, and how many of
+ * those rest on one run (a high last run that the next run may well bring back: what a suspect
+ * is for).
+ */
+export function falseSuspects(corpus: readonly LabelledSeries[], found: readonly (readonly Found[])[]) {
+  let suspects = 0, falseAll = 0, falseWithoutOne = 0, falseConfirmed = 0;
+  corpus.forEach((s, k) => {
+    suspects += found[k].filter((c) => !c.confirmed && c.kind === 'regression').length;
+    falseAll += match(s.changes, found[k]).falseAlerts;
+    falseWithoutOne += match(s.changes, found[k].filter((c) => c.confirmed || c.runsAfter > 1)).falseAlerts;
+    falseConfirmed += match(s.changes, found[k].filter((c) => c.confirmed)).falseAlerts;
+  });
+  return { suspects, falseSuspects: falseAll - falseConfirmed, oneRun: falseAll - falseWithoutOne };
+}
