@@ -17,6 +17,12 @@ function table(header: string[], rows: string[][]): string[] {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
+/** Appends lines one by one: `push(...lines)` passes every line as an argument and overflows the stack on large reports. */
+function append(out: string[], lines: readonly string[], ...more: string[]): void {
+  for (const line of lines) out.push(line);
+  for (const line of more) out.push(line);
+}
+
 export function toMarkdown(report: ReportModel): string {
   const out: string[] = [`# ${report.title}`, ''];
   out.push(HEALTH_LINE[report.health], '');
@@ -38,7 +44,7 @@ export function toMarkdown(report: ReportModel): string {
 
   out.push('## Series', '');
   if (report.series.length) {
-    out.push(...table(['Series', 'Current', 'Baseline', 'Change', '95% CI', 'Verdict'], report.series.map((r) => [r.name, r.current, r.baseline, r.change, r.interval, r.verdict])), '');
+    append(out, table(['Series', 'Current', 'Baseline', 'Change', '95% CI', 'Verdict'], report.series.map((r) => [r.name, r.current, r.baseline, r.change, r.interval, r.verdict])), '');
   } else {
     out.push('No series recorded yet.', '');
   }
@@ -47,8 +53,9 @@ export function toMarkdown(report: ReportModel): string {
     out.push('## Budgets', '');
     for (const b of report.budgets) if (b.message) out.push(`- **over budget**: ${b.message}`);
     if (report.budgets.some((b) => b.message)) out.push('');
-    out.push(
-      ...table(
+    append(
+      out,
+      table(
         ['Series', 'Statistic', 'Current', 'Budget', 'Runs over', 'Error budget spent', 'Status'],
         report.budgets.map((b) => [b.name, b.statistic, b.current, b.limit, `${b.overRuns} of ${b.runsInWindow}`, spentText(b.spentPercent), b.breached ? 'over' : 'within']),
       ),
@@ -74,10 +81,10 @@ export function toMarkdown(report: ReportModel): string {
   if (slowest.length || noisiest.length) {
     out.push('## Bottlenecks', '');
     if (slowest.length) {
-      out.push(...table(['Slowest', 'Kind', 'Time', 'Share of total'], slowest.map((b) => [b.name, b.kind, b.value, `${b.sharePercent}%`])), '');
+      append(out, table(['Slowest', 'Kind', 'Time', 'Share of total'], slowest.map((b) => [b.name, b.kind, b.value, `${b.sharePercent}%`])), '');
     }
     if (noisiest.length) {
-      out.push(...table(['Noisiest series', 'Noise (relative MAD)', 'Runs'], noisiest.map((n) => [n.name, `${n.noisePercent}%`, String(n.runs)])), '');
+      append(out, table(['Noisiest series', 'Noise (relative MAD)', 'Runs'], noisiest.map((n) => [n.name, `${n.noisePercent}%`, String(n.runs)])), '');
     }
   }
 
