@@ -60,6 +60,8 @@ export interface Measurement {
 export interface ParseResult {
   format: string;
   measurements: Measurement[];
+  /** Entries that were read but left out, one line each naming the entry (e.g. a negative duration). */
+  warnings?: string[];
 }
 
 /** Where a recorded run came from. */

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { MachineFingerprint, Measurement, RecordSource, RunRecord, VcsInfo } from '../model';
 import { recordFromMeasurement } from '../records';
-import { parseFile, parseGabDataJs, ParseError, type HistoryEntry } from '../parsers';
+import { checkInputSize, parseFile, parseGabDataJs, ParseError, type HistoryEntry } from '../parsers';
 import { looksLikeDataJs } from '../parsers/gab-data-js';
 import { IMPORT_MACHINE } from './migrate';
 import { detectExport, parseExport } from './export-format';
@@ -65,6 +65,8 @@ export interface ImportResult {
   /** `perf-pulse-json`, `perf-pulse-csv`, `gab-data-js` or a parser format name. */
   format: string;
   records: RunRecord[];
+  /** Entries of the file that were left out, one line each (e.g. a negative duration). */
+  warnings?: string[];
 }
 
 /**
@@ -73,9 +75,10 @@ export interface ImportResult {
  * (Bencher Metric Format included), as one run dated by the file's mtime.
  * Errors are `ParseError`s that name the file.
  */
-export async function importFile(file: string, options: { format?: string } & Omit<RecordContext, 'idSeed'> = {}): Promise<ImportResult> {
+export async function importFile(file: string, options: { format?: string; maxBytes?: number } & Omit<RecordContext, 'idSeed'> = {}): Promise<ImportResult> {
   let text: string;
   let mtime: number;
+  await checkInputSize(file, options.maxBytes);
   try {
     text = await fsp.readFile(file, 'utf8');
     mtime = (await fsp.stat(file)).mtimeMs;
@@ -99,7 +102,7 @@ export async function importFile(file: string, options: { format?: string } & Om
       throw err instanceof ParseError ? err.withFile(file) : new ParseError((err as Error).message, { file });
     }
   }
-  const parsed = await parseFile(file, { format: options.format });
+  const parsed = await parseFile(file, { format: options.format, maxBytes: options.maxBytes });
   const content = createHash('sha1').update(text).digest('hex');
   return {
     file,
@@ -110,5 +113,6 @@ export async function importFile(file: string, options: { format?: string } & Om
       idSeed: content,
       config: { format: parsed.format, file: path.basename(file) },
     }),
+    ...(parsed.warnings ? { warnings: parsed.warnings } : {}),
   };
 }
