@@ -2,9 +2,12 @@ import * as path from 'node:path';
 import { CliError, type CliCommand } from '../cli-types';
 import type { MachineFingerprint, VcsInfo } from '../../core/model';
 import { FORMATS, ParseError } from '../../core/parsers';
+import { byteSizeOption } from '../byte-size-option';
 import { HistoryStore, StoreError } from '../../core/store/history-store';
 import { importFile } from '../../core/store/import';
 import { historyDirFor, takeLocationArgs } from './history';
+import { assertHistoryWritable } from '../history-access';
+import { fsProblem } from '../problems';
 
 const usage = `Usage: perf-pulse import FILE… [--format NAME] [--this-machine] [--commit SHA] [--branch NAME]
                          [--workspace DIR] [--history DIR]
@@ -23,6 +26,8 @@ Options:
   --branch NAME     branch of the imported runs
   --workspace DIR   the workspace (default: current folder)
   --history DIR     the history folder itself
+  --max-input-size SIZE
+                    refuse files larger than this (default 128MB; e.g. 512MB, 2GB)
 
 Exit codes: 0 all imported, 2 a file could not be read (the others are still imported).
 `;
@@ -35,6 +40,7 @@ export const command: CliCommand = {
     const files: string[] = [];
     let format: string | undefined;
     let thisMachine = false;
+    let maxBytes: number | undefined;
     const vcs: VcsInfo = {};
     for (let i = 0; i < rest.length; i++) {
       const a = rest[i];
@@ -48,6 +54,7 @@ export const command: CliCommand = {
       else if (flag === '--this-machine') thisMachine = true;
       else if (flag === '--commit') vcs.commit = value();
       else if (flag === '--branch') vcs.branch = value();
+      else if (flag === '--max-input-size') maxBytes = byteSizeOption(value());
       else if (a.startsWith('-')) throw new CliError(`unknown option ${a}\n${usage}`);
       else files.push(a);
     }
@@ -58,6 +65,7 @@ export const command: CliCommand = {
     if (thisMachine) machine = await (await import('../../core/env/machine')).machineFingerprint();
 
     const dir = historyDirFor(location, io);
+    await assertHistoryWritable(dir);
     let store: HistoryStore;
     try {
       store = await HistoryStore.open(dir);
@@ -69,7 +77,8 @@ export const command: CliCommand = {
       for (const file of files) {
         const full = path.resolve(io.cwd, file);
         try {
-          const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined });
+          const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined, ...(maxBytes ? { maxBytes } : {}) });
+          for (const warning of result.warnings ?? []) io.stderr(`perf-pulse import: warning: ${file}: ${warning}\n`);
           const added = await store.appendNew(result.records);
           const skipped = result.records.length - added;
           io.stdout(`${file}: ${added} run(s) added${skipped ? `, ${skipped} already in the history` : ''} (read as ${result.format})\n`);
@@ -79,6 +88,8 @@ export const command: CliCommand = {
             io.stderr(`perf-pulse import: ${err.file ? err.message.replace(err.file, file) : `${file}: ${err.message}`}\n`);
           } else if (err instanceof StoreError) {
             throw new CliError(err.message);
+          } else if (fsProblem(err)) {
+            throw new CliError(`cannot write the history at ${dir}: ${fsProblem(err)}`);
           } else throw err;
         }
       }

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { assertHistoryWritable } from '../history-access';
 import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { RunCancelledError, runBenchmarksSettled, toRunRecords, type BenchmarkResult, type SettledBenchmark } from '../../core/runner';
@@ -158,6 +159,11 @@ export const command: CliCommand = {
     const args = parseCliArgs(argv, ['workspace', 'history'], ['json', 'no-record'], usage);
     const workspace = path.resolve(io.cwd, flagValue(args, 'workspace') ?? '.');
     const { benches } = await selectBenchmarks(workspace, args.positional);
+    if (args.flags['no-record'] !== true) {
+      // Minutes of benchmarks must not end in "cannot record": check the history first.
+      const { resolveHistoryDir } = await import('../../core/store/location');
+      await assertHistoryWritable(resolveHistoryDir({ workspaceDir: workspace, override: flagValue(args, 'history'), env: io.env }));
+    }
     const json = args.flags.json === true;
     const settled: SettledBenchmark[] = [];
     let cancelled = false;
