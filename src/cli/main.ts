@@ -1,6 +1,6 @@
 import { commands } from './commands';
 import { CliError, type CliIO } from './cli-types';
-import { debugDetails, describeUnexpected } from './problems';
+import { debugDetails, describeUnexpected, oneLine } from './problems';
 
 const VERSION = '0.1.0';
 
@@ -31,7 +31,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const load = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
   if (!load) {
-    io.stderr(`perf-pulse: unknown command '${name}'. Known: ${Object.keys(commands).sort().join(', ')}\n`);
+    io.stderr(`perf-pulse: unknown command '${oneLine(name)}'. Known: ${Object.keys(commands).sort().join(', ')}\n`);
     return 2;
   }
   let usage = '';
@@ -45,11 +45,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof CliError) {
-      io.stderr(`perf-pulse ${name}: ${withoutUsage(err.message, usage, name)}\n`);
+      io.stderr(`perf-pulse ${name}: ${oneLine(withoutUsage(err.message, usage, name))}\n`);
       return err.exitCode;
     }
     // Never a stack trace: one line naming the file and the problem (the stack on request).
-    io.stderr(`perf-pulse ${name}: ${describeUnexpected(err)}\n${debugDetails(err, io.env)}`);
+    io.stderr(`perf-pulse ${name}: ${oneLine(describeUnexpected(err))}\n${debugDetails(err, io.env)}`);
     return 2;
   }
 }
@@ -79,7 +79,7 @@ if (require.main === module) {
   };
   // Errors outside any command's await chain (a stream's, a timer's) still end as one line, exit 2.
   const lastResort = (err: unknown) => {
-    process.stderr.write(`perf-pulse: ${describeUnexpected(err)}\n${debugDetails(err, process.env)}`);
+    process.stderr.write(`perf-pulse: ${oneLine(describeUnexpected(err))}\n${debugDetails(err, process.env)}`);
     process.exit(2);
   };
   // A reader that stops early (`| head`) is not an error.

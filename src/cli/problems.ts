@@ -56,3 +56,18 @@ export function debugDetails(err: unknown, env: NodeJS.ProcessEnv): string {
   if (!env.PERF_PULSE_DEBUG || env.PERF_PULSE_DEBUG === '0') return '';
   return `${(err as Error)?.stack ?? String(err)}\n`;
 }
+
+/**
+ * A message as one printable line: its lines joined, and control characters (terminal escapes,
+ * bidirectional overrides, NUL) from file names or file contents shown as `\uXXXX`, so a hostile
+ * name can neither forge a second line nor recolour the terminal.
+ */
+export function oneLine(message: string): string {
+  const lines = message
+    .split(/\r?\n|\r/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  let out = '';
+  for (const line of lines) out += out === '' ? line : `${out.endsWith(':') ? ' ' : '; '}${line}`;
+  return out.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

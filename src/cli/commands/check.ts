@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { analyzeWorkspaceHistory, assertHistoryWritable, openHistory } from '../history-access';
 import { byteSizeOption } from '../byte-size-option';
-import { fsProblem } from '../problems';
+import { fsProblem, oneLine } from '../problems';
 import { resolveHistoryDir } from '../../core/store/location';
 import { StoreError } from '../../core/store/errors';
 import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
@@ -187,7 +187,7 @@ export const command: CliCommand = {
     let current: RunRecord[];
     const failures: string[] = [];
     if (files.length) {
-      current = await recordsFromFiles(files, io.cwd, str(flags, 'format'), machine, vcs, { maxBytes, warn: (line) => io.stderr(`perf-pulse check: ${line}\n`) });
+      current = await recordsFromFiles(files, io.cwd, str(flags, 'format'), machine, vcs, { maxBytes, warn: (line) => io.stderr(`perf-pulse check: ${oneLine(line)}\n`) });
     } else {
       const benches = config?.config.benchmarks ?? [];
       if (!benches.length) throw new CliError(`${config?.file ?? 'perfpulse.json'}: no benchmarks configured and no result files given`);

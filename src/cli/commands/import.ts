@@ -7,7 +7,7 @@ import { HistoryStore, StoreError } from '../../core/store/history-store';
 import { importFile } from '../../core/store/import';
 import { historyDirFor, takeLocationArgs } from './history';
 import { assertHistoryWritable } from '../history-access';
-import { fsProblem } from '../problems';
+import { fsProblem, oneLine } from '../problems';
 
 const usage = `Usage: perf-pulse import FILE… [--format NAME] [--this-machine] [--commit SHA] [--branch NAME]
                          [--workspace DIR] [--history DIR]
@@ -78,14 +78,14 @@ export const command: CliCommand = {
         const full = path.resolve(io.cwd, file);
         try {
           const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined, ...(maxBytes ? { maxBytes } : {}) });
-          for (const warning of result.warnings ?? []) io.stderr(`perf-pulse import: warning: ${file}: ${warning}\n`);
+          for (const warning of result.warnings ?? []) io.stderr(`perf-pulse import: warning: ${oneLine(`${file}: ${warning}`)}\n`);
           const added = await store.appendNew(result.records);
           const skipped = result.records.length - added;
           io.stdout(`${file}: ${added} run(s) added${skipped ? `, ${skipped} already in the history` : ''} (read as ${result.format})\n`);
         } catch (err) {
           if (err instanceof ParseError) {
             failed++;
-            io.stderr(`perf-pulse import: ${err.file ? err.message.replace(err.file, file) : `${file}: ${err.message}`}\n`);
+            io.stderr(`perf-pulse import: ${oneLine(err.file ? err.message.replace(err.file, file) : `${file}: ${err.message}`)}\n`);
           } else if (err instanceof StoreError) {
             throw new CliError(err.message);
           } else if (fsProblem(err)) {

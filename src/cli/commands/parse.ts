@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { oneLine } from '../problems';
 import type { Measurement } from '../../core/model';
 import { FORMAT_DESCRIPTIONS, FORMATS, ParseError, parseFile, parseText } from '../../core/parsers';
 import { byteSizeOption } from '../byte-size-option';
@@ -96,7 +97,7 @@ export const command: CliCommand = {
       if (err instanceof ParseError) throw new CliError(args.file === '-' ? err.message : `${args.file}: ${err.reason}`);
       throw err;
     }
-    for (const warning of result.warnings ?? []) io.stderr(`perf-pulse parse: warning: ${args.file}: ${warning}\n`);
+    for (const warning of result.warnings ?? []) io.stderr(`perf-pulse parse: warning: ${oneLine(`${args.file}: ${warning}`)}\n`);
     const measurements = args.full ? result.measurements : result.measurements.map(contractShape);
     io.stdout(JSON.stringify({ format: result.format, measurements }, null, 2) + '\n');
     return 0;

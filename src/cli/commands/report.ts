@@ -44,7 +44,7 @@ export const command: CliCommand = {
     const { flags, files } = parseArgs(argv, ['workspace', 'history', 'format', 'output', 'base-branch', 'sensitivity'], [], usage);
     if (files.length) throw new CliError(`unexpected argument ${files[0]}\n${usage}`);
     const format = str(flags, 'format') ?? 'md';
-    if (!(format in RENDER)) throw new CliError(`--format must be md, json, html or junit (got "${format}")`);
+    if (!Object.prototype.hasOwnProperty.call(RENDER, format)) throw new CliError(`--format must be md, json, html or junit (got "${format}")`);
     const sensitivity = sensitivityOf(str(flags, 'sensitivity'));
     const workspace = path.resolve(io.cwd, str(flags, 'workspace') ?? '.');
     const config = await optionalConfig(workspace);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { oneLine } from '../problems';
 import { assertHistoryWritable } from '../history-access';
 import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
 import { formatBytes, formatSeconds } from '../../core/format';
@@ -188,9 +189,9 @@ export const command: CliCommand = {
     const results = settled.flatMap((s) => (s.result ? [s.result] : []));
     if (json) io.stdout(JSON.stringify({ results: results.map(resultJson) }, null, 2) + '\n');
     else if (results.length) io.stdout(resultTable(results));
-    for (const r of results) for (const w of r.warnings) io.stderr(`warning: ${r.name}: ${w}\n`);
+    for (const r of results) for (const w of r.warnings) io.stderr(`warning: ${oneLine(`${r.name}: ${w}`)}\n`);
     const errors = settled.filter((s) => s.error);
-    for (const s of errors) io.stderr(`perf-pulse run: ${s.error!.message}\n`);
+    for (const s of errors) io.stderr(`perf-pulse run: ${oneLine(s.error!.message)}\n`);
     if (cancelled) {
       io.stderr('perf-pulse run: interrupted; every benchmark process was stopped\n');
       return 130;
