@@ -29,10 +29,17 @@ function seconds(attributes: Attributes): number | undefined {
   return t === undefined ? undefined : asNumber(t);
 }
 
-function locationOf(attributes: Attributes): SourceLocation | undefined {
-  const file = attr(attributes, 'file') ?? attr(attributes, 'filepath');
-  if (!file) return undefined;
-  flatString(file);
+/** File names repeat across a report's test cases: one copy of each (up to a bound) keeps memory to the timings. */
+const MAX_INTERNED_FILES = 100_000;
+
+function locationOf(attributes: Attributes, files: Map<string, string>): SourceLocation | undefined {
+  const raw = attr(attributes, 'file') ?? attr(attributes, 'filepath');
+  if (!raw) return undefined;
+  let file = files.get(raw);
+  if (file === undefined) {
+    file = flatString(raw);
+    if (files.size < MAX_INTERNED_FILES) files.set(file, file);
+  }
   const line = asNumber(attr(attributes, 'line'));
   return line !== undefined && line >= 1 ? { file, line: Math.floor(line) } : { file };
 }
@@ -60,6 +67,7 @@ export class JUnitReader {
   private readonly report = new TestReportBuilder();
   private readonly open: Open[] = [];
   private readonly sax = saxParser(true, { position: true });
+  private readonly files = new Map<string, string>();
   private suiteCount = 0;
   private rootSeen = false;
   private rootSuites = 0;
@@ -106,13 +114,13 @@ export class JUnitReader {
       this.suiteCount++;
       const name = flatString(attr(attributes, 'name') || `testsuite ${this.suiteCount}`);
       const entry: SuiteTiming = { name, seconds: seconds(attributes) };
-      const location = locationOf(attributes);
+      const location = locationOf(attributes, this.files);
       if (location) entry.location = location;
       this.report.addSuite(entry);
       open.push({ kind: 'suite', name });
     } else if (tag.name === 'testcase' && parent?.kind === 'suite') {
       const rawName = attr(attributes, 'name') ?? '(unnamed)';
-      const location = locationOf(attributes);
+      const location = locationOf(attributes, this.files);
       const name = testName(rawName, attr(attributes, 'classname'), parent.name);
       this.report.addTest({ suite: parent.name, name, seconds: seconds(attributes), ...(location ? { location } : {}) });
       open.push(OTHER);
