@@ -3,7 +3,11 @@ import type { Sensitivity } from '../core/detect';
 import { DecisionsError, loadDecisions } from '../core/findings/decisions';
 import { analyzeStore, type StoreAnalysisOptions } from '../core/findings/from-store';
 import { HistoryStore, resolveHistoryDir, StoreError } from '../core/store/history-store';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { creationProblem } from '../core/store/location';
 import { CliError } from './cli-types';
+import { fsProblem } from './problems';
 
 /** Opens the workspace's history (or the one named by --history), as the editor resolves it. */
 export async function openHistory(workspace: string, override: string | undefined, env: NodeJS.ProcessEnv): Promise<HistoryStore> {
@@ -62,4 +66,65 @@ export async function analyzeWorkspaceHistory(
     ...(options.current ? { current: options.current } : {}),
     ...(options.seriesIds ? { seriesIds: options.seriesIds } : {}),
   });
+}
+
+/** `<file>: <problem>` for a file-system error, naming the file it happened to. */
+function fsCause(err: unknown, fallbackFile: string): string {
+  const e = err as NodeJS.ErrnoException;
+  return `${typeof e?.path === 'string' ? e.path : fallbackFile}: ${fsProblem(err) ?? e?.message ?? String(err)}`;
+}
+
+/**
+ * For commands that only read: whether a history exists at `dir` (false: none yet, which is not
+ * an error). A path that cannot be a history (a file, a folder that cannot be read, a `segments`
+ * that is not a folder) is a CliError naming the path and the problem, never "no history yet".
+ */
+export async function historyExists(dir: string): Promise<boolean> {
+  let info: fs.Stats;
+  try {
+    info = await fs.promises.stat(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new CliError(`cannot read the history: ${fsCause(err, dir)}`);
+  }
+  if (!info.isDirectory()) throw new CliError(`cannot read the history: ${dir} is a file, not a history folder`);
+  const segments = path.join(dir, 'segments');
+  try {
+    await fs.promises.readdir(dir);
+    if (!fs.existsSync(segments)) return false;
+    await fs.promises.readdir(segments);
+  } catch (err) {
+    throw new CliError(`cannot read the history: ${fsCause(err, dir)}`);
+  }
+  return true;
+}
+
+/**
+ * For commands that write (import, check, run, compact), before any work is done: the history at
+ * `dir` can be written, or it can be created. Otherwise a CliError names the real cause
+ * (a read-only file system, no permission, a file in the way), not the ENOENT that creating
+ * a folder under a read-only parent reports.
+ */
+export async function assertHistoryWritable(dir: string): Promise<void> {
+  let info: fs.Stats | undefined;
+  try {
+    info = await fs.promises.stat(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`cannot write the history: ${fsCause(err, dir)}`);
+  }
+  if (!info) {
+    const problem = await creationProblem(dir);
+    if (problem) throw new CliError(`cannot create the history folder ${dir}: ${fsCause(problem, path.dirname(dir))}`);
+    return;
+  }
+  if (!info.isDirectory()) throw new CliError(`cannot write the history: ${dir} is a file, not a history folder`);
+  for (const folder of [dir, path.join(dir, 'segments')]) {
+    try {
+      if (!(await fs.promises.stat(folder)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR', path: folder });
+      await fs.promises.access(folder, fs.constants.W_OK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && folder !== dir) continue;
+      throw new CliError(`cannot write the history: ${fsCause(err, folder)}`);
+    }
+  }
 }

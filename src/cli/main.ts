@@ -1,5 +1,6 @@
 import { commands } from './commands';
 import { CliError, type CliIO } from './cli-types';
+import { debugDetails, describeUnexpected, oneLine } from './problems';
 
 const VERSION = '0.1.0';
 
@@ -28,26 +29,36 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stdout(VERSION + '\n');
     return 0;
   }
-  const load = commands[name];
+  const load = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
   if (!load) {
-    io.stderr(`perf-pulse: unknown command '${name}'. Known: ${Object.keys(commands).sort().join(', ')}\n`);
+    io.stderr(`perf-pulse: unknown command '${oneLine(name)}'. Known: ${Object.keys(commands).sort().join(', ')}\n`);
     return 2;
   }
-  const command = await load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(command.usage.endsWith('\n') ? command.usage : command.usage + '\n');
-    return 0;
-  }
+  let usage = '';
   try {
+    const command = await load();
+    usage = command.usage;
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(command.usage.endsWith('\n') ? command.usage : command.usage + '\n');
+      return 0;
+    }
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof CliError) {
-      io.stderr(`perf-pulse ${name}: ${err.message}\n`);
+      io.stderr(`perf-pulse ${name}: ${oneLine(withoutUsage(err.message, usage, name))}\n`);
       return err.exitCode;
     }
-    io.stderr(`perf-pulse ${name}: ${(err as Error)?.stack ?? String(err)}\n`);
+    // Never a stack trace: one line naming the file and the problem (the stack on request).
+    io.stderr(`perf-pulse ${name}: ${oneLine(describeUnexpected(err))}\n${debugDetails(err, io.env)}`);
     return 2;
   }
+}
+
+/** A usage error says what is wrong in one line and points at `--help` instead of printing the whole usage. */
+function withoutUsage(message: string, usage: string, name: string): string {
+  if (!usage || !message.includes(usage.trim())) return message;
+  const problem = message.replace(usage.trim(), '').trim();
+  return `${problem || 'missing arguments'} (see \`perf-pulse ${name} --help\`)`;
 }
 
 if (require.main === module) {
@@ -66,13 +77,19 @@ if (require.main === module) {
     env: process.env,
     signal: controller.signal,
   };
-  main(process.argv.slice(2), io).then(
-    (code) => {
-      process.exitCode = controller.signal.aborted && code === 0 ? 130 : code;
-    },
-    (err) => {
-      process.stderr.write(String(err?.stack ?? err) + '\n');
-      process.exitCode = 2;
-    },
-  );
+  // Errors outside any command's await chain (a stream's, a timer's) still end as one line, exit 2.
+  const lastResort = (err: unknown) => {
+    process.stderr.write(`perf-pulse: ${oneLine(describeUnexpected(err))}\n${debugDetails(err, process.env)}`);
+    process.exit(2);
+  };
+  // A reader that stops early (`| head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    lastResort(err);
+  });
+  process.on('uncaughtException', lastResort);
+  process.on('unhandledRejection', lastResort);
+  main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = controller.signal.aborted && code === 0 ? 130 : code;
+  }, lastResort);
 }

@@ -66,7 +66,7 @@ export interface Measurement {
 export interface ParseResult {
   format: string;
   measurements: Measurement[];
-  /** Entries the parser skipped (a value that is not a number), each naming the entry. */
+  /** Entries read but left out (a value that is not a number, a negative duration), one line each naming the entry. */
   warnings?: string[];
 }
 

@@ -2,7 +2,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { lookupTable } from '../../core/own-keys';
-import { analyzeWorkspaceHistory, openHistory } from '../history-access';
+import { analyzeWorkspaceHistory, assertHistoryWritable, openHistory } from '../history-access';
+import { byteSizeOption } from '../byte-size-option';
+import { fsProblem, oneLine } from '../problems';
+import { resolveHistoryDir } from '../../core/store/location';
+import { StoreError } from '../../core/store/errors';
 import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
 import type { Sensitivity } from '../../core/detect';
 import { machineFingerprint, vcsInfo } from '../../core/env';
@@ -42,6 +46,7 @@ Options:
   --no-record            do not add the current run to the history
   --include-hostname     name the machine's hostname in the reports (default: the
                          machine by its fingerprint: CPU model, cores, OS)
+  --max-input-size SIZE  refuse result files larger than this (default 128MB; e.g. 512MB)
 ${CI_FEEDBACK_OPTIONS}
 When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
 
@@ -102,18 +107,26 @@ function failOnText(policy: FailPolicy): string {
 }
 
 /** Records of result files, as runs of this machine at this commit. */
-export async function recordsFromFiles(files: string[], cwd: string, format: string | undefined, machine: MachineFingerprint, vcs: VcsInfo): Promise<RunRecord[]> {
+export async function recordsFromFiles(
+  files: string[],
+  cwd: string,
+  format: string | undefined,
+  machine: MachineFingerprint,
+  vcs: VcsInfo,
+  options: { maxBytes?: number; warn?: (line: string) => void } = {},
+): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
   const timestamp = Date.now();
   for (const file of files) {
     const full = path.resolve(cwd, file);
     let result;
     try {
-      result = await parseFile(full, format ? { format } : {});
+      result = await parseFile(full, { ...(format ? { format } : {}), ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
     } catch (err) {
       const message = (err as Error).message;
       throw new CliError(message.includes(full) || message.includes(file) ? message : `${file}: ${message}`);
     }
+    for (const warning of result.warnings ?? []) options.warn?.(`warning: ${file}: ${warning}`);
     for (const m of result.measurements) {
       records.push(
         recordFromMeasurement(m, {
@@ -177,7 +190,7 @@ export const command: CliCommand = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { flags, files } = parseArgs(
       argv,
-      ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format', ...CI_FEEDBACK_VALUED],
+      ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format', 'max-input-size', ...CI_FEEDBACK_VALUED],
       ['no-record', 'include-hostname', ...CI_FEEDBACK_BOOLEANS],
       usage,
     );
@@ -190,20 +203,25 @@ export const command: CliCommand = {
     }
     const sensitivity = sensitivityOf(str(flags, 'sensitivity'));
     const workspace = path.resolve(io.cwd, str(flags, 'workspace') ?? '.');
+    const maxInput = str(flags, 'max-input-size');
+    const maxBytes = maxInput !== undefined ? byteSizeOption(maxInput) : undefined;
     const config = await loadOptionalConfig(workspace, files.length === 0);
+    // Before any benchmark runs: the results must have somewhere to go.
+    const historyDir = resolveHistoryDir({ workspaceDir: workspace, ...(str(flags, 'history') ? { override: str(flags, 'history') } : {}), env: io.env });
+    if (!flags['no-record']) await assertHistoryWritable(historyDir);
     const [machine, vcs] = await Promise.all([machineFingerprint(), vcsInfo(workspace)]);
 
     let current: RunRecord[];
     const failures: string[] = [];
     if (files.length) {
-      current = await recordsFromFiles(files, io.cwd, str(flags, 'format'), machine, vcs);
+      current = await recordsFromFiles(files, io.cwd, str(flags, 'format'), machine, vcs, { maxBytes, warn: (line) => io.stderr(`perf-pulse check: ${oneLine(line)}\n`) });
     } else {
       const benches = config?.config.benchmarks ?? [];
       if (!benches.length) throw new CliError(`${config?.file ?? 'perfpulse.json'}: no benchmarks configured and no result files given`);
       const settled = await runBenchmarksSettled(benches, { cwd: workspace, signal: io.signal, log: (line) => io.stderr(line + '\n') });
       current = [];
       for (const s of settled) {
-        if (s.result) current.push(...toRunRecords(s.result, s.bench));
+        if (s.result) for (const record of toRunRecords(s.result, s.bench)) current.push(record);
         else if (s.error) failures.push(s.error.message);
       }
     }
@@ -211,7 +229,14 @@ export const command: CliCommand = {
 
     const store = await openHistory(workspace, str(flags, 'history'), io.env);
     try {
-      if (!flags['no-record'] && current.length) await store.append(current);
+      if (!flags['no-record'] && current.length) {
+        try {
+          await store.append(current);
+        } catch (err) {
+          if (err instanceof StoreError || fsProblem(err)) throw new CliError(`cannot record the results in ${store.dir}: ${err instanceof StoreError ? err.message : fsProblem(err)}`);
+          throw err;
+        }
+      }
       const { analysis, baseBranch } = await analyzeWorkspaceHistory(store, {
         config,
         sensitivity,
@@ -254,7 +279,7 @@ export const command: CliCommand = {
       }
       return failing.length ? 1 : 0;
     } finally {
-      await store.close();
+      await store.close().catch(() => undefined);
     }
   },
 };

@@ -5,6 +5,8 @@ import { HistoryStore, StoreError } from '../../core/store/history-store';
 import { describeProblem } from '../../core/store/errors';
 import { DEFAULT_RETENTION, type RetentionOptions } from '../../core/store/retention';
 import { resolveHistoryDir } from '../../core/store/location';
+import { assertHistoryWritable, historyExists } from '../history-access';
+import { fsProblem } from '../problems';
 
 const usage = `Usage: perf-pulse history <list|export|verify|compact|where> [options]
 
@@ -57,26 +59,32 @@ function noExtra(args: string[]): void {
   if (args.length) throw new CliError(`unexpected argument ${args[0]}`);
 }
 
-async function withStore<T>(dir: string, fn: (store: HistoryStore) => Promise<T>, options: { retention?: Partial<RetentionOptions> } = {}): Promise<T> {
+async function withStore<T>(dir: string, fn: (store: HistoryStore) => Promise<T>, options: { retention?: Partial<RetentionOptions>; action?: string } = {}): Promise<T> {
   let store: HistoryStore;
   try {
     store = await HistoryStore.open(dir, options);
   } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message);
-    throw err;
+    throw asCliError(err, `cannot open the history at ${dir}`);
   }
   try {
     return await fn(store);
   } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message);
-    throw err;
+    throw asCliError(err, `cannot ${options.action ?? 'read'} the history at ${dir}`);
   } finally {
-    await store.close();
+    await store.close().catch(() => undefined);
   }
 }
 
-function exists(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'segments'));
+/** Store errors and file-system errors become one-line CLI errors; anything else stays a bug. */
+function asCliError(err: unknown, context: string): unknown {
+  if (err instanceof CliError) return err;
+  if (err instanceof StoreError) return new CliError(err.message);
+  const problem = fsProblem(err);
+  if (problem) {
+    const file = (err as NodeJS.ErrnoException).path;
+    return new CliError(`${context}: ${typeof file === 'string' ? `${file}: ` : ''}${problem}`);
+  }
+  return err;
 }
 
 function warnProblems(store: HistoryStore, io: CliIO): void {
@@ -88,7 +96,7 @@ function warnProblems(store: HistoryStore, io: CliIO): void {
 async function list(dir: string, args: string[], io: CliIO): Promise<number> {
   const json = args.includes('--json');
   noExtra(args.filter((a) => a !== '--json'));
-  if (!exists(dir)) {
+  if (!(await historyExists(dir))) {
     if (json) io.stdout('[]\n');
     else io.stdout(`No history yet in ${dir}\n`);
     return 0;
@@ -132,12 +140,8 @@ async function exportHistory(dir: string, args: string[], io: CliIO): Promise<nu
       if (!wanted.length) throw new CliError('--series needs at least one series id or name');
     } else throw new CliError(`unexpected argument ${a}`);
   }
-  if (!exists(dir) && wanted.length) throw new CliError(`no history in ${dir}`);
-  if (!exists(dir)) {
-    const empty = format === 'json' ? '{"format":"perf-pulse-history","version":1,"records":[\n\n]}\n' : (await import('../../core/store/export-format')).csvHeader();
-    await emit(empty, out, io);
-    return 0;
-  }
+  // A backup must never get an empty file and exit 0 because the history is missing or unreadable.
+  if (!(await historyExists(dir))) throw new CliError(`no history in ${dir}: nothing to export (check --history, --workspace or PERF_PULSE_HISTORY)`);
   return withStore(dir, async (store) => {
     const series = store.listSeries();
     const ids = wanted.flatMap((w) => {
@@ -171,15 +175,10 @@ async function exportHistory(dir: string, args: string[], io: CliIO): Promise<nu
   });
 }
 
-async function emit(text: string, out: string | undefined, io: CliIO): Promise<void> {
-  if (!out) return io.stdout(text);
-  await fs.promises.writeFile(path.resolve(io.cwd, out), text);
-}
-
 async function verify(dir: string, args: string[], io: CliIO): Promise<number> {
   const json = args.includes('--json');
   noExtra(args.filter((a) => a !== '--json'));
-  if (!exists(dir)) {
+  if (!(await historyExists(dir))) {
     io.stdout(json ? JSON.stringify({ dir, segments: 0, records: 0, problems: [] }) + '\n' : `No history yet in ${dir}: nothing to verify\n`);
     return 0;
   }
@@ -211,10 +210,11 @@ async function compact(dir: string, args: string[], io: CliIO): Promise<number> 
     if (!Number.isInteger(value) || value < 0) throw new CliError(`${flag} needs a whole number ≥ 0`);
     retention[key] = value;
   }
-  if (!exists(dir)) {
+  if (!(await historyExists(dir))) {
     io.stdout(`No history yet in ${dir}: nothing to compact\n`);
     return 0;
   }
+  await assertHistoryWritable(dir);
   return withStore(dir, async (store) => {
     const r = await store.compact();
     if (!r.compacted) {
@@ -230,7 +230,7 @@ async function compact(dir: string, args: string[], io: CliIO): Promise<number> 
         '.\n',
     );
     return 0;
-  }, { retention });
+  }, { retention, action: 'compact' });
 }
 
 /** `--workspace DIR` and `--history DIR`, shared by the history and import commands. */

@@ -2,9 +2,12 @@ import * as path from 'node:path';
 import { CliError, type CliCommand } from '../cli-types';
 import type { MachineFingerprint, VcsInfo } from '../../core/model';
 import { FORMATS, ParseError } from '../../core/parsers';
+import { byteSizeOption } from '../byte-size-option';
 import { HistoryStore, StoreError } from '../../core/store/history-store';
 import { importFile } from '../../core/store/import';
 import { historyDirFor, takeLocationArgs } from './history';
+import { assertHistoryWritable } from '../history-access';
+import { fsProblem, oneLine } from '../problems';
 
 const usage = `Usage: perf-pulse import FILE… [--format NAME] [--this-machine] [--commit SHA] [--branch NAME]
                          [--workspace DIR] [--history DIR]
@@ -25,6 +28,8 @@ Options:
   --branch NAME     branch of the imported runs
   --workspace DIR   the workspace (default: current folder)
   --history DIR     the history folder itself
+  --max-input-size SIZE
+                    refuse files larger than this (default 128MB; e.g. 512MB, 2GB)
 
 Exit codes: 0 all imported, 2 a file could not be read (the others are still imported).
 `;
@@ -32,7 +37,7 @@ Exit codes: 0 all imported, 2 a file could not be read (the others are still imp
 /** Entries the parser skipped, one line each: the first few, then how many more. */
 const SKIPPED_SHOWN = 5;
 function reportSkipped(file: string, warnings: readonly string[], write: (text: string) => void): void {
-  for (const w of warnings.slice(0, SKIPPED_SHOWN)) write(`perf-pulse import: warning: ${file}: ${w}\n`);
+  for (const w of warnings.slice(0, SKIPPED_SHOWN)) write(`perf-pulse import: warning: ${oneLine(`${file}: ${w}`)}\n`);
   if (warnings.length > SKIPPED_SHOWN) write(`perf-pulse import: warning: ${file}: ${warnings.length - SKIPPED_SHOWN} more entries skipped\n`);
 }
 
@@ -44,6 +49,7 @@ export const command: CliCommand = {
     const files: string[] = [];
     let format: string | undefined;
     let thisMachine = false;
+    let maxBytes: number | undefined;
     const vcs: VcsInfo = {};
     for (let i = 0; i < rest.length; i++) {
       const a = rest[i];
@@ -57,6 +63,7 @@ export const command: CliCommand = {
       else if (flag === '--this-machine') thisMachine = true;
       else if (flag === '--commit') vcs.commit = value();
       else if (flag === '--branch') vcs.branch = value();
+      else if (flag === '--max-input-size') maxBytes = byteSizeOption(value());
       else if (a.startsWith('-')) throw new CliError(`unknown option ${a}\n${usage}`);
       else files.push(a);
     }
@@ -67,6 +74,7 @@ export const command: CliCommand = {
     if (thisMachine) machine = await (await import('../../core/env/machine')).machineFingerprint();
 
     const dir = historyDirFor(location, io);
+    await assertHistoryWritable(dir);
     let store: HistoryStore;
     try {
       store = await HistoryStore.open(dir);
@@ -78,7 +86,7 @@ export const command: CliCommand = {
       for (const file of files) {
         const full = path.resolve(io.cwd, file);
         try {
-          const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined });
+          const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined, ...(maxBytes ? { maxBytes } : {}) });
           const added = await store.appendNew(result.records, { earlierIds: result.earlierIds });
           const skipped = result.records.length - added;
           io.stdout(`${file}: ${added} run(s) added${skipped ? `, ${skipped} already in the history` : ''} (read as ${result.format})\n`);
@@ -86,9 +94,11 @@ export const command: CliCommand = {
         } catch (err) {
           if (err instanceof ParseError) {
             failed++;
-            io.stderr(`perf-pulse import: ${err.file ? err.message.replace(err.file, file) : `${file}: ${err.message}`}\n`);
+            io.stderr(`perf-pulse import: ${oneLine(err.file ? err.message.replace(err.file, file) : `${file}: ${err.message}`)}\n`);
           } else if (err instanceof StoreError) {
             throw new CliError(err.message);
+          } else if (fsProblem(err)) {
+            throw new CliError(`cannot write the history at ${dir}: ${fsProblem(err)}`);
           } else throw err;
         }
       }

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { oneLine } from '../problems';
 import type { Measurement } from '../../core/model';
 import { FORMAT_DESCRIPTIONS, FORMATS, ParseError, parseFile, parseText } from '../../core/parsers';
+import { byteSizeOption } from '../byte-size-option';
 
 /**
  * `perf-pulse parse FILE [--format NAME]`: what a benchmark output or test report holds, as JSON.
@@ -22,6 +24,8 @@ Output (stdout):
 Options:
   --format NAME   read as this format instead of auto-detecting it
   --full          print every field of each measurement
+  --max-input-size SIZE
+                  refuse files larger than this (default 128MB; e.g. 512MB, 2GB)
 
 Formats:
 ${FORMAT_DESCRIPTIONS.map((f) => `  ${f.name.padEnd(22)} ${f.description}`).join('\n')}
@@ -33,11 +37,13 @@ interface Args {
   file: string;
   format?: string;
   full: boolean;
+  maxBytes?: number;
 }
 
 function parseArgs(argv: string[]): Args {
   let format: string | undefined;
   let full = false;
+  let maxBytes: number | undefined;
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -46,6 +52,10 @@ function parseArgs(argv: string[]): Args {
       if (format === undefined) throw new CliError(`--format needs a NAME (one of ${FORMATS.join(', ')})`);
     } else if (a.startsWith('--format=')) {
       format = a.slice('--format='.length);
+    } else if (a === '--max-input-size' || a.startsWith('--max-input-size=')) {
+      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (value === undefined) throw new CliError('--max-input-size needs a SIZE such as 200MB');
+      maxBytes = byteSizeOption(value);
     } else if (a === '--full') {
       full = true;
     } else if (a.startsWith('-') && a !== '-') {
@@ -56,7 +66,7 @@ function parseArgs(argv: string[]): Args {
   }
   if (files.length !== 1) throw new CliError(`expected exactly one FILE (or - for stdin)\n${usage}`);
   if (format !== undefined && !FORMATS.includes(format)) throw new CliError(`unknown format '${format}'. Known formats: ${FORMATS.join(', ')}`);
-  return { file: files[0], format, full };
+  return { file: files[0], format, full, ...(maxBytes ? { maxBytes } : {}) };
 }
 
 /** The contract's shape: exactly these keys, samples only when present. */
@@ -82,11 +92,12 @@ export const command: CliCommand = {
       result =
         args.file === '-'
           ? parseText(await readStdin(), { format: args.format, fileName: '<stdin>' })
-          : await parseFile(resolve(io.cwd, args.file), { format: args.format });
+          : await parseFile(resolve(io.cwd, args.file), { format: args.format, maxBytes: args.maxBytes });
     } catch (err) {
       if (err instanceof ParseError) throw new CliError(args.file === '-' ? err.message : `${args.file}: ${err.reason}`);
       throw err;
     }
+    for (const warning of result.warnings ?? []) io.stderr(`perf-pulse parse: warning: ${oneLine(`${args.file}: ${warning}`)}\n`);
     const measurements = args.full ? result.measurements : result.measurements.map(contractShape);
     io.stdout(JSON.stringify({ format: result.format, measurements }, null, 2) + '\n');
     return 0;

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { lookupTable } from '../../core/own-keys';
+import { oneLine } from '../problems';
+import { assertHistoryWritable } from '../history-access';
 import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { RunCancelledError, runBenchmarksSettled, toRunRecords, type BenchmarkResult, type SettledBenchmark } from '../../core/runner';
@@ -159,6 +161,11 @@ export const command: CliCommand = {
     const args = parseCliArgs(argv, ['workspace', 'history'], ['json', 'no-record'], usage);
     const workspace = path.resolve(io.cwd, flagValue(args, 'workspace') ?? '.');
     const { benches } = await selectBenchmarks(workspace, args.positional);
+    if (args.flags['no-record'] !== true) {
+      // Minutes of benchmarks must not end in "cannot record": check the history first.
+      const { resolveHistoryDir } = await import('../../core/store/location');
+      await assertHistoryWritable(resolveHistoryDir({ workspaceDir: workspace, override: flagValue(args, 'history'), env: io.env }));
+    }
     const json = args.flags.json === true;
     const settled: SettledBenchmark[] = [];
     let cancelled = false;
@@ -183,9 +190,9 @@ export const command: CliCommand = {
     const results = settled.flatMap((s) => (s.result ? [s.result] : []));
     if (json) io.stdout(JSON.stringify({ results: results.map(resultJson) }, null, 2) + '\n');
     else if (results.length) io.stdout(resultTable(results));
-    for (const r of results) for (const w of r.warnings) io.stderr(`warning: ${r.name}: ${w}\n`);
+    for (const r of results) for (const w of r.warnings) io.stderr(`warning: ${oneLine(`${r.name}: ${w}`)}\n`);
     const errors = settled.filter((s) => s.error);
-    for (const s of errors) io.stderr(`perf-pulse run: ${s.error!.message}\n`);
+    for (const s of errors) io.stderr(`perf-pulse run: ${oneLine(s.error!.message)}\n`);
     if (cancelled) {
       io.stderr('perf-pulse run: interrupted; every benchmark process was stopped\n');
       return 130;

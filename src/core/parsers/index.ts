@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ParseResult } from '../model';
+import type { Measurement, ParseResult } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, makeInput, baseName, finiteOnly } from './shared';
 import { gabDataJs } from './gab-data-js';
-import { junit } from './junit';
+import { junit, JUnitReader } from './junit';
 import { goTestJson } from './go-test-json';
 import { hyperfine } from './hyperfine';
 import { pytestBenchmark } from './pytest-benchmark';
@@ -126,6 +127,36 @@ function notRecognised(json: unknown): string {
   return 'the input matches no known benchmark or test report format';
 }
 
+/**
+ * What a result keeps of a parser's measurements: finite values only (corrupt rows are dropped
+ * silently, as before), and no negative duration: a time below zero is a broken clock or a broken
+ * report, never a measurement, so each is left out with a warning naming it.
+ */
+function keptMeasurements(formatName: string, measurements: Measurement[], earlierWarnings: readonly string[] = []): ParseResult {
+  const kept: Measurement[] = [];
+  const warnings: string[] = [...earlierWarnings];
+  for (const m of finiteOnly(measurements)) {
+    const negative = m.unit === 's' && (m.value < 0 || (m.samples?.some((v) => v < 0) ?? false));
+    if (negative) warnings.push(`"${m.series}": negative duration (${m.value < 0 ? `${m.value} s` : 'a sample below 0 s'}), skipped`);
+    else kept.push(m);
+  }
+  if (kept.length === 0) {
+    const why = warnings.length ? `; ${warnings.length} with a negative duration skipped` : '';
+    throw new ParseError(`no measurements found (read as ${formatName}${why})`);
+  }
+  return warnings.length ? { format: formatName, measurements: kept, warnings } : { format: formatName, measurements: kept };
+}
+
+/** A parser's failure as the ParseError the caller gets, naming the file and the format it was read as. */
+function asParseError(err: unknown, moduleName: string, file: string | undefined, explicitFormat: boolean): ParseError {
+  if (err instanceof ParseError) {
+    const reason = explicitFormat || err.reason.includes(moduleName) ? err.reason : `${err.reason} (read as ${moduleName})`;
+    return new ParseError(reason, { file, tried: err.tried });
+  }
+  // A parser bug must still reach the user as a readable message, not a stack.
+  return new ParseError(`could not read as ${moduleName}: ${(err as Error)?.message ?? String(err)}`, { file });
+}
+
 /** Parses a text in the given or detected format. Throws ParseError (listing what was tried when nothing matched). */
 export function parseText(text: string, options: ParseOptions = {}): ParseResult {
   const file = options.fileName;
@@ -139,16 +170,50 @@ export function parseText(text: string, options: ParseOptions = {}): ParseResult
     throw new ParseError(`${what}; tried: ${FORMATS.join(', ')}`, { file, tried: [...FORMATS] });
   }
   try {
-    const measurements = finiteOnly(module.parse(input));
-    if (measurements.length === 0) throw new ParseError(`no measurements found (read as ${module.name})`);
-    return input.warnings.length ? { format: module.name, measurements, warnings: input.warnings } : { format: module.name, measurements };
+    return keptMeasurements(module.name, module.parse(input), input.warnings);
   } catch (err) {
-    if (err instanceof ParseError) {
-      const reason = options.format || err.reason.includes(module.name) ? err.reason : `${err.reason} (read as ${module.name})`;
-      throw new ParseError(reason, { file, tried: err.tried });
-    }
-    // A parser bug must still reach the user as a readable message, not a stack.
-    throw new ParseError(`could not read as ${module.name}: ${(err as Error)?.message ?? String(err)}`, { file });
+    throw asParseError(err, module.name, file, !!options.format);
+  }
+}
+
+/** The largest result file read by default (`--max-input-size` raises it). */
+export const DEFAULT_MAX_INPUT_BYTES = 128 * 1024 * 1024;
+
+/** `200MB`, `1.5GB`, `512KB` or a number of bytes (K, M, G are powers of 1024); undefined when unreadable. */
+export function parseByteSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb?|kib|mb?|mib|gb?|gib)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const bytes = Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
+  return Number.isFinite(bytes) && bytes > 0 ? Math.floor(bytes) : undefined;
+}
+
+function describeBytes(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${+(bytes / 1024 ** 3).toFixed(1)} GB` : bytes >= 1024 ** 2 ? `${+(bytes / 1024 ** 2).toFixed(1)} MB` : `${+(bytes / 1024).toFixed(1)} KB`;
+}
+
+function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOTDIR') return 'a folder on its path is a file';
+  return (err as Error)?.message ?? String(err);
+}
+
+/**
+ * Refuses a file larger than the limit before reading any of it, naming both sizes, so a huge
+ * file is a clear message instead of minutes of work and gigabytes of memory.
+ */
+export async function checkInputSize(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return; // Reading it will say what is wrong, in the caller's words.
+  }
+  if (size > maxBytes) {
+    throw new ParseError(`is ${describeBytes(size)}, over the ${describeBytes(maxBytes)} limit for a result file (raise it with --max-input-size)`, { file: path });
   }
 }
 
@@ -169,16 +234,44 @@ async function readSiblings(path: string): Promise<Record<string, string> | unde
   return siblings;
 }
 
-/** Reads and parses a file; every error names the file. */
-export async function parseFile(path: string, options: { format?: string } = {}): Promise<ParseResult> {
-  let text: string;
+/** The head of a file that decides whether it streams: enough for every detector that looks at heads. */
+const STREAM_CHUNK = 1024 * 1024;
+
+/**
+ * Reads and parses a file; every error names the file. Files over `maxBytes` are refused before
+ * reading. JUnit XML (the format whose reports grow largest) is parsed as it is read, chunk by
+ * chunk, so its text is never held whole; every other format is read whole and parsed.
+ */
+export async function parseFile(path: string, options: { format?: string; maxBytes?: number } = {}): Promise<ParseResult> {
+  if (options.format) moduleNamed(options.format, path);
+  await checkInputSize(path, options.maxBytes);
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new ParseError('cannot read: is a directory, not a file', { file: path });
+  const chunks = createReadStream(path, { encoding: 'utf8', highWaterMark: STREAM_CHUNK });
+  let junitReader: JUnitReader | undefined;
+  const whole: string[] = [];
   try {
-    text = await readFile(path, 'utf8');
+    for await (const piece of chunks) {
+      let chunk = piece as string;
+      if (!junitReader && whole.length === 0) {
+        if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+        const streams = options.format ? options.format === 'junit' : junit.detect(makeInput(chunk, path)) && detectFormat(chunk, path) === 'junit';
+        if (streams) junitReader = new JUnitReader();
+      }
+      if (junitReader) junitReader.write(chunk);
+      else whole.push(chunk);
+    }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException)?.code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new ParseError(`cannot read: ${why}`, { file: path });
+    chunks.destroy();
+    if (err instanceof ParseError || !(err as NodeJS.ErrnoException)?.code) throw asParseError(err, 'junit', path, options.format === 'junit');
+    throw new ParseError(`cannot read: ${readProblem(err)}`, { file: path });
+  }
+  if (junitReader) {
+    try {
+      return keptMeasurements('junit', junitReader.finish());
+    } catch (err) {
+      throw asParseError(err, 'junit', path, options.format === 'junit');
+    }
   }
   const siblings = await readSiblings(path);
-  return parseText(text, { format: options.format, fileName: path, siblings });
+  return parseText(whole.join(''), { format: options.format, fileName: path, siblings });
 }

@@ -1,8 +1,8 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { SourceLocation } from '../model';
+import { parser as saxParser, type Tag } from 'sax';
+import type { Measurement, SourceLocation } from '../model';
 import { ParseError } from './errors';
-import { type FormatModule, type JsonObject, isObject, asNumber } from './shared';
-import { type SuiteTiming, type TestTiming, testReportMeasurements, TEST_SEPARATOR } from './test-report';
+import { type FormatModule, asNumber, flatString } from './shared';
+import { type SuiteTiming, TestReportBuilder, TEST_SEPARATOR } from './test-report';
 
 /**
  * JUnit XML as written by pytest, jest-junit, Maven Surefire, Gradle, go-junit-report/gotestsum,
@@ -11,31 +11,36 @@ import { type SuiteTiming, type TestTiming, testReportMeasurements, TEST_SEPARAT
  * prefixed with its `classname` when that adds something (not empty, not the suite name, not already
  * inside the name), e.g. jest-junit's `Test 1 › Test 1.1 › Failing test`, pytest's
  * `test.module.Class › test_x`. `file`/`line` attributes become the location. Nested suites are walked.
+ *
+ * The XML is read by a streaming (SAX) parser that keeps only the open elements and the timings:
+ * reports of hundreds of thousands of tests and megabytes of captured output read in time and
+ * memory proportional to the timings, not to a document tree. No recursion, so any nesting depth
+ * is fine; entities other than XML's own are an error (no DTD is read).
  */
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseAttributeValue: false,
-  parseTagValue: false,
-  isArray: (name) => name === 'testsuite' || name === 'testcase',
-  // Failure texts and logs can be large and are never needed for timings.
-  stopNodes: ['*.failure', '*.error', '*.system-out', '*.system-err', '*.properties', '*.rerunFailure', '*.flakyFailure'],
-});
 
-function attr(node: JsonObject, name: string): string | undefined {
-  const v = node[`@_${name}`];
-  return typeof v === 'string' ? v : undefined;
+type Attributes = Record<string, string>;
+
+function attr(attributes: Attributes, name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(attributes, name) ? attributes[name] : undefined;
 }
 
-function seconds(node: JsonObject): number | undefined {
-  const t = attr(node, 'time');
+function seconds(attributes: Attributes): number | undefined {
+  const t = attr(attributes, 'time');
   return t === undefined ? undefined : asNumber(t);
 }
 
-function locationOf(node: JsonObject): SourceLocation | undefined {
-  const file = attr(node, 'file') ?? attr(node, 'filepath');
-  if (!file) return undefined;
-  const line = asNumber(attr(node, 'line'));
+/** File names repeat across a report's test cases: one copy of each (up to a bound) keeps memory to the timings. */
+const MAX_INTERNED_FILES = 100_000;
+
+function locationOf(attributes: Attributes, files: Map<string, string>): SourceLocation | undefined {
+  const raw = attr(attributes, 'file') ?? attr(attributes, 'filepath');
+  if (!raw) return undefined;
+  let file = files.get(raw);
+  if (file === undefined) {
+    file = flatString(raw);
+    if (files.size < MAX_INTERNED_FILES) files.set(file, file);
+  }
+  const line = asNumber(attr(attributes, 'line'));
   return line !== undefined && line >= 1 ? { file, line: Math.floor(line) } : { file };
 }
 
@@ -44,26 +49,85 @@ function testName(name: string, classname: string | undefined, suite: string): s
   return `${classname}${TEST_SEPARATOR}${name}`;
 }
 
-function children(node: JsonObject, key: string): JsonObject[] {
-  const v = node[key];
-  return Array.isArray(v) ? v.filter(isObject) : [];
+/** What an open element is to the report: only suites and the `<testsuites>` root hold timings. */
+type Open = { kind: 'root' } | { kind: 'suite'; name: string } | { kind: 'other' };
+const ROOT: Open = { kind: 'root' };
+const OTHER: Open = { kind: 'other' };
+
+/** The first line of a sax error ("Unexpected close tag\nLine: 3\nColumn: 5\nChar: >"). */
+function saxProblem(err: Error): string {
+  return (err.message ?? String(err)).split('\n')[0];
 }
 
-function walkSuite(suite: JsonObject, tests: TestTiming[], suites: SuiteTiming[], index: number[]): void {
-  index[0]++;
-  const name = attr(suite, 'name') || `testsuite ${index[0]}`;
-  const entry: SuiteTiming = { name, seconds: seconds(suite) };
-  const location = locationOf(suite);
-  if (location) entry.location = location;
-  suites.push(entry);
-  for (const tc of children(suite, 'testcase')) {
-    const rawName = attr(tc, 'name') ?? '(unnamed)';
-    const t: TestTiming = { suite: name, name: testName(rawName, attr(tc, 'classname'), name), seconds: seconds(tc) };
-    const loc = locationOf(tc);
-    if (loc) t.location = loc;
-    tests.push(t);
+/**
+ * Reads a JUnit XML document in pieces: `write` each chunk as it arrives, then `finish`.
+ * Throws ParseError from `write` or `finish` as soon as the document is not a JUnit report.
+ */
+export class JUnitReader {
+  private readonly report = new TestReportBuilder();
+  private readonly open: Open[] = [];
+  private readonly sax = saxParser(true, { position: true });
+  private readonly files = new Map<string, string>();
+  private suiteCount = 0;
+  private rootSeen = false;
+  private rootSuites = 0;
+  private total: number | undefined;
+  private rootSuiteTime: number | undefined;
+
+  constructor() {
+    this.sax.onerror = (err) => {
+      throw new ParseError(`not well-formed XML (line ${this.sax.line + 1}): ${saxProblem(err)}`);
+    };
+    this.sax.onopentag = (tag) => this.openTag(tag);
+    this.sax.onclosetag = () => {
+      this.open.pop();
+    };
   }
-  for (const nested of children(suite, 'testsuite')) walkSuite(nested, tests, suites, index);
+
+  write(chunk: string): void {
+    this.sax.write(chunk);
+  }
+
+  finish(): Measurement[] {
+    this.sax.close();
+    if (!this.rootSeen) throw new ParseError('JUnit XML has no root element');
+    return this.report.finish(this.rootSuites === 1 ? this.rootSuiteTime : this.total);
+  }
+
+  private openTag(tag: Tag): void {
+    const attributes = tag.attributes as Attributes;
+    const open = this.open;
+    const parent = open[open.length - 1];
+    if (!parent) {
+      if (tag.name === 'testsuites' && !this.rootSeen) {
+        this.total = seconds(attributes);
+        this.rootSeen = true;
+        open.push(ROOT);
+        return;
+      }
+      if (tag.name !== 'testsuite') throw new ParseError('JUnit XML must have a <testsuites> or <testsuite> root element');
+      this.rootSeen = true;
+      this.rootSuites++;
+      this.rootSuiteTime = seconds(attributes);
+    }
+    if (tag.name === 'testsuite' && (!parent || parent.kind !== 'other')) {
+      this.suiteCount++;
+      const name = flatString(attr(attributes, 'name') || `testsuite ${this.suiteCount}`);
+      const entry: SuiteTiming = { name, seconds: seconds(attributes) };
+      const location = locationOf(attributes, this.files);
+      if (location) entry.location = location;
+      this.report.addSuite(entry);
+      open.push({ kind: 'suite', name });
+    } else if (tag.name === 'testcase' && parent?.kind === 'suite') {
+      const rawName = attr(attributes, 'name') ?? '(unnamed)';
+      const location = locationOf(attributes, this.files);
+      const name = testName(rawName, attr(attributes, 'classname'), parent.name);
+      this.report.addTest({ suite: parent.name, name, seconds: seconds(attributes), ...(location ? { location } : {}) });
+      open.push(OTHER);
+    } else {
+      open.push(OTHER);
+    }
+  }
 }
 
 export const junit: FormatModule = {
@@ -74,29 +138,8 @@ export const junit: FormatModule = {
     return head.startsWith('<') && /<testsuites?[\s>/]/.test(head);
   },
   parse(input) {
-    const valid = XMLValidator.validate(input.text);
-    if (valid !== true) throw new ParseError(`not well-formed XML (line ${valid.err.line}): ${valid.err.msg}`);
-    let doc: unknown;
-    try {
-      doc = parser.parse(input.text);
-    } catch (err) {
-      throw new ParseError(`not well-formed XML: ${(err as Error).message}`);
-    }
-    if (!isObject(doc)) throw new ParseError('JUnit XML has no root element');
-    const tests: TestTiming[] = [];
-    const suites: SuiteTiming[] = [];
-    const index = [0];
-    let total: number | undefined;
-    if (isObject(doc.testsuites)) {
-      total = seconds(doc.testsuites);
-      for (const s of children(doc.testsuites, 'testsuite')) walkSuite(s, tests, suites, index);
-    } else if (Array.isArray(doc.testsuite)) {
-      const roots = doc.testsuite.filter(isObject);
-      for (const s of roots) walkSuite(s, tests, suites, index);
-      if (roots.length === 1) total = seconds(roots[0]);
-    } else {
-      throw new ParseError('JUnit XML must have a <testsuites> or <testsuite> root element');
-    }
-    return testReportMeasurements(tests, suites, total);
+    const reader = new JUnitReader();
+    reader.write(input.text);
+    return reader.finish();
   },
 };

@@ -31,41 +31,72 @@ function finite(n: number | undefined): n is number {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0;
 }
 
-export function testReportMeasurements(tests: TestTiming[], suites: SuiteTiming[] = [], totalSeconds?: number): Measurement[] {
-  const out: Measurement[] = [];
-  const suiteOrder: string[] = [];
-  const suiteInfo = new Map<string, SuiteTiming>();
-  const suiteSums = new Map<string, number>();
-  const note = (name: string) => {
-    if (!suiteSums.has(name)) {
-      suiteSums.set(name, 0);
-      suiteOrder.push(name);
+function negative(n: number | undefined): n is number {
+  return typeof n === 'number' && n < 0;
+}
+
+/**
+ * Builds a test report's measurements one test at a time, so a streaming parser keeps only the
+ * measurements and one entry per suite, never the whole list of tests twice.
+ * A negative time is not a time: it is kept as a measurement with that value so that `parseText`
+ * rejects it with a warning naming the entry, and it is never added to a suite's or the total's sum.
+ */
+export class TestReportBuilder {
+  private readonly out: Measurement[] = [];
+  private readonly suiteOrder: string[] = [];
+  private readonly suiteInfo = new Map<string, SuiteTiming>();
+  private readonly suiteSums = new Map<string, number>();
+
+  private note(name: string): void {
+    if (!this.suiteSums.has(name)) {
+      this.suiteSums.set(name, 0);
+      this.suiteOrder.push(name);
     }
-  };
-  for (const s of suites) {
-    note(s.name);
-    const known = suiteInfo.get(s.name);
+  }
+
+  addSuite(s: SuiteTiming): void {
+    this.note(s.name);
+    const known = this.suiteInfo.get(s.name);
     // The same suite name twice (e.g. per-file JUnit suites) adds up.
-    if (known && finite(known.seconds) && finite(s.seconds)) suiteInfo.set(s.name, { ...known, seconds: known.seconds + s.seconds });
-    else if (!known) suiteInfo.set(s.name, s);
+    if (known && finite(known.seconds) && finite(s.seconds)) this.suiteInfo.set(s.name, { ...known, seconds: known.seconds + s.seconds });
+    else if (!known) this.suiteInfo.set(s.name, s);
   }
-  for (const t of tests) {
-    note(t.suite);
-    if (!finite(t.seconds)) continue;
-    suiteSums.set(t.suite, (suiteSums.get(t.suite) ?? 0) + t.seconds);
-    const m: Measurement = { series: `${t.suite}${TEST_SEPARATOR}${t.name}`, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite };
-    if (t.location) m.location = t.location;
-    out.push(m);
+
+  /** Joined, not concatenated: `join` makes one flat string, `+` a tree of the parts that costs more than the text. */
+  addTest(t: TestTiming): void {
+    this.note(t.suite);
+    if (!finite(t.seconds) && !negative(t.seconds)) return;
+    if (finite(t.seconds)) this.suiteSums.set(t.suite, (this.suiteSums.get(t.suite) ?? 0) + t.seconds);
+    const series = [t.suite, TEST_SEPARATOR, t.name].join('');
+    // One literal per shape: a property added afterwards costs every measurement a separate property store.
+    this.out.push(
+      t.location
+        ? { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite, location: t.location }
+        : { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite },
+    );
   }
-  let sumOfSuites = 0;
-  for (const name of suiteOrder) {
-    const own = suiteInfo.get(name);
-    const seconds = finite(own?.seconds) ? own.seconds : (suiteSums.get(name) ?? 0);
-    sumOfSuites += seconds;
-    const m: Measurement = { series: name, metric: 'suite-time', unit: 's', direction: 'smaller', value: seconds, group: name };
-    if (own?.location) m.location = own.location;
-    out.push(m);
+
+  /** The measurements: every test's, then every suite's, then the total. */
+  finish(totalSeconds?: number): Measurement[] {
+    const out = this.out;
+    let sumOfSuites = 0;
+    for (const name of this.suiteOrder) {
+      const own = this.suiteInfo.get(name);
+      const seconds = finite(own?.seconds) || negative(own?.seconds) ? own.seconds : (this.suiteSums.get(name) ?? 0);
+      if (seconds >= 0) sumOfSuites += seconds;
+      const m: Measurement = { series: name, metric: 'suite-time', unit: 's', direction: 'smaller', value: seconds, group: name };
+      if (own?.location) m.location = own.location;
+      out.push(m);
+    }
+    const total = finite(totalSeconds) || negative(totalSeconds) ? totalSeconds : sumOfSuites;
+    out.push({ series: TOTAL_SERIES, metric: 'total-time', unit: 's', direction: 'smaller', value: total });
+    return out;
   }
-  out.push({ series: TOTAL_SERIES, metric: 'total-time', unit: 's', direction: 'smaller', value: finite(totalSeconds) ? totalSeconds : sumOfSuites });
-  return out;
+}
+
+export function testReportMeasurements(tests: TestTiming[], suites: SuiteTiming[] = [], totalSeconds?: number): Measurement[] {
+  const builder = new TestReportBuilder();
+  for (const s of suites) builder.addSuite(s);
+  for (const t of tests) builder.addTest(t);
+  return builder.finish(totalSeconds);
 }

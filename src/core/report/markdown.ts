@@ -18,6 +18,12 @@ function table(header: string[], rows: string[][]): string[] {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
+/** Appends lines one by one: `push(...lines)` passes every line as an argument and overflows the stack on large reports. */
+function append(out: string[], lines: readonly string[], ...more: string[]): void {
+  for (const line of lines) out.push(line);
+  for (const line of more) out.push(line);
+}
+
 /** Why the check fails or passes, in one line: what is new, what is reported without failing. */
 export function gateLine(report: ReportModel): string | undefined {
   const s = report.summary;
@@ -66,8 +72,9 @@ export function toMarkdown(report: ReportModel): string {
 
   out.push('## Series', '');
   if (report.series.length) {
-    out.push(
-      ...table(
+    append(
+      out,
+      table(
         ['Series', 'Current', 'Baseline', 'Change', '95% CI', 'Verdict', 'Why'],
         report.series.map((r) => [r.name, r.current, r.baseline, r.change, r.interval, r.verdict, r.reason ? `${r.reason}${r.metric ? ` [${r.metric}]` : ''}` : '']),
       ),
@@ -82,8 +89,9 @@ export function toMarkdown(report: ReportModel): string {
     for (const b of report.budgets) if (b.message) out.push(`- **over budget**: ${md(b.message)}`);
     for (const w of report.watch ?? []) out.push(`- **${w.status === 'at-risk' ? 'at risk' : w.status}** (not failing): ${md(w.message)}${w.reason ? `. Why: ${md(w.reason)}` : ''}`);
     if (report.budgets.some((b) => b.message) || report.watch?.length) out.push('');
-    out.push(
-      ...table(
+    append(
+      out,
+      table(
         ['Series', 'Statistic', 'Current', 'Budget', 'Runs over', 'Error budget spent', 'Status'],
         report.budgets.map((b) => [b.name, b.statistic, b.current, b.limit, `${b.overRuns} of ${b.runsInWindow}`, spentText(b.spentPercent), b.breached ? 'over' : 'within']),
       ),
@@ -109,10 +117,10 @@ export function toMarkdown(report: ReportModel): string {
   if (slowest.length || noisiest.length) {
     out.push('## Bottlenecks', '');
     if (slowest.length) {
-      out.push(...table(['Slowest', 'Kind', 'Time', 'Share of total'], slowest.map((b) => [b.name, b.kind, b.value, `${b.sharePercent}%`])), '');
+      append(out, table(['Slowest', 'Kind', 'Time', 'Share of total'], slowest.map((b) => [b.name, b.kind, b.value, `${b.sharePercent}%`])), '');
     }
     if (noisiest.length) {
-      out.push(...table(['Noisiest series', 'Noise (relative MAD)', 'Runs'], noisiest.map((n) => [n.name, `${n.noisePercent}%`, String(n.runs)])), '');
+      append(out, table(['Noisiest series', 'Noise (relative MAD)', 'Runs'], noisiest.map((n) => [n.name, `${n.noisePercent}%`, String(n.runs)])), '');
     }
   }
 

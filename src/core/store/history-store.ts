@@ -16,6 +16,7 @@ import { csvHeader, csvRow, jsonExportClose, jsonExportOpen } from './export-for
 export { StoreError, type StoreProblem } from './errors';
 export { DEFAULT_RETENTION, type RetentionOptions, type ProtectOptions } from './retention';
 export { resolveHistoryDir, registerWorkspaceHistory } from './location';
+import { creationProblem } from './location';
 
 /**
  * The store's own format version (layout of folders and files), separate from the record version.
@@ -381,7 +382,9 @@ export class HistoryStore {
       await fsp.mkdir(path.join(this.dir, SEGMENTS), { recursive: true });
       await fsp.mkdir(path.join(this.dir, WRITERS), { recursive: true });
     } catch (err) {
-      throw ioError('create the history folder', this.dir, err);
+      // mkdir -p says ENOENT when a parent cannot be made; name the real cause (EROFS, EACCES, a file).
+      const cause = (err as NodeJS.ErrnoException).code === 'ENOENT' ? ((await creationProblem(this.dir)) ?? err) : err;
+      throw ioError('create the history folder', this.dir, cause);
     }
     let meta: { format?: string; version?: number } | undefined;
     try {

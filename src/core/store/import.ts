@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { MachineFingerprint, Measurement, RecordSource, RunRecord, VcsInfo } from '../model';
 import { recordFromMeasurement } from '../records';
-import { parseFile, parseGabDataJs, ParseError, type HistoryEntry } from '../parsers';
+import { checkInputSize, parseFile, parseGabDataJs, ParseError, type HistoryEntry } from '../parsers';
 import { looksLikeDataJs } from '../parsers/gab-data-js';
 import { IMPORT_MACHINE } from './migrate';
 import { detectExport, parseExport } from './export-format';
@@ -93,9 +93,10 @@ export interface ImportResult {
  * (Bencher Metric Format included), as one run dated by the file's mtime.
  * Errors are `ParseError`s that name the file.
  */
-export async function importFile(file: string, options: { format?: string } & Omit<RecordContext, 'idSeed'> = {}): Promise<ImportResult> {
+export async function importFile(file: string, options: { format?: string; maxBytes?: number } & Omit<RecordContext, 'idSeed'> = {}): Promise<ImportResult> {
   let text: string;
   let mtime: number;
+  await checkInputSize(file, options.maxBytes);
   try {
     text = await fsp.readFile(file, 'utf8');
     mtime = (await fsp.stat(file)).mtimeMs;
@@ -121,7 +122,7 @@ export async function importFile(file: string, options: { format?: string } & Om
       throw err instanceof ParseError ? err.withFile(file) : new ParseError((err as Error).message, { file });
     }
   }
-  const parsed = await parseFile(file, { format: options.format });
+  const parsed = await parseFile(file, { format: options.format, maxBytes: options.maxBytes });
   const content = createHash('sha1').update(text).digest('hex');
   const timestamp = options.timestamp ?? Math.round(mtime);
   const records = recordsFromMeasurements(parsed.measurements, parsed.format, {

@@ -107,3 +107,37 @@ function expandHome(p: string, env: NodeJS.ProcessEnv): string {
   if (p === '~' || p.startsWith('~/') || p.startsWith('~\\')) return path.join(env.HOME ?? os.homedir(), p.slice(1));
   return p;
 }
+
+/**
+ * Why a history folder that does not exist cannot be created, found by looking at its nearest
+ * existing ancestor: a file in the way (ENOTDIR), a read-only file system (EROFS) or no permission
+ * (EACCES). Node's recursive mkdir reports all of these as ENOENT for the missing folder itself.
+ * Undefined when the ancestor looks writable (or the folder exists).
+ */
+export async function creationProblem(dir: string): Promise<NodeJS.ErrnoException | undefined> {
+  let current = path.resolve(dir);
+  for (;;) {
+    let info: fs.Stats | undefined;
+    try {
+      info = await fs.promises.stat(current);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') return err as NodeJS.ErrnoException;
+    }
+    if (info) {
+      if (current === path.resolve(dir)) return undefined;
+      if (!info.isDirectory()) {
+        return Object.assign(new Error(`ENOTDIR: ${current} is a file, not a folder`), { code: 'ENOTDIR', path: current });
+      }
+      try {
+        await fs.promises.access(current, fs.constants.W_OK);
+        return undefined;
+      } catch (err) {
+        return err as NodeJS.ErrnoException;
+      }
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+}
