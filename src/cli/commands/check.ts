@@ -11,8 +11,10 @@ import { parseFile } from '../../core/parsers';
 import { buildReport, toJson, toJUnit, toMarkdown } from '../../core/report';
 import { runBenchmarksSettled, toRunRecords } from '../../core/runner';
 import { recordFromMeasurement } from '../../core/records';
+import { BASE_USAGE, runBaseCheck, takeBaseOption } from './check-base';
 
 const usage = `Usage: perf-pulse check [options] [RESULT_FILE...]
+       perf-pulse check --base REV [options]
 
 Runs the configured benchmarks (or reads the given result files as the current run),
 compares them with the history and its baseline, records them, and reports.
@@ -31,7 +33,7 @@ Options:
   --json FILE            write the report as JSON
   --junit FILE           write JUnit XML: one test case per series, failing on a finding
   --no-record            do not add the current run to the history
-
+${BASE_USAGE}
 When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
 
 Exit codes: 0 no finding at or above --fail-on; 1 a finding at or above it;
@@ -149,10 +151,36 @@ function summaryLine(analysis: Analysis, failing: Finding[], level: FailOn): str
   return [head, ...active.map((f) => `  ${f.severity}: ${f.message}`)].join('\n') + '\n';
 }
 
+/** `check --base`: the same outputs and exit codes, the verdict from an interleaved A/B with the base. */
+async function checkAgainstBase(candidates: string[], argv: string[], io: CliIO): Promise<number> {
+  const { flags, files } = parseArgs(argv, ['workspace', 'history', 'fail-on', 'report', 'json', 'junit', 'runs', 'seed'], ['no-record'], usage);
+  if (files.length) throw new CliError(`--base measures the configured benchmarks; result files (${files[0]}) cannot be compared with a revision`);
+  const failOn = (str(flags, 'fail-on') ?? 'regression') as FailOn;
+  if (!['regression', 'budget', 'critical'].includes(failOn)) throw new CliError(`--fail-on must be regression, budget or critical (got "${failOn}")`);
+  const runsText = str(flags, 'runs');
+  const runs = runsText === undefined ? undefined : Number(runsText);
+  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new CliError(`--runs must be a whole number of at least 1 (got "${runsText}")`);
+  const seed = Number(str(flags, 'seed') ?? 1);
+  if (!Number.isFinite(seed)) throw new CliError('--seed must be a number');
+  return runBaseCheck(candidates, {
+    workspace: path.resolve(io.cwd, str(flags, 'workspace') ?? '.'),
+    historyDir: str(flags, 'history'),
+    failOn,
+    reportFile: str(flags, 'report'),
+    jsonFile: str(flags, 'json'),
+    junitFile: str(flags, 'junit'),
+    runs,
+    record: !flags['no-record'],
+    seed,
+  }, io);
+}
+
 export const command: CliCommand = {
   summary: 'run the benchmarks (or read result files), compare with the history, report and fail CI on a regression',
   usage,
   async run(argv: string[], io: CliIO): Promise<number> {
+    const base = takeBaseOption(argv, io.env);
+    if (base) return checkAgainstBase(base.candidates, base.rest, io);
     const { flags, files } = parseArgs(
       argv,
       ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format'],

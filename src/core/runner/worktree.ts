@@ -11,9 +11,15 @@ export class WorktreeError extends Error {
   }
 }
 
+/**
+ * Options that keep a repository's own config from running programs: no fsmonitor hook,
+ * no checkout hooks (a worktree checkout would run post-checkout).
+ */
+export const SAFE_GIT_CONFIG = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'];
+
 function git(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    execFile('git', args, { cwd, timeout: 120_000, windowsHide: true, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile('git', [...SAFE_GIT_CONFIG, ...args], { cwd, timeout: 120_000, windowsHide: true, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new WorktreeError(`git ${args.join(' ')}: ${(stderr || err.message).trim()}`));
       else resolvePromise(stdout);
     });
@@ -26,13 +32,13 @@ let exitHookInstalled = false;
 
 function removeNow(path: string, repo: string, base: string): void {
   try {
-    execFileSync('git', ['worktree', 'remove', '--force', path], { cwd: repo, stdio: 'ignore', timeout: 30_000 });
+    execFileSync('git', [...SAFE_GIT_CONFIG, 'worktree', 'remove', '--force', path], { cwd: repo, stdio: 'ignore', timeout: 30_000 });
   } catch {
     // Fall through: deleting the folder and pruning has the same effect.
   }
   rmSync(base, { recursive: true, force: true });
   try {
-    execFileSync('git', ['worktree', 'prune'], { cwd: repo, stdio: 'ignore', timeout: 30_000 });
+    execFileSync('git', [...SAFE_GIT_CONFIG, 'worktree', 'prune'], { cwd: repo, stdio: 'ignore', timeout: 30_000 });
   } catch {
     // Nothing registered any more.
   }
@@ -48,7 +54,7 @@ export async function withWorktree<T>(dir: string, rev: string, fn: (dirInWorktr
   const top = (await git(dir, ['rev-parse', '--show-toplevel']).catch(() => {
     throw new WorktreeError(`${dir} is not inside a git repository, so there is no revision to compare with`);
   })).trim();
-  const commit = (await git(dir, ['rev-parse', '--verify', '-q', `${rev}^{commit}`]).catch(() => {
+  const commit = (await git(dir, ['rev-parse', '--verify', '-q', '--end-of-options', `${rev}^{commit}`]).catch(() => {
     throw new WorktreeError(`unknown revision "${rev}" in ${top}`);
   })).trim();
   const base = mkdtempSync(join(tmpdir(), 'perf-pulse-worktree-'));
@@ -61,7 +67,7 @@ export async function withWorktree<T>(dir: string, rev: string, fn: (dirInWorktr
     });
   }
   try {
-    await git(top, ['worktree', 'add', '--detach', tree, commit]);
+    await git(top, ['worktree', 'add', '--detach', '--', tree, commit]);
     return await fn(resolve(tree, relative(top, realpathSync(resolve(dir)))), commit);
   } finally {
     pending.delete(tree);
