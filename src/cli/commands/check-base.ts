@@ -125,24 +125,21 @@ const runWalls = (r: BenchmarkResult) => r.runs.map((run) => (run.failed ? undef
 const runCpu = (r: BenchmarkResult) => r.runs.map((run) => (run.failed || run.user === undefined ? undefined : run.user + (run.system ?? 0)));
 
 /**
- * Which clock judges a benchmark. A CPU-bound, single-threaded program (its CPU time close to
- * its fastest wall time) is judged by CPU time: on a busy machine its wall time also holds the
- * time it waited for a CPU, which is not the code's (on a two-core VM with other work, pairs'
- * wall ratios spread ±40% while CPU ratios spread ±8%). Anything that sleeps, waits or runs
- * threads in parallel is judged by wall time.
+ * The smallest CPU-time increase that counts: the time minimum effect (2%) of the program's
+ * least disturbed wall time. A program that mostly waits or sleeps (its CPU time a small share
+ * of its wall time) needs a large CPU increase before it matters; a CPU-bound one gets about 2%.
+ * Judging CPU time too is what lets a busy machine see a CPU-bound slowdown: there the wall time
+ * also holds the wait for a CPU (on a two-core VM with other work, pairs' wall ratios spread
+ * ±40% where CPU ratios spread ±8%).
  */
-export function timeBasis(a: BenchmarkResult, b: BenchmarkResult): 'cpu' | 'wall' {
+export function cpuMinEffect(a: BenchmarkResult, b: BenchmarkResult): number | undefined {
   const ok = [...a.runs, ...b.runs].filter((r) => !r.failed && r.wall > 0);
-  if (!ok.length || ok.some((r) => r.user === undefined)) return 'wall';
-  const shares = ok.map((r) => (r.user! + (r.system ?? 0)) / r.wall);
-  // The least disturbed run tells what the program does when it has a CPU; the median run
-  // tells whether it runs threads in parallel (more CPU than wall time).
-  const best = Math.max(...shares);
-  return best >= CPU_BOUND_SHARE[0] && median(shares) <= CPU_BOUND_SHARE[1] ? 'cpu' : 'wall';
+  if (!ok.length || ok.some((r) => r.user === undefined)) return undefined;
+  const cpu = median(ok.map((r) => r.user! + (r.system ?? 0)));
+  if (!(cpu > 0)) return undefined;
+  const fastest = Math.min(...ok.map((r) => r.wall));
+  return Math.min(1, Math.max(TIME_MIN_EFFECT, (TIME_MIN_EFFECT * fastest) / cpu));
 }
-
-/** CPU over wall time of the least disturbed run (at least) and of the median run (at most) that mark a single-threaded CPU-bound program. */
-const CPU_BOUND_SHARE: [number, number] = [0.7, 1.3];
 
 /** Which side a RunError of an interleaved session belongs to (the runner names them "NAME (A)"/"NAME (B)"). */
 const failedAtBase = (err: RunError, name: string) => err.benchmark === `${name} (A)`;
@@ -173,10 +170,14 @@ async function compareBenchmark(bench: BenchmarkConfig, revDir: string, args: Ba
   }
   const a = { ...timed.a, name };
   const b = { ...timed.b, name };
-  const basis = timeBasis(a, b);
-  const [va, vb] = basis === 'cpu' ? [runCpu(a), runCpu(b)] : [runWalls(a), runWalls(b)];
   const centre = (xs: Array<number | undefined>) => median(xs.filter((x): x is number => x !== undefined));
-  out.rows.push({ ...rowFromVerdict(name, 'time', comparePaired(va, vb, { minEffect: TIME_MIN_EFFECT }), centre(va), centre(vb)), timeBasis: basis });
+  const walls = [runWalls(a), runWalls(b)] as const;
+  out.rows.push({ ...rowFromVerdict(name, 'time', comparePaired(walls[0], walls[1], { minEffect: TIME_MIN_EFFECT }), centre(walls[0]), centre(walls[1])), timeBasis: 'wall' });
+  const cpuEffect = cpuMinEffect(a, b);
+  if (cpuEffect !== undefined) {
+    const cpu = [runCpu(a), runCpu(b)] as const;
+    out.rows.push({ ...rowFromVerdict(name, 'time', comparePaired(cpu[0], cpu[1], { minEffect: cpuEffect }), centre(cpu[0]), centre(cpu[1])), timeBasis: 'cpu' });
+  }
   if (wantsInstructions(bench)) {
     // Interleaved too, though counts do not drift with load: it costs nothing and keeps the method one.
     const runs = bench.instructionRuns ?? DEFAULT_INSTRUCTION_RUNS;
