@@ -12,9 +12,10 @@
 //
 // Options (or the environment variable in brackets):
 //   --parts history,base,instructions   [AB_GATE_PARTS]   which parts to run (default all)
-//   --aa N          [AB_GATE_AA]        A/A checks per part (default 100; 20 for instructions)
+//   --aa N          [AB_GATE_AA]        A/A checks per part (default 100)
+//   --instructions-aa N [AB_GATE_INSTRUCTIONS_AA] A/A checks of the instruction part (default 20, at most --aa)
 //   --slow N        [AB_GATE_SLOW]      slowdown checks per part (default 10)
-//   --base-runs N   [AB_GATE_BASE_RUNS] runs per side in --base mode (default 20)
+//   --base-runs N   [AB_GATE_BASE_RUNS] runs per side in --base mode (default 16)
 //   --seed N        [AB_GATE_SEED]      seed of the load generator (default 1)
 // Needs the CLI bundle (dist/cli.js: `npm run build`, which `npm run bench` does first).
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,9 +33,9 @@ const opt = (name, env, fallback) => {
 const parts = new Set(String(opt('parts', 'AB_GATE_PARTS', 'history,base,instructions')).split(',').map((s) => s.trim()));
 const aaRuns = Number(opt('aa', 'AB_GATE_AA', 100));
 const slowRuns = Number(opt('slow', 'AB_GATE_SLOW', 10));
-const baseRuns = Number(opt('base-runs', 'AB_GATE_BASE_RUNS', 20));
+const baseRuns = Number(opt('base-runs', 'AB_GATE_BASE_RUNS', 16));
 const seed = Number(opt('seed', 'AB_GATE_SEED', 1));
-const instructionAa = Number(opt('aa', 'AB_GATE_AA', Math.min(20, aaRuns)));
+const instructionAa = Number(opt('instructions-aa', 'AB_GATE_INSTRUCTIONS_AA', Math.min(20, aaRuns)));
 if (!existsSync(cli)) {
   console.error(`ab-gate: ${cli} is missing: run npm run build first`);
   process.exit(2);
@@ -195,10 +196,12 @@ async function series(label, n, argv, pick = () => true) {
     's per check': (tally.seconds / n).toFixed(1),
     'first failures': tally.failures.slice(0, 2).join(' / ').slice(0, 300) || '–',
   });
+  writeResults(false);
   return tally;
 }
 
 const started = Date.now();
+const loadAtStart = os.loadavg()[0];
 if (parts.has('history')) {
   console.log('history mode: A/A');
   const hist = ['--history', join(dir, 'history-h')];
@@ -242,22 +245,28 @@ if (parts.has('instructions')) {
   git('checkout', '-q', 'main');
 }
 
-const minutes = ((Date.now() - started) / 60000).toFixed(1);
+/** Writes the results so far: a run cut short by the driver's timeout still leaves its figures. */
+function writeResults(final) {
+  const minutes = ((Date.now() - started) / 60000).toFixed(1);
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(
+    join(root, 'bench/results/ab-gate.json'),
+    JSON.stringify(
+      {
+        title: 'Gating under load: A/A and slowdowns',
+        rows,
+        targets,
+        notes: `Scratch repository: \`sleep 0.02\` (10 runs) and a Node loop of about ${(loopTime * 1e3).toFixed(0)} ms of CPU (5 runs) for history mode and --base (${baseRuns} runs per side); an awk loop of ${AWK_WORK.toLocaleString('en-US')} iterations with \`"metrics": ["time", "instructions"]\` for the instruction metric. A CPU hog comes and goes at random (seeded ${seed}) during about half of the checks, on top of whatever else the machine runs (load ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end, on ${os.cpus().length} cores). Slowdowns are of the whole command (the loop's extra work is sized against Node's start-up). Parts: ${[...parts].join(', ')}; ${minutes} min${final ? '' : ' so far (not finished)'}.`,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  return minutes;
+}
+
+const minutes = writeResults(true);
 console.log(`\n${minutes} min`);
 for (const r of rows) console.log(JSON.stringify(r));
 for (const t of targets) console.log(`| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'no'} |`);
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(
-  join(root, 'bench/results/ab-gate.json'),
-  JSON.stringify(
-    {
-      title: 'Gating under load: A/A and slowdowns',
-      rows,
-      targets,
-      notes: `Scratch repository: \`sleep 0.02\` (10 runs) and a Node loop of about ${(loopTime * 1e3).toFixed(0)} ms (5 runs) for history mode and --base (${baseRuns} runs per side); an awk loop of ${AWK_WORK.toLocaleString('en-US')} iterations with \`"metrics": ["time", "instructions"]\` for the instruction metric. A CPU hog comes and goes at random (seeded ${seed}) during about half of the checks, on top of whatever else the machine runs (load at start ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores). Slowdowns are of the whole command (the loop's extra work is sized against Node's start-up). Parts: ${[...parts].join(', ')}; ${minutes} min.`,
-    },
-    null,
-    2,
-  ) + '\n',
-);
 process.exit(0);

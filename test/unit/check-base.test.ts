@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { takeBaseOption } from '../../src/cli/commands/check-base';
+import { cpuMinEffect, takeBaseOption } from '../../src/cli/commands/check-base';
+import type { BenchmarkResult } from '../../src/core/runner';
 import { CliError } from '../../src/cli/cli-types';
 import { HistoryStore } from '../../src/core/store/history-store';
 import { runCli } from './check-fixture';
@@ -45,6 +46,22 @@ describe('takeBaseOption', () => {
     assert.deepEqual(takeBaseOption(['--base'], { GITHUB_BASE_REF: 'main' }), { candidates: ['origin/main', 'main'], rest: [] });
     assert.equal(takeBaseOption(['--json', 'x'], {}), undefined);
     assert.throws(() => takeBaseOption(['--base'], {}), (e: Error) => e instanceof CliError && /GITHUB_BASE_REF, which is not set/.test(e.message));
+  });
+});
+
+describe('cpuMinEffect', () => {
+  const result = (runs: Array<{ wall: number; user?: number; system?: number }>) => ({ runs: runs.map((r) => ({ ...r, failed: false, exitCode: 0 })) }) as unknown as BenchmarkResult;
+  it('is 2% for a CPU-bound program, however busy the machine was in most runs', () => {
+    const loaded = result([{ wall: 0.26, user: 0.25, system: 0.005 }, { wall: 0.9, user: 0.26, system: 0.004 }, { wall: 1.2, user: 0.25, system: 0.006 }]);
+    assert.ok(Math.abs(cpuMinEffect(loaded, loaded)! - 0.02) < 0.001);
+  });
+  it('grows as the CPU share shrinks, so a sleeping program is not failed for a trivial CPU change', () => {
+    const sleeping = result([{ wall: 0.021, user: 0.0005, system: 0.0005 }, { wall: 0.024, user: 0.0006, system: 0.0005 }]);
+    const effect = cpuMinEffect(sleeping, sleeping)!;
+    assert.ok(effect > 0.35 && effect < 0.45, String(effect));
+  });
+  it('is undefined when CPU times are unknown', () => {
+    assert.equal(cpuMinEffect(result([{ wall: 0.1 }]), result([{ wall: 0.1 }])), undefined);
   });
 });
 
