@@ -116,6 +116,7 @@ describe('perf-pulse check --base (interleaved with the base revision)', functio
       const counts = series.find((s) => s.metric === 'instructions');
       assert.ok(counts, 'an instructions series is recorded');
       assert.equal(counts.unit, 'count');
+      assert.equal(counts.name, 'awk (instructions)', 'the name says the metric in every message');
       assert.equal(counts.direction, 'smaller');
       assert.ok(series.find((s) => s.metric === 'time'));
     } finally {

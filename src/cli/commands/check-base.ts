@@ -40,11 +40,15 @@ import { median } from '../../core/stats/summary';
 
 export const BASE_USAGE = `  --base REV             gate on an interleaved comparison with REV instead of the history:
                          REV is checked out in a temporary git worktree and each benchmark
-                         runs there and in the working tree alternately (A B A B …). Fails
-                         only on "slower" (the ratio's 95% interval wholly above ${TIME_MIN_EFFECT * 100}% for
-                         time, ${INSTRUCTIONS_MIN_EFFECT * 100}% for instruction counts). Without a value: the
-                         pull request's base branch (GITHUB_BASE_REF, as origin/NAME or NAME)
+                         runs there and in the working tree alternately (A B, B A, A B, …),
+                         judged by wall time, CPU time and (with the metric) instructions.
+                         Fails only on "slower": the ratio's 95% interval wholly above ${TIME_MIN_EFFECT * 100}%
+                         for time, ${INSTRUCTIONS_MIN_EFFECT * 100}% for instruction counts (--fail-on critical:
+                         its lower end at 10% or more); "unknown" says how to settle it.
+                         Without a value: the pull request's base branch (GITHUB_BASE_REF,
+                         as origin/NAME or NAME)
   --runs N               with --base: runs per side (default: the benchmark's settings)
+  --seed N               with --base: seed of the statistics (default 1)
 `;
 
 export type FailLevel = 'regression' | 'budget' | 'critical';

@@ -765,14 +765,18 @@ export function toRunRecords(result: BenchmarkResult, bench: BenchmarkConfig): R
   return records;
 }
 
-/** The instruction count series of a benchmark: its own metric, a count, smaller is better. */
+/**
+ * The instruction count series of a benchmark: its own metric, a count, smaller is better.
+ * Its name says the metric, so every message and report about it does too.
+ */
 function instructionRecord(result: BenchmarkResult, counts: number[], base: Omit<RunRecord, 'id' | 'seriesId' | 'name' | 'metric' | 'unit' | 'direction' | 'value'>): RunRecord {
   const value = median(counts);
+  const name = `${result.name} (${INSTRUCTIONS_METRIC})`;
   return {
     ...base,
     id: randomUUID(),
-    seriesId: seriesIdOf(result.name, INSTRUCTIONS_METRIC, result.machine.id),
-    name: result.name,
+    seriesId: seriesIdOf(name, INSTRUCTIONS_METRIC, result.machine.id),
+    name,
     metric: INSTRUCTIONS_METRIC,
     unit: 'count',
     direction: 'smaller',
