@@ -17,11 +17,12 @@
 //   --slow N        [AB_GATE_SLOW]      slowdown checks per part (default 10)
 //   --base-runs N   [AB_GATE_BASE_RUNS] runs per side in --base mode (default 16)
 //   --seed N        [AB_GATE_SEED]      seed of the load generator (default 1)
+//   --out FILE      [AB_GATE_OUT]       the result file (default bench/results/ab-gate.json)
 // Needs the CLI bundle (dist/cli.js: `npm run build`, which `npm run bench` does first).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = new URL('../../', import.meta.url).pathname;
 const cli = join(root, 'dist/cli.js');
@@ -35,6 +36,7 @@ const aaRuns = Number(opt('aa', 'AB_GATE_AA', 100));
 const slowRuns = Number(opt('slow', 'AB_GATE_SLOW', 10));
 const baseRuns = Number(opt('base-runs', 'AB_GATE_BASE_RUNS', 16));
 const seed = Number(opt('seed', 'AB_GATE_SEED', 1));
+const outFile = opt('out', 'AB_GATE_OUT', join(root, 'bench/results/ab-gate.json'));
 const instructionAa = Number(opt('instructions-aa', 'AB_GATE_INSTRUCTIONS_AA', Math.min(20, aaRuns)));
 if (!existsSync(cli)) {
   console.error(`ab-gate: ${cli} is missing: run npm run build first`);
@@ -248,9 +250,9 @@ if (parts.has('instructions')) {
 /** Writes the results so far: a run cut short by the driver's timeout still leaves its figures. */
 function writeResults(final) {
   const minutes = ((Date.now() - started) / 60000).toFixed(1);
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(
-    join(root, 'bench/results/ab-gate.json'),
+    outFile,
     JSON.stringify(
       {
         title: 'Gating under load: A/A and slowdowns',
