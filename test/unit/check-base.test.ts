@@ -90,7 +90,7 @@ describe('perf-pulse check --base (interleaved with the base revision)', functio
     assert.equal(instr.interval, 'range over runs');
     const time = json.comparisons.find((c: { metric: string }) => c.metric === 'time');
     assert.ok(['slower', 'unknown'].includes(time.verdict), time.message);
-    assert.equal(time.interval, '95% Hodges-Lehmann of per-pair log ratios');
+    assert.equal(time.interval, '99% Hodges-Lehmann of per-pair log ratios');
     assert.equal(time.ratioCi.length, 2);
     const md = readFileSync(join(repo, 'out/r.md'), 'utf8');
     assert.match(md, /interleaved comparison with the base revision\*\* `main`/);

@@ -42,7 +42,7 @@ export const BASE_USAGE = `  --base REV             gate on an interleaved compa
                          REV is checked out in a temporary git worktree and each benchmark
                          runs there and in the working tree alternately (A B, B A, A B, …),
                          judged by wall time, CPU time and (with the metric) instructions.
-                         Fails only on "slower": the ratio's 95% interval wholly above ${TIME_MIN_EFFECT * 100}%
+                         Fails only on "slower": the ratio's 99% interval wholly above ${TIME_MIN_EFFECT * 100}%
                          for time, ${INSTRUCTIONS_MIN_EFFECT * 100}% for instruction counts (--fail-on critical:
                          its lower end at 10% or more); "unknown" says how to settle it.
                          Without a value: the pull request's base branch (GITHUB_BASE_REF,

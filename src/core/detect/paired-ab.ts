@@ -7,8 +7,11 @@ import type { AbVerdict } from './ab';
  * same job, interleaved A B A B …, so that each B run has an A run next to it in time.
  * Load that comes and goes moves both runs of a pair alike, so the verdict is built from
  * the pairs' log ratios, not from the two sides' spreads: their Hodges–Lehmann estimate
- * and its distribution-free 95% interval (Wilcoxon signed-rank ranks), widened when
- * neighbouring pairs are correlated (load episodes that span several pairs).
+ * and its distribution-free 99% interval (Wilcoxon signed-rank ranks), widened when
+ * neighbouring pairs are correlated (load episodes that span several pairs). 99%, not 95%:
+ * a check judges several rows (each benchmark by wall and CPU time), and on a busy machine
+ * an interval can be so wide that the minimum effect hardly narrows its one-sided 2.5% error,
+ * so four rows at 95% would fail up to one check in ten that changes nothing.
  *
  * A change is reported only when the whole interval lies beyond a minimum practical
  * effect, so a real but tiny difference, or an interval too wide to tell, never fails a
@@ -21,14 +24,16 @@ export const TIME_MIN_EFFECT = 0.02;
 export const INSTRUCTIONS_MIN_EFFECT = 0.005;
 /** Beyond this many runs per side, "run more" is no advice. */
 const MAX_RUNS_TO_SUGGEST = 10_000;
-/** Fewer pairs than this cannot give a 95% signed-rank interval. */
-export const MIN_PAIRS = 6;
+/** Confidence of the interval a verdict rests on. */
+export const CONFIDENCE = 0.99;
+/** Fewer pairs than this cannot give a 99% signed-rank interval. */
+export const MIN_PAIRS = 8;
 
 export interface PairedVerdict {
   verdict: AbVerdict;
   /** Estimated B / A (exp of the Hodges–Lehmann estimate of the pairs' log ratios). */
   ratio: number;
-  /** 95% interval of the ratio. */
+  /** 99% interval of the ratio (CONFIDENCE). */
   ratioCi: [number, number];
   /** Pairs the verdict rests on. */
   pairs: number;
@@ -91,17 +96,17 @@ export function signedRankCritical(n: number, alpha = 0.05): number {
   return k;
 }
 
-/** Hodges–Lehmann estimate (median of the Walsh averages) and its 95% signed-rank interval. */
-export function hodgesLehmann(d: readonly number[]): { estimate: number; ci: [number, number] } | undefined {
+/** Hodges–Lehmann estimate (median of the Walsh averages) and its signed-rank interval (99% by default). */
+export function hodgesLehmann(d: readonly number[], confidence = CONFIDENCE): { estimate: number; ci: [number, number] } | undefined {
   const n = d.length;
-  if (n < MIN_PAIRS) return undefined;
+  if (n < 2) return undefined;
   const walsh = new Float64Array((n * (n + 1)) / 2);
   let w = 0;
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) walsh[w++] = (d[i] + d[j]) / 2;
   walsh.sort();
   const m = walsh.length;
   const estimate = m % 2 ? walsh[(m - 1) / 2] : (walsh[m / 2 - 1] + walsh[m / 2]) / 2;
-  const k = signedRankCritical(n);
+  const k = signedRankCritical(n, 1 - confidence);
   if (k < 1) return undefined;
   return { estimate, ci: [walsh[k - 1], walsh[m - k]] };
 }
@@ -151,7 +156,7 @@ export function comparePaired(a: ReadonlyArray<number | undefined>, b: ReadonlyA
   const ratioCi: [number, number] = [Math.exp(lo), Math.exp(hi)];
   const edge = Math.log(1 + minEffect);
   const effectText = `${(minEffect * 100).toFixed(1).replace(/\.0$/, '')}%`;
-  const ciText = `95% CI ${pct(ratioCi[0])} .. ${pct(ratioCi[1])}`;
+  const ciText = `${Math.round(CONFIDENCE * 100)}% CI ${pct(ratioCi[0])} .. ${pct(ratioCi[1])}`;
   const base = { ratio, ratioCi, pairs: d.length, minEffect, autocorrelation: rho };
   // In "bigger is better" metrics a higher ratio is an improvement.
   const worse = (up: boolean): AbVerdict => (up !== bigger ? 'slower' : 'faster');

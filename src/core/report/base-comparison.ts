@@ -22,10 +22,10 @@ export interface BaseComparisonRow {
   /** Median of the base (A) and of the working tree (B), in `unit`. */
   base?: number;
   head?: number;
-  /** B / A and its interval (95% from the interleaved pairs for time; the range over runs for instructions). */
+  /** B / A and its interval (99% from the interleaved pairs for time; the range over runs for instructions). */
   ratio?: number;
   ratioCi?: [number, number];
-  interval?: 'hodges-lehmann-95' | 'range';
+  interval?: 'hodges-lehmann-99' | 'range';
   pairs?: number;
   minEffect?: number;
   runsToSettle?: number;
@@ -61,7 +61,7 @@ export function rowFromVerdict(benchmark: string, metric: BaseMetric, v: PairedV
     head,
     ratio: v.ratio,
     ratioCi: v.ratioCi,
-    interval: metric === 'time' ? 'hodges-lehmann-95' : 'range',
+    interval: metric === 'time' ? 'hodges-lehmann-99' : 'range',
     pairs: v.pairs,
     minEffect: v.minEffect,
     ...(v.runsToSettle !== undefined ? { runsToSettle: v.runsToSettle } : {}),
@@ -119,7 +119,7 @@ export function baseComparisonMarkdown(report: BaseComparisonReport): string {
     '',
     `Verdicts come from an **interleaved comparison with the base revision** \`${cell(report.base.rev)}\` (${short(report.base.commit)}), ` +
       `measured in this job together with ${head}: runs alternate base, working tree, base, … so that load on the machine hits both alike. ` +
-      `Ratio = working tree / base. Time is judged twice: by wall time, and by CPU time (user + system), which on a busy machine does not hold the wait for a CPU; a CPU increase counts from 2% of the fastest run's wall time. Its 95% interval comes from the per-pair log ratios (Hodges–Lehmann), ` +
+      `Ratio = working tree / base. Time is judged twice: by wall time, and by CPU time (user + system), which on a busy machine does not hold the wait for a CPU; a CPU increase counts from 2% of the fastest run's wall time. Its 99% interval comes from the per-pair log ratios (Hodges–Lehmann), ` +
       `for instruction counts it is the range over the runs. Only an interval wholly beyond the minimum effect counts as slower or faster.`,
     '',
     '| Benchmark | Metric | Base | Working tree | Ratio | Interval | Verdict |',
@@ -162,7 +162,7 @@ export function baseComparisonJson(report: BaseComparisonReport): string {
         head: finite(r.head),
         ratio: finite(r.ratio),
         ratioCi: r.ratioCi && Number.isFinite(r.ratioCi[0]) ? r.ratioCi : null,
-        ...(r.interval ? { interval: r.interval === 'range' ? 'range over runs' : '95% Hodges-Lehmann of per-pair log ratios' } : {}),
+        ...(r.interval ? { interval: r.interval === 'range' ? 'range over runs' : '99% Hodges-Lehmann of per-pair log ratios' } : {}),
         ...(r.pairs !== undefined ? { pairs: r.pairs } : {}),
         ...(r.minEffect !== undefined ? { minEffect: r.minEffect } : {}),
         ...(r.runsToSettle !== undefined ? { runsToSettle: r.runsToSettle } : {}),

@@ -34,10 +34,13 @@ describe('paired A/B verdict (interleaved runs)', () => {
   });
 
   it('the Hodges-Lehmann estimate is the median of Walsh averages and its interval covers it', () => {
-    const hl = hodgesLehmann([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])!;
+    const hl = hodgesLehmann([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], 0.95)!;
     assert.ok(Math.abs(hl.estimate - 0.4) < 1e-12);
     assert.ok(hl.ci[0] < 0.4 && hl.ci[1] > 0.4);
-    assert.equal(hodgesLehmann([1, 2, 3]), undefined);
+    assert.equal(hodgesLehmann([1, 2, 3], 0.95), undefined);
+    assert.equal(hodgesLehmann([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]), undefined, 'seven pairs cannot give a 99% interval');
+    assert.equal(signedRankCritical(8, 0.01), 1);
+    assert.equal(signedRankCritical(16, 0.01), 20, 'table: n=16, two-sided 1% → T ≤ 19');
   });
 
   it('A/A under fluctuating load: no "slower" in 1,000 sessions of 20 pairs', () => {
@@ -66,7 +69,7 @@ describe('paired A/B verdict (interleaved runs)', () => {
     const v = comparePaired(a, b);
     assert.equal(v.verdict, 'slower');
     assert.ok(Math.abs(v.ratio - 1.05) < 1e-9);
-    assert.match(v.message, /slower: \+5\.0% \(95% CI \+5\.0% \.\. \+5\.0%, over 10 interleaved pairs; beyond the 2% minimum effect\)/);
+    assert.match(v.message, /slower: \+5\.0% \(99% CI \+5\.0% \.\. \+5\.0%, over 10 interleaved pairs; beyond the 2% minimum effect\)/);
   });
 
   it('a real difference smaller than the minimum effect is "same", never "slower"', () => {
@@ -87,7 +90,7 @@ describe('paired A/B verdict (interleaved runs)', () => {
   it('too few pairs is "unknown" with the count that is needed', () => {
     const v = comparePaired([1, 1, 1], [2, 2, 2]);
     assert.equal(v.verdict, 'unknown');
-    assert.match(v.message, /3 complete pairs of runs; at least 6 are needed/);
+    assert.match(v.message, /3 complete pairs of runs; at least 8 are needed/);
   });
 
   it('in a bigger-is-better metric a higher ratio is faster', () => {
