@@ -7,6 +7,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { cpuMinEffect, takeBaseOption } from '../../src/cli/commands/check-base';
 import type { BenchmarkResult } from '../../src/core/runner';
 import { CliError } from '../../src/cli/cli-types';
+import { ConfigError, parseConfigText } from '../../src/core/config';
 import { HistoryStore } from '../../src/core/store/history-store';
 import { runCli } from './check-fixture';
 
@@ -46,6 +47,15 @@ describe('takeBaseOption', () => {
     assert.deepEqual(takeBaseOption(['--base'], { GITHUB_BASE_REF: 'main' }), { candidates: ['origin/main', 'main'], rest: [] });
     assert.equal(takeBaseOption(['--json', 'x'], {}), undefined);
     assert.throws(() => takeBaseOption(['--base'], {}), (e: Error) => e instanceof CliError && /GITHUB_BASE_REF, which is not set/.test(e.message));
+  });
+});
+
+describe('"metrics" in perfpulse.json', () => {
+  const config = (metrics: unknown) => JSON.stringify({ benchmarks: [{ name: 'awk', command: 'awk -f w.awk', metrics }] });
+  it('accepts time with instructions, and rejects unknown metrics or a list without time, at the offending line', () => {
+    assert.deepEqual(parseConfigText(config(['time', 'instructions']), 'perfpulse.json').config.benchmarks[0].metrics, ['time', 'instructions']);
+    assert.throws(() => parseConfigText(config(['time', 'cycles']), 'perfpulse.json'), (e: Error) => e instanceof ConfigError && /metrics\.1 must be one of "time", "instructions"/.test(e.message));
+    assert.throws(() => parseConfigText(config(['instructions']), 'perfpulse.json'), (e: Error) => e instanceof ConfigError && /metrics/.test(e.message));
   });
 });
 
