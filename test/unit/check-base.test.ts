@@ -63,7 +63,10 @@ describe('cpuMinEffect', () => {
   const result = (runs: Array<{ wall: number; user?: number; system?: number }>) => ({ runs: runs.map((r) => ({ ...r, failed: false, exitCode: 0 })) }) as unknown as BenchmarkResult;
   it('is 2% for a CPU-bound program, however busy the machine was in most runs', () => {
     const loaded = result([{ wall: 0.26, user: 0.25, system: 0.005 }, { wall: 0.9, user: 0.26, system: 0.004 }, { wall: 1.2, user: 0.25, system: 0.006 }]);
-    assert.ok(Math.abs(cpuMinEffect(loaded, loaded)! - 0.02) < 0.001);
+    assert.equal(cpuMinEffect(loaded, loaded), 0.02);
+    // Busy throughout: even the fastest run had 0.6 of a CPU.
+    const busy = result([{ wall: 0.42, user: 0.25, system: 0.005 }, { wall: 0.9, user: 0.26, system: 0.004 }]);
+    assert.equal(cpuMinEffect(busy, busy), 0.02);
   });
   it('grows as the CPU share shrinks, so a sleeping program is not failed for a trivial CPU change', () => {
     const sleeping = result([{ wall: 0.021, user: 0.0005, system: 0.0005 }, { wall: 0.024, user: 0.0006, system: 0.0005 }]);

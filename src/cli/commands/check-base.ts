@@ -129,8 +129,8 @@ const runWalls = (r: BenchmarkResult) => r.runs.map((run) => (run.failed ? undef
 const runCpu = (r: BenchmarkResult) => r.runs.map((run) => (run.failed || run.user === undefined ? undefined : run.user + (run.system ?? 0)));
 
 /**
- * The smallest CPU-time increase that counts: the time minimum effect (2%) of the program's
- * least disturbed wall time. A program that mostly waits or sleeps (its CPU time a small share
+ * The smallest CPU-time increase that counts: 2% for a CPU-bound program, else 2% of the
+ * program's least disturbed wall time. A program that mostly waits or sleeps (its CPU time a small share
  * of its wall time) needs a large CPU increase before it matters; a CPU-bound one gets about 2%.
  * Judging CPU time too is what lets a busy machine see a CPU-bound slowdown: there the wall time
  * also holds the wait for a CPU (on a two-core VM with other work, pairs' wall ratios spread
@@ -142,8 +142,14 @@ export function cpuMinEffect(a: BenchmarkResult, b: BenchmarkResult): number | u
   const cpu = median(ok.map((r) => r.user! + (r.system ?? 0)));
   if (!(cpu > 0)) return undefined;
   const fastest = Math.min(...ok.map((r) => r.wall));
-  return Math.min(1, Math.max(TIME_MIN_EFFECT, (TIME_MIN_EFFECT * fastest) / cpu));
+  // A program that had half a CPU or more in its least disturbed run is CPU-bound: on a busy
+  // machine even that run waited for a CPU, so its wall time would overstate the program's.
+  if (cpu / fastest >= CPU_BOUND_SHARE) return TIME_MIN_EFFECT;
+  return Math.min(1, (TIME_MIN_EFFECT * fastest) / cpu);
 }
+
+/** CPU over wall time of the least disturbed run from which a program counts as CPU-bound. */
+const CPU_BOUND_SHARE = 0.5;
 
 /** Which side a RunError of an interleaved session belongs to (the runner names them "NAME (A)"/"NAME (B)"). */
 const failedAtBase = (err: RunError, name: string) => err.benchmark === `${name} (A)`;
