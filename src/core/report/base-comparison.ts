@@ -119,7 +119,7 @@ export function baseComparisonMarkdown(report: BaseComparisonReport): string {
     '',
     `Verdicts come from an **interleaved comparison with the base revision** \`${cell(report.base.rev)}\` (${short(report.base.commit)}), ` +
       `measured in this job together with ${head}: runs alternate base, working tree, base, … so that load on the machine hits both alike. ` +
-      `Ratio = working tree / base. Time is judged twice: by wall time, and by CPU time (user + system), which on a busy machine does not hold the wait for a CPU; a CPU increase counts from 2% of the fastest run's wall time. Its 99% interval comes from the per-pair log ratios (Hodges–Lehmann), ` +
+      `Ratio = working tree / base. Time is judged twice: by wall time, and by CPU time (user + system), which on a busy machine does not hold the wait for a CPU; a CPU increase counts from 2% for a program that had half a CPU or more, else from 2% of its fastest wall time. Its 99% interval comes from the per-pair log ratios (Hodges–Lehmann), ` +
       `for instruction counts it is the range over the runs. Only an interval wholly beyond the minimum effect counts as slower or faster.`,
     '',
     '| Benchmark | Metric | Base | Working tree | Ratio | Interval | Verdict |',
