@@ -15,7 +15,7 @@
 //   --aa N          [AB_GATE_AA]        A/A checks per part (default 100)
 //   --instructions-aa N [AB_GATE_INSTRUCTIONS_AA] A/A checks of the instruction part (default 20, at most --aa)
 //   --slow N        [AB_GATE_SLOW]      slowdown checks per part (default 10)
-//   --base-runs N   [AB_GATE_BASE_RUNS] runs per side in --base mode (default 16)
+//   --base-runs N   [AB_GATE_BASE_RUNS] runs per side in --base mode (default 24)
 //   --seed N        [AB_GATE_SEED]      seed of the load generator (default 1)
 //   --out FILE      [AB_GATE_OUT]       the result file (default bench/results/ab-gate.json)
 // Needs the CLI bundle (dist/cli.js: `npm run build`, which `npm run bench` does first).
@@ -34,7 +34,7 @@ const opt = (name, env, fallback) => {
 const parts = new Set(String(opt('parts', 'AB_GATE_PARTS', 'history,base,instructions')).split(',').map((s) => s.trim()));
 const aaRuns = Number(opt('aa', 'AB_GATE_AA', 100));
 const slowRuns = Number(opt('slow', 'AB_GATE_SLOW', 10));
-const baseRuns = Number(opt('base-runs', 'AB_GATE_BASE_RUNS', 16));
+const baseRuns = Number(opt('base-runs', 'AB_GATE_BASE_RUNS', 24));
 const seed = Number(opt('seed', 'AB_GATE_SEED', 1));
 const outFile = opt('out', 'AB_GATE_OUT', join(root, 'bench/results/ab-gate.json'));
 const instructionAa = Number(opt('instructions-aa', 'AB_GATE_INSTRUCTIONS_AA', Math.min(20, aaRuns)));
