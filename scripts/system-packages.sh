@@ -7,7 +7,8 @@
 #   ripgrep: code-server's search, and its install (which would download it otherwise)
 #   hyperfine: the runner's comparison with hyperfine; git: history sharing tests
 #   prometheus, prometheus-pushgateway: the export tests push to and query real servers
-PERF_PULSE_SYSTEM_PACKAGES=(ca-certificates git chromium libkrb5-dev ripgrep hyperfine build-essential python3 pkg-config prometheus prometheus-pushgateway)
+#   valgrind: the instruction-count metric (cachegrind)
+PERF_PULSE_SYSTEM_PACKAGES=(ca-certificates git chromium libkrb5-dev ripgrep hyperfine build-essential python3 pkg-config prometheus prometheus-pushgateway valgrind)
 
 perf_pulse_missing_packages() {
   local missing=() p

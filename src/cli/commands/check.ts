@@ -19,8 +19,10 @@ import { runBenchmarksSettled, toRunRecords } from '../../core/runner';
 import { recordFromMeasurement } from '../../core/records';
 import { baseBranchFromEnv } from '../../core/ci';
 import { CI_FEEDBACK_BOOLEANS, CI_FEEDBACK_OPTIONS, CI_FEEDBACK_VALUED, ciFeedback } from '../ci-feedback';
+import { BASE_USAGE, runBaseCheck, takeBaseOption } from './check-base';
 
 const usage = `Usage: perf-pulse check [options] [RESULT_FILE...]
+       perf-pulse check --base REV [options]
 
 Runs the configured benchmarks (or reads the given result files as the current run),
 compares them with the history and its baseline, records them, and reports.
@@ -48,6 +50,7 @@ Options:
                          machine by its fingerprint: CPU model, cores, OS)
   --max-input-size SIZE  refuse result files larger than this (default 128MB; e.g. 512MB)
 ${CI_FEEDBACK_OPTIONS}
+${BASE_USAGE}
 When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
 
 Exit codes: 0 no finding at or above --fail-on; 1 a finding at or above it;
@@ -184,10 +187,37 @@ function summaryLine(analysis: Analysis, failing: Finding[], policy: FailPolicy)
   return [head, ...lines, ...shown].join('\n') + '\n';
 }
 
+/** `check --base`: the same outputs and exit codes, the verdict from an interleaved A/B with the base. */
+async function checkAgainstBase(candidates: string[], argv: string[], io: CliIO): Promise<number> {
+  const { flags, files } = parseArgs(argv, ['workspace', 'history', 'fail-on', 'report', 'json', 'junit', 'runs', 'seed'], ['no-record'], usage);
+  if (files.length) throw new CliError(`--base measures the configured benchmarks; result files (${files[0]}) cannot be compared with a revision`);
+  // Standing findings are a history's notion; against a base everything measured is new.
+  const failOn = (str(flags, 'fail-on') ?? 'regression').replace(/,standing$/, '') as FailOn;
+  if (!['regression', 'budget', 'critical'].includes(failOn)) throw new CliError(`--fail-on must be regression, budget or critical, optionally with ,standing (got "${str(flags, 'fail-on')}")`);
+  const runsText = str(flags, 'runs');
+  const runs = runsText === undefined ? undefined : Number(runsText);
+  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new CliError(`--runs must be a whole number of at least 1 (got "${runsText}")`);
+  const seed = Number(str(flags, 'seed') ?? 1);
+  if (!Number.isFinite(seed)) throw new CliError('--seed must be a number');
+  return runBaseCheck(candidates, {
+    workspace: path.resolve(io.cwd, str(flags, 'workspace') ?? '.'),
+    historyDir: str(flags, 'history'),
+    failOn,
+    reportFile: str(flags, 'report'),
+    jsonFile: str(flags, 'json'),
+    junitFile: str(flags, 'junit'),
+    runs,
+    record: !flags['no-record'],
+    seed,
+  }, io);
+}
+
 export const command: CliCommand = {
   summary: 'run the benchmarks (or read result files), compare with the history, report and fail CI on a regression',
   usage,
   async run(argv: string[], io: CliIO): Promise<number> {
+    const base = takeBaseOption(argv, io.env);
+    if (base) return checkAgainstBase(base.candidates, base.rest, io);
     const { flags, files } = parseArgs(
       argv,
       ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format', 'max-input-size', ...CI_FEEDBACK_VALUED],

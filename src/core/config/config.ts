@@ -43,7 +43,13 @@ export interface BenchmarkConfig {
   output?: 'stdout' | { file: string };
   source?: string | { file: string; line?: number };
   budget?: BudgetBody;
+  /** What to measure: time always; "instructions" adds a Valgrind instruction count series. */
+  metrics?: BenchmarkMetric[];
+  /** Runs under Valgrind for the instructions metric (default 3). */
+  instructionRuns?: number;
 }
+
+export type BenchmarkMetric = 'time' | 'instructions';
 
 export interface PerfPulseConfig {
   version?: 1;

@@ -3,11 +3,12 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://perf-pulse.dev/schemas/perfpulse.schema.json","title":"Perf Pulse workspace configuration (perfpulse.json)","description":"The benchmarks Perf Pulse runs in this workspace, and the performance budgets it checks.","type":"object","additionalProperties":false,"required":["benchmarks"],"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Configuration format version. Only 1 exists."},"benchmarks":{"type":"array","description":"Benchmarks to run with \"Perf Pulse: Run Benchmarks\" and `perf-pulse run`.","items":{"$ref":"#/definitions/benchmark"}},"budgets":{"type":"array","description":"Performance budgets (SLOs): a maximum for a statistic of a series. A breach is a finding.","items":{"$ref":"#/definitions/budget"}}},"definitions":{"duration":{"description":"A duration: a number of seconds, or a string with a unit such as \"2ms\", \"150us\", \"1.5s\", \"2min\".","oneOf":[{"type":"number","exclusiveMinimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h)\\s*$"}]},"quantity":{"description":"A limit: a number in the series' unit (seconds for times), or a string with a unit such as \"2ms\", \"60s\", \"512MB\".","oneOf":[{"type":"number"},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h|B|KB|MB|GB|KiB|MiB|GiB)\\s*$"}]},"statistic":{"enum":["median","mean","min","max","p90","p95","p99"],"description":"Which statistic of each run the budget limits."},"budgetBody":{"type":"object","required":["max"],"properties":{"statistic":{"$ref":"#/definitions/statistic","default":"median"},"max":{"$ref":"#/definitions/quantity"},"window":{"type":"integer","minimum":1,"default":20,"description":"Runs over which the error budget (share of runs over the limit) is counted."},"allowedShare":{"type":"number","minimum":0,"maximum":1,"default":0.05,"description":"Share of runs in the window that may exceed the limit before the budget counts as spent. A breach also needs evidence: 5 runs in the window with 2 or more over, or 3 runs whose 95% interval is over the limit; less is \"at risk\"."}}},"budget":{"allOf":[{"$ref":"#/definitions/budgetBody"},{"type":"object","required":["series"],"properties":{"series":{"type":"string","minLength":1,"description":"Series name (a benchmark, task or test name). `*` matches any characters."},"statistic":true,"max":true,"window":true,"allowedShare":true},"additionalProperties":false}]},"benchmark":{"type":"object","additionalProperties":false,"required":["name","command"],"properties":{"name":{"type":"string","minLength":1,"description":"Unique name of the benchmark; it names its series in the history."},"command":{"description":"What to run: a command line (run without a shell when it splits cleanly into arguments) or an argument vector.","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"type":"string"},"minItems":1}]},"cwd":{"type":"string","description":"Working directory, relative to the workspace folder."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment variables."},"runs":{"type":"integer","minimum":1,"description":"A fixed number of measured runs (sets both minRuns and maxRuns)."},"warmup":{"type":"integer","minimum":0,"description":"Runs before measuring, not recorded."},"minRuns":{"type":"integer","minimum":1,"default":10},"maxRuns":{"type":"integer","minimum":1,"default":100},"minTime":{"$ref":"#/definitions/duration","description":"Measure for at least this long (default 3 s)."},"maxTime":{"$ref":"#/definitions/duration","description":"Stop measuring after this long (default 30 s)."},"timeoutMs":{"type":"integer","minimum":1,"description":"Per-run timeout in milliseconds; the whole process tree is killed when it passes."},"prepare":{"type":"string","description":"A command run before each measured run (not timed), e.g. to clear a cache."},"shell":{"type":"boolean","description":"Force (true) or forbid (false) running through a shell. By default a shell is used only when the command needs one."},"format":{"type":"string","description":"The harness output format to parse instead of timing the command (e.g. go-test-bench, google-benchmark, hyperfine)."},"output":{"description":"Where the harness writes its results when `format` is set: \"stdout\" or a file.","oneOf":[{"const":"stdout"},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"}}}]},"source":{"description":"Where the benchmark is defined, for diagnostics: \"path/to/file.ts\" or \"path/to/file.ts:42\", or { file, line }.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1}}}]},"budget":{"$ref":"#/definitions/budgetBody","description":"A budget for this benchmark's time series."}}}}};
-const schema12 = {"type":"object","additionalProperties":false,"required":["name","command"],"properties":{"name":{"type":"string","minLength":1,"description":"Unique name of the benchmark; it names its series in the history."},"command":{"description":"What to run: a command line (run without a shell when it splits cleanly into arguments) or an argument vector.","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"type":"string"},"minItems":1}]},"cwd":{"type":"string","description":"Working directory, relative to the workspace folder."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment variables."},"runs":{"type":"integer","minimum":1,"description":"A fixed number of measured runs (sets both minRuns and maxRuns)."},"warmup":{"type":"integer","minimum":0,"description":"Runs before measuring, not recorded."},"minRuns":{"type":"integer","minimum":1,"default":10},"maxRuns":{"type":"integer","minimum":1,"default":100},"minTime":{"$ref":"#/definitions/duration","description":"Measure for at least this long (default 3 s)."},"maxTime":{"$ref":"#/definitions/duration","description":"Stop measuring after this long (default 30 s)."},"timeoutMs":{"type":"integer","minimum":1,"description":"Per-run timeout in milliseconds; the whole process tree is killed when it passes."},"prepare":{"type":"string","description":"A command run before each measured run (not timed), e.g. to clear a cache."},"shell":{"type":"boolean","description":"Force (true) or forbid (false) running through a shell. By default a shell is used only when the command needs one."},"format":{"type":"string","description":"The harness output format to parse instead of timing the command (e.g. go-test-bench, google-benchmark, hyperfine)."},"output":{"description":"Where the harness writes its results when `format` is set: \"stdout\" or a file.","oneOf":[{"const":"stdout"},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"}}}]},"source":{"description":"Where the benchmark is defined, for diagnostics: \"path/to/file.ts\" or \"path/to/file.ts:42\", or { file, line }.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1}}}]},"budget":{"$ref":"#/definitions/budgetBody","description":"A budget for this benchmark's time series."}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://perf-pulse.dev/schemas/perfpulse.schema.json","title":"Perf Pulse workspace configuration (perfpulse.json)","description":"The benchmarks Perf Pulse runs in this workspace, and the performance budgets it checks.","type":"object","additionalProperties":false,"required":["benchmarks"],"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Configuration format version. Only 1 exists."},"benchmarks":{"type":"array","description":"Benchmarks to run with \"Perf Pulse: Run Benchmarks\" and `perf-pulse run`.","items":{"$ref":"#/definitions/benchmark"}},"budgets":{"type":"array","description":"Performance budgets (SLOs): a maximum for a statistic of a series. A breach is a finding.","items":{"$ref":"#/definitions/budget"}}},"definitions":{"duration":{"description":"A duration: a number of seconds, or a string with a unit such as \"2ms\", \"150us\", \"1.5s\", \"2min\".","oneOf":[{"type":"number","exclusiveMinimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h)\\s*$"}]},"quantity":{"description":"A limit: a number in the series' unit (seconds for times), or a string with a unit such as \"2ms\", \"60s\", \"512MB\".","oneOf":[{"type":"number"},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h|B|KB|MB|GB|KiB|MiB|GiB)\\s*$"}]},"statistic":{"enum":["median","mean","min","max","p90","p95","p99"],"description":"Which statistic of each run the budget limits."},"budgetBody":{"type":"object","required":["max"],"properties":{"statistic":{"$ref":"#/definitions/statistic","default":"median"},"max":{"$ref":"#/definitions/quantity"},"window":{"type":"integer","minimum":1,"default":20,"description":"Runs over which the error budget (share of runs over the limit) is counted."},"allowedShare":{"type":"number","minimum":0,"maximum":1,"default":0.05,"description":"Share of runs in the window that may exceed the limit before the budget counts as spent. A breach also needs evidence: 5 runs in the window with 2 or more over, or 3 runs whose 95% interval is over the limit; less is \"at risk\"."}}},"budget":{"allOf":[{"$ref":"#/definitions/budgetBody"},{"type":"object","required":["series"],"properties":{"series":{"type":"string","minLength":1,"description":"Series name (a benchmark, task or test name). `*` matches any characters."},"statistic":true,"max":true,"window":true,"allowedShare":true},"additionalProperties":false}]},"benchmark":{"type":"object","additionalProperties":false,"required":["name","command"],"properties":{"name":{"type":"string","minLength":1,"description":"Unique name of the benchmark; it names its series in the history."},"command":{"description":"What to run: a command line (run without a shell when it splits cleanly into arguments) or an argument vector.","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"type":"string"},"minItems":1}]},"cwd":{"type":"string","description":"Working directory, relative to the workspace folder."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment variables."},"runs":{"type":"integer","minimum":1,"description":"A fixed number of measured runs (sets both minRuns and maxRuns)."},"warmup":{"type":"integer","minimum":0,"description":"Runs before measuring, not recorded."},"minRuns":{"type":"integer","minimum":1,"default":10},"maxRuns":{"type":"integer","minimum":1,"default":100},"minTime":{"$ref":"#/definitions/duration","description":"Measure for at least this long (default 3 s)."},"maxTime":{"$ref":"#/definitions/duration","description":"Stop measuring after this long (default 30 s)."},"timeoutMs":{"type":"integer","minimum":1,"description":"Per-run timeout in milliseconds; the whole process tree is killed when it passes."},"prepare":{"type":"string","description":"A command run before each measured run (not timed), e.g. to clear a cache."},"shell":{"type":"boolean","description":"Force (true) or forbid (false) running through a shell. By default a shell is used only when the command needs one."},"format":{"type":"string","description":"The harness output format to parse instead of timing the command (e.g. go-test-bench, google-benchmark, hyperfine)."},"output":{"description":"Where the harness writes its results when `format` is set: \"stdout\" or a file.","oneOf":[{"const":"stdout"},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"}}}]},"source":{"description":"Where the benchmark is defined, for diagnostics: \"path/to/file.ts\" or \"path/to/file.ts:42\", or { file, line }.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1}}}]},"budget":{"$ref":"#/definitions/budgetBody","description":"A budget for this benchmark's time series."},"metrics":{"type":"array","minItems":1,"uniqueItems":true,"contains":{"const":"time"},"items":{"enum":["time","instructions"]},"description":"What to measure: \"time\" (always) and optionally \"instructions\", the instructions the program executes counted by Valgrind (cachegrind), its own series that does not move with machine load. For CPU-bound native programs; needs valgrind installed."},"instructionRuns":{"type":"integer","minimum":1,"maximum":100,"default":3,"description":"Runs under Valgrind for the \"instructions\" metric (the median is recorded)."}}}}};
+const schema12 = {"type":"object","additionalProperties":false,"required":["name","command"],"properties":{"name":{"type":"string","minLength":1,"description":"Unique name of the benchmark; it names its series in the history."},"command":{"description":"What to run: a command line (run without a shell when it splits cleanly into arguments) or an argument vector.","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"type":"string"},"minItems":1}]},"cwd":{"type":"string","description":"Working directory, relative to the workspace folder."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment variables."},"runs":{"type":"integer","minimum":1,"description":"A fixed number of measured runs (sets both minRuns and maxRuns)."},"warmup":{"type":"integer","minimum":0,"description":"Runs before measuring, not recorded."},"minRuns":{"type":"integer","minimum":1,"default":10},"maxRuns":{"type":"integer","minimum":1,"default":100},"minTime":{"$ref":"#/definitions/duration","description":"Measure for at least this long (default 3 s)."},"maxTime":{"$ref":"#/definitions/duration","description":"Stop measuring after this long (default 30 s)."},"timeoutMs":{"type":"integer","minimum":1,"description":"Per-run timeout in milliseconds; the whole process tree is killed when it passes."},"prepare":{"type":"string","description":"A command run before each measured run (not timed), e.g. to clear a cache."},"shell":{"type":"boolean","description":"Force (true) or forbid (false) running through a shell. By default a shell is used only when the command needs one."},"format":{"type":"string","description":"The harness output format to parse instead of timing the command (e.g. go-test-bench, google-benchmark, hyperfine)."},"output":{"description":"Where the harness writes its results when `format` is set: \"stdout\" or a file.","oneOf":[{"const":"stdout"},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"}}}]},"source":{"description":"Where the benchmark is defined, for diagnostics: \"path/to/file.ts\" or \"path/to/file.ts:42\", or { file, line }.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1}}}]},"budget":{"$ref":"#/definitions/budgetBody","description":"A budget for this benchmark's time series."},"metrics":{"type":"array","minItems":1,"uniqueItems":true,"contains":{"const":"time"},"items":{"enum":["time","instructions"]},"description":"What to measure: \"time\" (always) and optionally \"instructions\", the instructions the program executes counted by Valgrind (cachegrind), its own series that does not move with machine load. For CPU-bound native programs; needs valgrind installed."},"instructionRuns":{"type":"integer","minimum":1,"maximum":100,"default":3,"description":"Runs under Valgrind for the \"instructions\" metric (the median is recorded)."}}};
 const schema13 = {"description":"A duration: a number of seconds, or a string with a unit such as \"2ms\", \"150us\", \"1.5s\", \"2min\".","oneOf":[{"type":"number","exclusiveMinimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h)\\s*$"}]};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
+const func0 = require("ajv/dist/runtime/equal").default;
 const pattern0 = new RegExp("^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h)\\s*$", "u");
 const schema15 = {"type":"object","required":["max"],"properties":{"statistic":{"$ref":"#/definitions/statistic","default":"median"},"max":{"$ref":"#/definitions/quantity"},"window":{"type":"integer","minimum":1,"default":20,"description":"Runs over which the error budget (share of runs over the limit) is counted."},"allowedShare":{"type":"number","minimum":0,"maximum":1,"default":0.05,"description":"Share of runs in the window that may exceed the limit before the budget counts as spent. A breach also needs evidence: 5 runs in the window with 2 or more over, or 3 runs whose 95% interval is over the limit; less is \"at risk\"."}}};
 const schema16 = {"enum":["median","mean","min","max","p90","p95","p99"],"description":"Which statistic of each run the budget limits."};
@@ -980,14 +981,148 @@ vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.metrics !== undefined){
+let data22 = data.metrics;
+if(Array.isArray(data22)){
+if(data22.length < 1){
+const err52 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err52];
 }
 else {
 vErrors.push(err52);
+}
+errors++;
+}
+const len1 = data22.length;
+for(let i1=0; i1<len1; i1++){
+let data23 = data22[i1];
+if(!((data23 === "time") || (data23 === "instructions"))){
+const err53 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/enum",keyword:"enum",params:{allowedValues: schema12.properties.metrics.items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+const _errs72 = errors;
+const len2 = data22.length;
+for(let i2=0; i2<len2; i2++){
+const _errs73 = errors;
+if("time" !== data22[i2]){
+const err54 = {instancePath:instancePath+"/metrics/" + i2,schemaPath:"#/properties/metrics/contains/const",keyword:"const",params:{allowedValue: "time"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+var valid15 = _errs73 === errors;
+if(valid15){
+break;
+}
+}
+if(!valid15){
+const err55 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/contains",keyword:"contains",params:{minContains: 1},message:"must contain at least 1 valid item(s)"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+else {
+errors = _errs72;
+if(vErrors !== null){
+if(_errs72){
+vErrors.length = _errs72;
+}
+else {
+vErrors = null;
+}
+}
+}
+let i3 = data22.length;
+let j0;
+if(i3 > 1){
+outer0:
+for(;i3--;){
+for(j0 = i3; j0--;){
+if(func0(data22[i3], data22[j0])){
+const err56 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+break outer0;
+}
+}
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data.instructionRuns !== undefined){
+let data25 = data.instructionRuns;
+if(!((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25)))){
+const err58 = {instancePath:instancePath+"/instructionRuns",schemaPath:"#/properties/instructionRuns/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+if(typeof data25 == "number"){
+if(data25 > 100 || isNaN(data25)){
+const err59 = {instancePath:instancePath+"/instructionRuns",schemaPath:"#/properties/instructionRuns/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+if(data25 < 1 || isNaN(data25)){
+const err60 = {instancePath:instancePath+"/instructionRuns",schemaPath:"#/properties/instructionRuns/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err61 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
 }
 errors++;
 }

@@ -13,11 +13,13 @@ import { launchOnce, StderrTail, type LaunchResult, type LaunchSpec } from './la
 import { LauncherServer } from './launcher-server';
 import { ensureLauncher, type LauncherChoice } from './native-launcher';
 import { DEFAULT_POLICY, resolvePolicy, StoppingRule, type RunPolicy } from './policy';
+import { countInstructions, INSTRUCTIONS_METRIC, InstructionCountError, type InstructionTarget } from './instructions';
 
 export { CommandSyntaxError, planCommand, splitCommandLine, quoteForShell, resolveExecutable, type LaunchPlan } from './command';
 export { launchOnce, type LaunchResult, type LaunchSpec } from './launch';
 export { ensureLauncher, launcherCacheDir, LAUNCHER_ENV, type LauncherChoice } from './native-launcher';
 export { killTree, isAlive, processTree } from './proc';
+export { countInstructions, findValgrind, InstructionCountError, INSTRUCTIONS_METRIC, type InstructionTarget } from './instructions';
 export { resolvePolicy, medianInterval, medianIsPrecise, StoppingRule, DEFAULT_POLICY, type RunPolicy } from './policy';
 
 export interface RunProgress {
@@ -95,6 +97,8 @@ export interface BenchmarkResult {
   stopReason?: string;
   /** Measurements read from the command's output when the benchmark has a `format`. */
   parsed?: Measurement[];
+  /** Instructions executed per run, counted under Valgrind, when the benchmark's metrics ask for them. */
+  instructions?: number[];
 }
 
 /** A benchmark that could not be measured: config problem, missing program, every run failed. */
@@ -573,6 +577,7 @@ export async function runBenchmarksSettled(benches: BenchmarkConfig[], options: 
       try {
         const p = prepareCommand(bench, bench.name, options.cwd, options.precision);
         const result = bench.format ? await runHarness(session, p, bench, i, benches.length) : await runPrepared(session, p, i, benches.length);
+        if (!bench.format && wantsInstructions(bench)) result.instructions = await countBenchmarkInstructions(p, options.signal);
         out.push({ bench, result });
         options.onResult?.(out[out.length - 1]);
       } catch (err) {
@@ -586,6 +591,39 @@ export async function runBenchmarksSettled(benches: BenchmarkConfig[], options: 
     session.dispose();
   }
   return out;
+}
+
+/** Whether a benchmark's metrics ask for an instruction count. */
+export function wantsInstructions(bench: Partial<BenchmarkConfig>): boolean {
+  return bench.metrics?.includes('instructions') === true;
+}
+
+/** Runs under Valgrind per measurement of the instructions metric. */
+export const DEFAULT_INSTRUCTION_RUNS = 3;
+
+async function countBenchmarkInstructions(p: Prepared, signal: AbortSignal | undefined, runs = p.bench.instructionRuns ?? DEFAULT_INSTRUCTION_RUNS): Promise<number[]> {
+  try {
+    return await countInstructions(targetOf(p, signal), runs);
+  } catch (err) {
+    if (signal?.aborted) throw new RunCancelledError();
+    if (err instanceof InstructionCountError) throw new RunError(p.name, err.message);
+    throw err;
+  }
+}
+
+function targetOf(p: Prepared, signal: AbortSignal | undefined): InstructionTarget {
+  // Valgrind is far slower than the program: a run's timeout is scaled to match.
+  return { file: p.file, args: p.plan.args, cwd: p.cwd, env: p.env, signal, ...(p.policy.timeoutMs ? { timeoutMs: p.policy.timeoutMs * 100 } : {}) };
+}
+
+/**
+ * Instruction counts of a command as a benchmark would run it (its cwd, env and shell):
+ * `runs` runs under Valgrind. Throws RunError (Valgrind missing, the command failed) or
+ * RunCancelledError.
+ */
+export async function countCommandInstructions(spec: CommandSpec, workspace: string, runs: number, signal?: AbortSignal): Promise<number[]> {
+  const p = prepareCommand(spec, spec.name ?? 'command', workspace);
+  return countBenchmarkInstructions(p, signal, runs);
 }
 
 /** Runs every benchmark in turn; throws the first RunError after all have run. */
@@ -604,11 +642,11 @@ export interface InterleavedResult {
 }
 
 /**
- * Runs two commands alternately, A B A B …, so that drift of the machine (thermal,
- * background work) hits both alike. Stops when both have met their minimums and
+ * Runs two commands alternately, A B A B … (or, counterbalanced, A B B A A B …), so that
+ * drift of the machine (thermal, background work) hits both alike. Stops when both have met their minimums and
  * both medians are precise, or at the first limit. `runs` fixes the count per side.
  */
-export async function runInterleaved(a: CommandSpec, b: CommandSpec, options: RunOptions & { runs?: number }): Promise<InterleavedResult> {
+export async function runInterleaved(a: CommandSpec, b: CommandSpec, options: RunOptions & { runs?: number; counterbalance?: boolean }): Promise<InterleavedResult> {
   const fixed = options.runs !== undefined ? { runs: options.runs } : {};
   const pa = prepareCommand({ ...a, ...fixed }, a.name ?? 'A', options.cwd, options.precision);
   const pb = prepareCommand({ ...b, ...fixed }, b.name ?? 'B', options.cwd, options.precision);
@@ -629,11 +667,14 @@ export async function runInterleaved(a: CommandSpec, b: CommandSpec, options: Ru
     const started = process.hrtime.bigint();
     let doneA: string | undefined;
     let doneB: string | undefined;
-    for (;;) {
-      await measureStep(session, ma, progressOf(pa, 0));
-      order.push('a');
-      await measureStep(session, mb, progressOf(pb, 1));
-      order.push('b');
+    for (let pair = 0; ; pair++) {
+      // Counterbalanced (A B, B A, A B, …): whatever the second run of a pair suffers on a busy
+      // machine falls on both sides alike instead of always on B.
+      const bFirst = options.counterbalance === true && pair % 2 === 1;
+      for (const side of bFirst ? (['b', 'a'] as const) : (['a', 'b'] as const)) {
+        await measureStep(session, side === 'a' ? ma : mb, side === 'a' ? progressOf(pa, 0) : progressOf(pb, 1));
+        order.push(side);
+      }
       if (ma.hopeless() || mb.hopeless()) break;
       const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
       // Each side's clock is half the session: they share it.
@@ -707,7 +748,7 @@ export function toRunRecords(result: BenchmarkResult, bench: BenchmarkConfig): R
   if (result.system !== undefined) extra.system = result.system;
   if (result.peakRssBytes !== undefined) extra.peakRssBytes = result.peakRssBytes;
   if (result.shellOverhead !== undefined) extra.shellOverhead = result.shellOverhead;
-  return [
+  const records: RunRecord[] = [
     {
       ...base,
       id: randomUUID(),
@@ -723,5 +764,29 @@ export function toRunRecords(result: BenchmarkResult, bench: BenchmarkConfig): R
       extra,
     },
   ];
+  if (result.instructions?.length) records.push(instructionRecord(result, result.instructions, base));
+  return records;
+}
+
+/**
+ * The instruction count series of a benchmark: its own metric, a count, smaller is better.
+ * Its name says the metric, so every message and report about it does too.
+ */
+function instructionRecord(result: BenchmarkResult, counts: number[], base: Omit<RunRecord, 'id' | 'seriesId' | 'name' | 'metric' | 'unit' | 'direction' | 'value'>): RunRecord {
+  const value = median(counts);
+  const name = `${result.name} (${INSTRUCTIONS_METRIC})`;
+  return {
+    ...base,
+    id: randomUUID(),
+    seriesId: seriesIdOf(name, INSTRUCTIONS_METRIC, result.machine.id),
+    name,
+    metric: INSTRUCTIONS_METRIC,
+    unit: 'count',
+    direction: 'smaller',
+    value,
+    samples: counts,
+    spread: { kind: 'range', value: (Math.max(...counts) - Math.min(...counts)) / 2 },
+    extra: { tool: 'valgrind-cachegrind', runs: counts.length },
+  };
 }
 export { withWorktree, WorktreeError } from './worktree';

@@ -106,7 +106,7 @@ describe('action.yml (the GitHub Action)', function () {
     assert.deepEqual(first.outputs, { verdict: 'fail', 'exit-code': '1', report: join(workspace, 'bench/out/perf-report.md'), cli: join(actionPath, 'dist/cli.js') });
 
     const report = readFileSync(join(workspace, 'bench/out/perf-report.md'), 'utf8');
-    assert.match(report, /\| sort \| [\d.]+ ms \| 1 ms \| \+\d+% \|.*\| regressed \|/);
+    assert.match(report, /\| sort \| [\d.]+ ms \| 1 ms \| \+\d+% \|.*\| regressed \\\(new\\\) \|/);
     assert.match(report, /baseline: main/, 'the base branch comes from GITHUB_BASE_REF');
     assert.ok(first.summary.includes(report.trim()), 'the report is in the job summary');
     assert.match(readFileSync(join(workspace, 'bench/out/junit.xml'), 'utf8'), /<failure/);
@@ -114,7 +114,7 @@ describe('action.yml (the GitHub Action)', function () {
 
     const [comment] = github.comments.get(7)!;
     assert.ok(comment.body.startsWith(COMMENT_MARKER));
-    assert.match(comment.body, /\| sort \| .* \| regressed \|/);
+    assert.match(comment.body, /\| sort \| .* \| regressed \\\(new\\\) \|/);
     assert.ok(comment.body.includes('[This run](https://github.test/acme/widgets/actions/runs/1)'));
     assert.ok(github.requests.every((r) => r.authorization === 'Bearer test-token'), 'the default github-token input is sent');
 

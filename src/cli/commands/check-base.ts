@@ -1,0 +1,284 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CliError, type CliIO } from '../cli-types';
+import { openHistory } from '../history-access';
+import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
+import { compareCounts, comparePaired, INSTRUCTIONS_MIN_EFFECT, TIME_MIN_EFFECT } from '../../core/detect/paired-ab';
+import { vcsInfo } from '../../core/env';
+import type { RunRecord } from '../../core/model';
+import {
+  baseComparisonJson,
+  baseComparisonJUnit,
+  baseComparisonMarkdown,
+  baseVerdictHeadline,
+  failingRows,
+  rowFailsAt,
+  rowFromVerdict,
+  type BaseComparisonReport,
+  type BaseComparisonRow,
+} from '../../core/report/base-comparison';
+import {
+  countCommandInstructions,
+  DEFAULT_INSTRUCTION_RUNS,
+  RunCancelledError,
+  RunError,
+  runInterleaved,
+  toRunRecords,
+  wantsInstructions,
+  withWorktree,
+  WorktreeError,
+  type BenchmarkResult,
+} from '../../core/runner';
+import { median } from '../../core/stats/summary';
+
+/**
+ * `perf-pulse check --base REV`: the pull-request gate. The base revision is checked out in a
+ * temporary worktree and each benchmark runs there and in the working tree alternately, in this
+ * job, so the verdict compares like with like however busy the machine is; the job fails on a
+ * "slower" verdict (see core/detect/paired-ab.ts), never on "unknown".
+ */
+
+export const BASE_USAGE = `  --base REV             gate on an interleaved comparison with REV instead of the history:
+                         REV is checked out in a temporary git worktree and each benchmark
+                         runs there and in the working tree alternately (A B, B A, A B, …),
+                         judged by wall time, CPU time and (with the metric) instructions.
+                         Fails only on "slower": the ratio's 99% interval wholly above ${TIME_MIN_EFFECT * 100}%
+                         for time, ${INSTRUCTIONS_MIN_EFFECT * 100}% for instruction counts (--fail-on critical:
+                         its lower end at 10% or more); "unknown" says how to settle it.
+                         Without a value: the pull request's base branch (GITHUB_BASE_REF,
+                         as origin/NAME or NAME)
+  --runs N               with --base: runs per side (default: the benchmark's settings)
+  --seed N               with --base: seed of the statistics (default 1)
+`;
+
+export type FailLevel = 'regression' | 'budget' | 'critical';
+
+export interface BaseOption {
+  /** Revisions to try, in order (the first that resolves is used). */
+  candidates: string[];
+  /** The arguments without the --base option. */
+  rest: string[];
+}
+
+/**
+ * Takes `--base REV`, `--base=REV` or a bare `--base` (last, or followed by another option)
+ * out of the arguments. A bare one means the pull request's base branch from GITHUB_BASE_REF.
+ * Undefined when there is no --base.
+ */
+export function takeBaseOption(argv: readonly string[], env: NodeJS.ProcessEnv): BaseOption | undefined {
+  const rest: string[] = [];
+  let candidates: string[] | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg.startsWith('--base=')) {
+      const value = arg.slice('--base='.length);
+      candidates = value ? [value] : fromGithub(env);
+    } else if (arg === '--base') {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        candidates = [next];
+        i++;
+      } else candidates = fromGithub(env);
+    } else rest.push(arg);
+  }
+  return candidates ? { candidates, rest } : undefined;
+}
+
+function fromGithub(env: NodeJS.ProcessEnv): string[] {
+  const ref = env.GITHUB_BASE_REF?.trim();
+  if (!ref) throw new CliError('--base needs a revision (e.g. --base origin/main); without one it reads GITHUB_BASE_REF, which is not set');
+  return [`origin/${ref}`, ref];
+}
+
+export interface BaseCheckArgs {
+  workspace: string;
+  historyDir?: string;
+  failOn: FailLevel;
+  reportFile?: string;
+  jsonFile?: string;
+  junitFile?: string;
+  runs?: number;
+  record: boolean;
+  seed: number;
+}
+
+async function writeOut(file: string, text: string, cwd: string): Promise<void> {
+  const full = path.resolve(cwd, file);
+  try {
+    await fs.mkdir(path.dirname(full), { recursive: true });
+    await fs.writeFile(full, text);
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
+  }
+}
+
+async function loadBenchmarks(workspace: string): Promise<BenchmarkConfig[]> {
+  try {
+    const { file, config } = await loadConfig(workspace);
+    if (!config.benchmarks.length) throw new CliError(`${file}: no benchmarks configured; --base compares configured benchmarks`);
+    return config.benchmarks;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`configuration problem: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Per-run wall times in run order, a failed run as undefined (so pairs stay aligned). */
+const runWalls = (r: BenchmarkResult) => r.runs.map((run) => (run.failed ? undefined : run.wall));
+/** Per-run CPU seconds (user + system) in run order; undefined where unknown or failed. */
+const runCpu = (r: BenchmarkResult) => r.runs.map((run) => (run.failed || run.user === undefined ? undefined : run.user + (run.system ?? 0)));
+
+/**
+ * The smallest CPU-time increase that counts: 2% for a CPU-bound program, else 2% of the
+ * program's least disturbed wall time. A program that mostly waits or sleeps (its CPU time a small share
+ * of its wall time) needs a large CPU increase before it matters; a CPU-bound one gets about 2%.
+ * Judging CPU time too is what lets a busy machine see a CPU-bound slowdown: there the wall time
+ * also holds the wait for a CPU (on a two-core VM with other work, pairs' wall ratios spread
+ * ±40% where CPU ratios spread ±8%).
+ */
+export function cpuMinEffect(a: BenchmarkResult, b: BenchmarkResult): number | undefined {
+  const ok = [...a.runs, ...b.runs].filter((r) => !r.failed && r.wall > 0);
+  if (!ok.length || ok.some((r) => r.user === undefined)) return undefined;
+  const cpu = median(ok.map((r) => r.user! + (r.system ?? 0)));
+  if (!(cpu > 0)) return undefined;
+  const fastest = Math.min(...ok.map((r) => r.wall));
+  // A program that had half a CPU or more in its least disturbed run is CPU-bound: on a busy
+  // machine even that run waited for a CPU, so its wall time would overstate the program's.
+  if (cpu / fastest >= CPU_BOUND_SHARE) return TIME_MIN_EFFECT;
+  return Math.min(1, (TIME_MIN_EFFECT * fastest) / cpu);
+}
+
+/** CPU over wall time of the least disturbed run from which a program counts as CPU-bound. */
+const CPU_BOUND_SHARE = 0.5;
+
+/** Which side a RunError of an interleaved session belongs to (the runner names them "NAME (A)"/"NAME (B)"). */
+const failedAtBase = (err: RunError, name: string) => err.benchmark === `${name} (A)`;
+
+interface Measured {
+  rows: Array<Omit<BaseComparisonRow, 'failing'>>;
+  records: RunRecord[];
+  errors: string[];
+}
+
+async function compareBenchmark(bench: BenchmarkConfig, revDir: string, args: BaseCheckArgs, io: CliIO, out: Measured): Promise<void> {
+  const name = bench.name;
+  const skipped = (metric: 'time' | 'instructions', why: string) => out.rows.push({ benchmark: name, metric, unit: metric === 'time' ? 's' : 'count', verdict: 'skipped', message: why });
+  if (bench.format) {
+    skipped('time', 'not compared: a harness-format benchmark reports its own numbers, which are not run interleaved');
+    return;
+  }
+  const inBase = { ...bench, cwd: path.resolve(revDir, bench.cwd ?? '.'), name: `${name} (A)` };
+  const here = { ...bench, cwd: path.resolve(args.workspace, bench.cwd ?? '.'), name: `${name} (B)` };
+  let timed: { a: BenchmarkResult; b: BenchmarkResult } | undefined;
+  try {
+    timed = await runInterleaved(inBase, here, { cwd: args.workspace, runs: args.runs, counterbalance: true, signal: io.signal, seed: args.seed, log: (l) => io.stderr(l + '\n') });
+  } catch (err) {
+    if (!(err instanceof RunError)) throw err;
+    if (failedAtBase(err, name)) skipped('time', `not compared: it does not run at the base revision (${err.message}); a new benchmark gets a verdict once the base has it`);
+    else out.errors.push(err.message.replace(`"${name} (B)"`, `"${name}"`));
+    return;
+  }
+  const a = { ...timed.a, name };
+  const b = { ...timed.b, name };
+  const centre = (xs: Array<number | undefined>) => median(xs.filter((x): x is number => x !== undefined));
+  const walls = [runWalls(a), runWalls(b)] as const;
+  out.rows.push({ ...rowFromVerdict(name, 'time', comparePaired(walls[0], walls[1], { minEffect: TIME_MIN_EFFECT }), centre(walls[0]), centre(walls[1])), timeBasis: 'wall' });
+  const cpuEffect = cpuMinEffect(a, b);
+  if (cpuEffect !== undefined) {
+    const cpu = [runCpu(a), runCpu(b)] as const;
+    out.rows.push({ ...rowFromVerdict(name, 'time', comparePaired(cpu[0], cpu[1], { minEffect: cpuEffect }), centre(cpu[0]), centre(cpu[1])), timeBasis: 'cpu' });
+  }
+  if (wantsInstructions(bench)) {
+    // Interleaved too, though counts do not drift with load: it costs nothing and keeps the method one.
+    const runs = bench.instructionRuns ?? DEFAULT_INSTRUCTION_RUNS;
+    const countsA: number[] = [];
+    const countsB: number[] = [];
+    try {
+      for (let i = 0; i < runs; i++) {
+        countsA.push(...(await countCommandInstructions(inBase, args.workspace, 1, io.signal)));
+        countsB.push(...(await countCommandInstructions(here, args.workspace, 1, io.signal)));
+      }
+      out.rows.push(rowFromVerdict(name, 'instructions', compareCounts(countsA, countsB, { minEffect: INSTRUCTIONS_MIN_EFFECT }), median(countsA), median(countsB)));
+      b.instructions = countsB;
+    } catch (err) {
+      if (!(err instanceof RunError)) throw err;
+      if (failedAtBase(err, name) && countsA.length === 0 && !/Valgrind, which is not installed/.test(err.message)) skipped('instructions', `not compared: ${err.message}`);
+      else out.errors.push(err.message.replace(/"[^"]*\((A|B)\)"/, `"${name}"`));
+    }
+  }
+  out.records.push(...toRunRecords(b, bench));
+}
+
+/** Measures, judges, reports and records; returns the exit code (0 pass, 1 a slower verdict at --fail-on, 2 could not run). */
+export async function runBaseCheck(candidates: string[], args: BaseCheckArgs, io: CliIO): Promise<number> {
+  const benches = await loadBenchmarks(args.workspace);
+  const vcs = await vcsInfo(args.workspace);
+  const out: Measured = { rows: [], records: [], errors: [] };
+  let resolved: { rev: string; commit: string } | undefined;
+  try {
+    // The first candidate that names a commit; the worktree is checked out by its hash.
+    let lastError: WorktreeError | undefined;
+    for (const rev of candidates) {
+      try {
+        await withWorktree(args.workspace, rev, async (revDir, commit) => {
+          resolved = { rev, commit };
+          io.stderr(`perf-pulse check: measuring the working tree against ${rev} = ${commit.slice(0, 12)}, interleaved, the base checked out in a temporary worktree\n`);
+          for (const bench of benches) {
+            if (io.signal.aborted) throw new RunCancelledError();
+            await compareBenchmark(bench, revDir, args, io, out);
+          }
+        });
+        lastError = undefined;
+        break;
+      } catch (err) {
+        if (err instanceof WorktreeError && !resolved) {
+          lastError = err;
+          continue;
+        }
+        throw err;
+      }
+    }
+    if (lastError) throw lastError;
+  } catch (err) {
+    if (err instanceof RunCancelledError) throw new CliError('cancelled', 130);
+    if (err instanceof WorktreeError) throw new CliError(`--base: ${err.message}`);
+    throw err;
+  }
+  if (!resolved) throw new CliError('--base: no revision to compare with');
+
+  const report: BaseComparisonReport = {
+    generatedAt: Date.now(),
+    base: resolved,
+    head: { ...(vcs.commit ? { commit: vcs.commit } : {}), ...(vcs.branch ? { branch: vcs.branch } : {}), ...(vcs.dirty ? { dirty: true } : {}) },
+    failOn: args.failOn,
+    rows: out.rows.map((r) => ({ ...r, failing: rowFailsAt(r, args.failOn) })),
+    errors: out.errors,
+  };
+
+  if (args.record && out.records.length) {
+    const store = await openHistory(args.workspace, args.historyDir, io.env);
+    try {
+      await store.append(out.records);
+    } finally {
+      await store.close();
+    }
+  }
+
+  const markdown = baseComparisonMarkdown(report);
+  if (args.reportFile) await writeOut(args.reportFile, markdown, io.cwd);
+  if (args.jsonFile) await writeOut(args.jsonFile, baseComparisonJson(report), io.cwd);
+  if (args.junitFile) await writeOut(args.junitFile, baseComparisonJUnit(report), io.cwd);
+  const stepSummary = io.env.GITHUB_STEP_SUMMARY;
+  if (stepSummary) {
+    try {
+      await fs.appendFile(stepSummary, markdown + '\n');
+    } catch (err) {
+      io.stderr(`perf-pulse check: cannot append to GITHUB_STEP_SUMMARY (${stepSummary}): ${(err as Error).message}\n`);
+    }
+  }
+  io.stdout(args.reportFile ? [baseVerdictHeadline(report), ...report.rows.filter((r) => r.verdict !== 'same').map((r) => `  ${r.benchmark} (${r.metric}): ${r.message}`)].join('\n') + '\n' : markdown);
+  if (report.errors.length) {
+    throw new CliError(`${report.errors.length} benchmark${report.errors.length === 1 ? '' : 's'} could not run:\n  ${report.errors.join('\n  ')}`);
+  }
+  return failingRows(report).length ? 1 : 0;
+}
