@@ -1,0 +1,230 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RunRecord } from '../../../src/core/model';
+import { HistoryStore } from '../../../src/core/store/history-store';
+import { makeRecord } from './records';
+
+/** Where the index file keeps its location table: entries of `width` bytes, each series a slice. */
+export function indexLayout(file: string): { width: number; tableOffset: number; series: Array<{ seriesId: string; at: number; count: number }> } {
+  const bytes = fs.readFileSync(file);
+  const magic = bytes.toString('latin1', 0, 8);
+  // Format 1 (before checksums): magic, u32 header length, header, table of (segment, offset, length).
+  // Format 2: magic, u32 header length, u32 header CRC, header, table of (segment, offset, length, frame CRC).
+  const preamble = magic === 'PPIDX01\n' ? 12 : 16;
+  const headerLength = bytes.readUInt32LE(8);
+  const header = JSON.parse(bytes.toString('utf8', preamble, preamble + headerLength)) as { series: Array<{ info: { seriesId: string }; at: number; count: number }> };
+  return {
+    width: magic === 'PPIDX01\n' ? 24 : 32,
+    tableOffset: (preamble + headerLength + 7) & ~7,
+    series: header.series.map((s) => ({ seriesId: s.info.seriesId, at: s.at, count: s.count })),
+  };
+}
+
+export async function allIds(store: HistoryStore): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const r of store.allRecords()) ids.push(r.id);
+  return ids.sort();
+}
+
+const sorted = (records: RunRecord[]) => records.map((r) => r.id).sort();
+
+function segmentFiles(dir: string): string[] {
+  return fs.readdirSync(path.join(dir, 'segments')).filter((n) => n.endsWith('.seg')).sort().map((n) => path.join(dir, 'segments', n));
+}
+
+function cli(args: string[]): { code: number | null; out: string; err: string } {
+  const repo = path.join(__dirname, '../../..');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), ...args], { cwd: repo, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('history index integrity', function () {
+  this.timeout(60_000);
+  let root: string;
+  let n = 0;
+  const fresh = () => path.join(root, `s${n++}`);
+  before(() => (root = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-index-'))));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  /** Three series of 20 runs, appended one run of each series at a time, closed so the index covers them. */
+  async function storeWithIndex(): Promise<{ dir: string; records: RunRecord[] }> {
+    const dir = fresh();
+    const store = await HistoryStore.open(dir, { onWarning: () => undefined });
+    const records: RunRecord[] = [];
+    for (let i = 0; i < 20; i++) {
+      const batch = ['alpha', 'beta', 'gamma'].map((name) => makeRecord(name, i));
+      await store.append(batch);
+      records.push(...batch);
+    }
+    await store.close();
+    // Reopening with every record outside the index saves one.
+    const again = await HistoryStore.open(dir, { onWarning: () => undefined });
+    await again.close();
+    assert.ok(fs.existsSync(path.join(dir, 'index.bin')));
+    return { dir, records };
+  }
+
+  describe('a damaged index.bin', () => {
+    it('two flipped bytes in the location table: reads, export and compact still see every record; one warning; verify reports it', async () => {
+      const { dir, records } = await storeWithIndex();
+      const file = path.join(dir, 'index.bin');
+      const layout = indexLayout(file);
+      const bytes = fs.readFileSync(file);
+      // The high bytes of the offset and the length of beta's first entry: both become huge numbers.
+      const beta = layout.series.find((s) => s.seriesId === records[1].seriesId)!;
+      const entry = layout.tableOffset + beta.at * layout.width;
+      bytes[entry + 15] ^= 0x7f;
+      bytes[entry + 23] ^= 0x7f;
+      fs.writeFileSync(file, bytes);
+
+      const warnings: string[] = [];
+      const store = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
+      assert.deepEqual(await allIds(store), sorted(records));
+      let exported = '';
+      for await (const chunk of store.exportJson()) exported += chunk;
+      assert.equal(JSON.parse(exported).records.length, records.length);
+      assert.deepEqual(store.problems, []);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0], /index\.bin: location table fails its checksum; rebuilding it from the segments/);
+      const report = await store.verify();
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.indexProblems.length, 1, 'verify reports the repair made since the store was opened');
+      const compacted = await store.compact();
+      assert.equal(compacted.recordsKept, records.length);
+      await store.close();
+      const reopened = await HistoryStore.open(dir);
+      assert.deepEqual(await allIds(reopened), sorted(records));
+      await reopened.close();
+    });
+
+    it('the same two flipped bytes through the CLI: export exits 0 with every record and a one-line warning; verify exits 1', async () => {
+      const { dir, records } = await storeWithIndex();
+      const file = path.join(dir, 'index.bin');
+      const layout = indexLayout(file);
+      const bytes = fs.readFileSync(file);
+      const entry = layout.tableOffset + layout.series[0].at * layout.width;
+      bytes[entry + 15] ^= 0x7f;
+      bytes[entry + 23] ^= 0x7f;
+      fs.writeFileSync(file, bytes);
+      const copy = dir + '-copy';
+      fs.cpSync(dir, copy, { recursive: true });
+
+      const exported = cli(['history', 'export', '--history', dir]);
+      assert.equal(exported.code, 0, exported.err);
+      assert.equal(JSON.parse(exported.out).records.length, records.length);
+      assert.equal(exported.err.trim().split('\n').length, 1, exported.err);
+      assert.match(exported.err, /warning: .*index\.bin: location table fails its checksum/);
+
+      const verified = cli(['history', 'verify', '--history', copy]);
+      assert.equal(verified.code, 1, verified.out + verified.err);
+      assert.match(verified.out, /index\.bin: location table fails its checksum; rebuilt from the segments/);
+      assert.equal(cli(['history', 'verify', '--history', copy]).code, 0, 'the rebuilt index is sound');
+    });
+
+    it('an entry pointing at another series’ frame: no record dropped or hidden, and compact loses nothing', async () => {
+      const { dir, records } = await storeWithIndex();
+      const file = path.join(dir, 'index.bin');
+      const layout = indexLayout(file);
+      const bytes = fs.readFileSync(file);
+      // Swap alpha's and beta's first entries: each now points at a frame of the other series.
+      const a = layout.tableOffset + layout.series[0].at * layout.width;
+      const b = layout.tableOffset + layout.series[1].at * layout.width;
+      const first = Buffer.from(bytes.subarray(a, a + layout.width));
+      bytes.copy(bytes, a, b, b + layout.width);
+      first.copy(bytes, b);
+      fs.writeFileSync(file, bytes);
+
+      const warnings: string[] = [];
+      const store = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
+      for (const info of store.listSeries()) {
+        const runs = await store.readSeries(info.seriesId);
+        assert.deepEqual(runs.map((r) => r.id).sort(), sorted(records.filter((r) => r.seriesId === info.seriesId)), info.name);
+      }
+      assert.equal(warnings.length, 1);
+      const report = await store.compact();
+      assert.equal(report.recordsKept, records.length);
+      await store.close();
+      const reopened = await HistoryStore.open(dir);
+      assert.deepEqual(reopened.listSeries().map((s) => s.runs), [20, 20, 20]);
+      assert.deepEqual(await allIds(reopened), sorted(records));
+      await reopened.close();
+    });
+  });
+
+  describe('verify compares the segments with the index', () => {
+    /** One segment per writer: `sizes[k]` records in the k-th. */
+    async function segmentsOf(sizes: number[]): Promise<{ dir: string; records: RunRecord[][] }> {
+      const dir = fresh();
+      const records: RunRecord[][] = [];
+      for (const [k, size] of sizes.entries()) {
+        const store = await HistoryStore.open(dir, { writerId: `w${k}` });
+        const mine = Array.from({ length: size }, (_, i) => makeRecord(`series-${k}`, i));
+        for (const r of mine) await store.append([r]);
+        records.push(mine);
+        await store.close();
+      }
+      // Opening without an index saves one covering every segment. (Segments written since the index
+      // was last saved are not covered: their loss cannot be told from their never having existed.)
+      fs.rmSync(path.join(dir, 'index.bin'));
+      await (await HistoryStore.open(dir)).close();
+      return { dir, records };
+    }
+
+    it('a segment cut at a record boundary: 2 records lost, exit 1, reported again until acknowledged', async () => {
+      const { dir } = await segmentsOf([6, 4]);
+      const [file] = segmentFiles(dir);
+      const text = fs.readFileSync(file, 'latin1');
+      const lineStarts = [0];
+      for (let i = 0; i < text.length - 1; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+      fs.truncateSync(file, lineStarts[4]);
+      const first = cli(['history', 'verify', '--history', dir]);
+      assert.equal(first.code, 1, first.out + first.err);
+      assert.ok(first.out.includes(`segments/${path.basename(file)} was cut short by ${text.length - lineStarts[4]} bytes: 2 record(s) lost`), first.out);
+      // Any command that opens the history warns once and records the loss in the index.
+      const list = cli(['history', 'list', '--history', dir]);
+      assert.equal(list.code, 0);
+      assert.equal(list.err, '', 'the loss was recorded by the first open and is not warned again');
+      const again = cli(['history', 'verify', '--json', '--history', dir]);
+      assert.equal(again.code, 1);
+      const report = JSON.parse(again.out);
+      assert.deepEqual(report.mismatches.map((m: { kind: string; records: number }) => [m.kind, m.records]), [['truncated', 2]]);
+      assert.equal(report.records, 8);
+      const ack = cli(['history', 'verify', '--acknowledge-losses', '--history', dir]);
+      assert.equal(ack.code, 1, 'the run that acknowledges still reports what it found');
+      assert.match(ack.out, /1 recorded loss\(es\) acknowledged/);
+      assert.equal(cli(['history', 'verify', '--history', dir]).code, 0);
+    });
+
+    it('a deleted segment: 3 records lost, named, exit 1; the open that noticed it warned once', async () => {
+      const { dir } = await segmentsOf([5, 3]);
+      const [, second] = segmentFiles(dir);
+      fs.rmSync(second);
+      const warnings: string[] = [];
+      const store = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
+      assert.equal(warnings.length, 1);
+      assert.ok(warnings[0].includes(`segments/${path.basename(second)} is gone: 3 record(s) lost`), warnings[0]);
+      await store.close();
+      const verified = cli(['history', 'verify', '--history', dir]);
+      assert.equal(verified.code, 1);
+      assert.ok(verified.out.includes(`segments/${path.basename(second)} is gone: 3 record(s) lost`), verified.out);
+    });
+
+    it('a duplicated segment: its records are reported as counted twice, exit 1', async () => {
+      const { dir } = await segmentsOf([4, 3]);
+      const [, second] = segmentFiles(dir);
+      const copy = path.join(dir, 'segments', 'zzz-copy.seg');
+      fs.copyFileSync(second, copy);
+      const verified = cli(['history', 'verify', '--json', '--history', dir]);
+      assert.equal(verified.code, 1);
+      const report = JSON.parse(verified.out);
+      assert.deepEqual(report.mismatches.map((m: { kind: string; records: number; file: string }) => [m.kind, m.records, m.file]), [['duplicate', 3, copy]]);
+      const text = cli(['history', 'verify', '--history', dir]);
+      assert.ok(text.out.includes(`segments/zzz-copy.seg repeats 3 record(s) of segments/${path.basename(second)}`), text.out);
+      assert.equal(cli(['history', 'compact', '--history', dir]).code, 0);
+      assert.equal(cli(['history', 'verify', '--history', dir]).code, 0, 'compaction removes the duplicates');
+    });
+  });
+});
