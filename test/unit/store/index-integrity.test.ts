@@ -227,4 +227,70 @@ describe('history index integrity', function () {
       assert.equal(cli(['history', 'verify', '--history', dir]).code, 0, 'compaction removes the duplicates');
     });
   });
+
+  describe('leftovers', () => {
+    /** The pid of a process that has exited (so no process has it, short of reuse). */
+    function deadPid(): number {
+      const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      return Number(child.stdout);
+    }
+    const tmpFiles = (dir: string) => fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+
+    it('a failed index write (disk full) leaves no index.bin.<pid>-*.tmp, and the records stay readable', async () => {
+      const dir = fresh();
+      let failures = 0;
+      const store = await HistoryStore.open(dir, {
+        writeIndexBytes: async (handle, bytes) => {
+          // Part of the index lands, then the disk is full.
+          await handle.write(bytes, 0, Math.floor(bytes.length / 2));
+          failures++;
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        },
+      });
+      const records = Array.from({ length: 50 }, (_, i) => makeRecord('full', i, { samples: 20 }));
+      await store.append(records);
+      await store.close();
+      assert.equal(failures, 1, 'closing tried to write the index');
+      assert.deepEqual(tmpFiles(dir), []);
+      assert.ok(!fs.existsSync(path.join(dir, 'index.bin')));
+      const reopened = await HistoryStore.open(dir);
+      assert.deepEqual(await allIds(reopened), sorted(records));
+      await reopened.close();
+    });
+
+    it('temporary files and writer markers of dead processes are removed on open and listed by verify; those of live ones stay', async () => {
+      const dir = fresh();
+      const live = await HistoryStore.open(dir, { writerId: 'live' });
+      await live.append([makeRecord('x', 1)]);
+      const dead = deadPid();
+      const stamp = (pid: number) => JSON.stringify({ pid, hostname: os.hostname(), started: Date.now() - 1000 });
+      fs.writeFileSync(path.join(dir, `index.bin.${dead}-abc123.tmp`), Buffer.alloc(280_000));
+      fs.writeFileSync(path.join(dir, `store.json.${dead}-def456.tmp`), '{');
+      fs.writeFileSync(path.join(dir, `index.bin.${process.pid}-ghi789.tmp`), 'this process: maybe a write in progress');
+      fs.writeFileSync(path.join(dir, 'writers', '000000001-killed.seg.json'), stamp(dead));
+      fs.writeFileSync(path.join(dir, 'writers', '000000002-empty-old.seg.json'), '');
+      const old = (Date.now() - 120_000) / 1000;
+      fs.utimesSync(path.join(dir, 'writers', '000000002-empty-old.seg.json'), old, old);
+      fs.writeFileSync(path.join(dir, 'writers', '000000003-empty-new.seg.json'), '');
+      const markersBefore = fs.readdirSync(path.join(dir, 'writers')).sort();
+
+      const store = await HistoryStore.open(dir);
+      assert.deepEqual(tmpFiles(dir), [`index.bin.${process.pid}-ghi789.tmp`]);
+      const markers = fs.readdirSync(path.join(dir, 'writers')).sort();
+      assert.deepEqual(markers, markersBefore.filter((n) => !n.startsWith('000000001') && !n.startsWith('000000002')));
+      assert.ok(markers.some((n) => n.endsWith('-live.seg.json')), 'the live writer keeps its marker');
+      const report = await store.verify();
+      const removed = report.notes.filter((n) => n.startsWith('removed '));
+      assert.equal(removed.length, 4, report.notes.join('\n'));
+      assert.ok(removed.some((n) => n.includes(`index.bin.${dead}-abc123.tmp: temporary file of an interrupted write of index.bin by process ${dead}, which is no longer running`)));
+      assert.ok(removed.some((n) => n.includes(`writers/000000001-killed.seg.json: writer marker of process ${dead}`)));
+      // A leftover appearing while the store is open is found (and removed) by verify itself.
+      fs.writeFileSync(path.join(dir, `index.bin.${dead}-later1.tmp`), 'x');
+      const second = await store.verify();
+      assert.ok(second.notes.some((n) => n.includes(`index.bin.${dead}-later1.tmp`)));
+      assert.ok(!fs.existsSync(path.join(dir, `index.bin.${dead}-later1.tmp`)));
+      await store.close();
+      await live.close();
+    });
+  });
 });
