@@ -12,7 +12,7 @@ import { scanSegmentFile, syncDir, writeFileAtomic, type WriteBytes } from './se
 import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
 import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, staleSegments } from './index-check';
 import { listSegments } from './segment-list';
-import { describeLeftover, removeLeftovers } from './leftovers';
+import { describeLeftover, removeLeftovers, staleLock } from './leftovers';
 import { verifyHistory, type VerifyReport } from './verify';
 import { ownStamp, ownerAlive, readStamp, tryLock } from './locks';
 import { csvHeader, csvRow, jsonExportClose, jsonExportOpen } from './export-format';
@@ -666,7 +666,8 @@ export class HistoryStore {
         this.warn(`${this.indexFile}: disagrees with the segments; rebuilding it from them`);
         await this.load({ fromSegments: true });
       }
-      report.notes.unshift(...this.removedLeftovers);
+      const lock = await staleLock(path.join(this.dir, COMPACT_LOCK));
+      report.notes.unshift(...this.removedLeftovers, ...(lock ? [lock] : []));
       for (const p of report.problems) this.report(p);
       return report;
     });

@@ -57,9 +57,32 @@ async function deadWriterMarkers(writersDir: string, now: number): Promise<Lefto
   return out;
 }
 
+/** Copies of a broken lock (`compact.lock.broken-<pid>-<time>`) whose breaker died before removing them. */
+async function brokenLockCopies(dir: string): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+    const m = /^.+\.lock\.broken-(\d+)-\d+$/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) out.push({ file: path.join(dir, name), reason: `copy of a broken lock left by process ${m[1]}, which is no longer running` });
+  }
+  return out;
+}
+
 /** The leftovers of dead processes in a history folder. */
 export async function findLeftovers(dir: string, writersDir: string, now = Date.now()): Promise<Leftover[]> {
-  return [...(await abandonedTempFiles(dir, now)), ...(await deadWriterMarkers(writersDir, now))];
+  return [...(await abandonedTempFiles(dir, now)), ...(await brokenLockCopies(dir)), ...(await deadWriterMarkers(writersDir, now))];
+}
+
+/**
+ * A lock file whose holder is gone. It is not removed here (the next taker breaks it safely, see
+ * locks.ts: removing it outside that protocol could remove a lock just taken); verify reports it.
+ */
+export async function staleLock(file: string): Promise<string | undefined> {
+  const stamp = await readStamp(file);
+  if (stamp === undefined) {
+    const stat = await fsp.stat(file).catch(() => undefined);
+    return stat ? `${path.basename(file)}: unreadable lock file; the next compaction breaks it` : undefined;
+  }
+  return ownerAlive(stamp) ? undefined : `${path.basename(file)}: held by process ${stamp.pid} on ${stamp.hostname}, which is no longer running; the next compaction breaks it`;
 }
 
 /** Removes the leftovers of dead processes; returns what was removed. Failing to remove one is not an error. */

@@ -272,6 +272,8 @@ describe('history index integrity', function () {
       const old = (Date.now() - 120_000) / 1000;
       fs.utimesSync(path.join(dir, 'writers', '000000002-empty-old.seg.json'), old, old);
       fs.writeFileSync(path.join(dir, 'writers', '000000003-empty-new.seg.json'), '');
+      fs.writeFileSync(path.join(dir, `compact.lock.broken-${dead}-1700000000000`), stamp(dead));
+      fs.writeFileSync(path.join(dir, 'compact.lock'), stamp(dead));
       const markersBefore = fs.readdirSync(path.join(dir, 'writers')).sort();
 
       const store = await HistoryStore.open(dir);
@@ -281,7 +283,10 @@ describe('history index integrity', function () {
       assert.ok(markers.some((n) => n.endsWith('-live.seg.json')), 'the live writer keeps its marker');
       const report = await store.verify();
       const removed = report.notes.filter((n) => n.startsWith('removed '));
-      assert.equal(removed.length, 4, report.notes.join('\n'));
+      assert.equal(removed.length, 5, report.notes.join('\n'));
+      assert.ok(removed.some((n) => n.includes(`compact.lock.broken-${dead}-1700000000000: copy of a broken lock`)));
+      assert.ok(report.notes.includes(`compact.lock: held by process ${dead} on ${os.hostname()}, which is no longer running; the next compaction breaks it`), report.notes.join('\n'));
+      assert.ok(fs.existsSync(path.join(dir, 'compact.lock')), 'a lock is only broken by the next taker');
       assert.ok(removed.some((n) => n.includes(`index.bin.${dead}-abc123.tmp: temporary file of an interrupted write of index.bin by process ${dead}, which is no longer running`)));
       assert.ok(removed.some((n) => n.includes(`writers/000000001-killed.seg.json: writer marker of process ${dead}`)));
       // A leftover appearing while the store is open is found (and removed) by verify itself.
