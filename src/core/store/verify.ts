@@ -124,12 +124,14 @@ export async function verifyHistory(input: VerifyInput): Promise<VerifyReport & 
   }
 
   const indexProblems = [...input.indexRepairs];
+  const indexed = new Set<string>();
   let indexNeedsRebuild = false;
   let losses = input.knownLosses;
   const notes: string[] = [];
   const read = await readIndex(input.indexFile);
   if (read.index) {
     const { header } = read.index;
+    for (const s of header.segments) indexed.add(s.name);
     try {
       losses = mergeLosses(header.losses, losses);
       const stale = staleSegments(header, listing, sizes);
@@ -161,6 +163,8 @@ export async function verifyHistory(input: VerifyInput): Promise<VerifyReport & 
     message: describeLoss(loss),
   }));
   for (const r of repeats.values()) {
+    // The copy is the one the index has not seen (when it has seen just one); else the later name.
+    if (indexed.has(r.copy) && !indexed.has(r.of)) [r.copy, r.of] = [r.of, r.copy];
     mismatches.push({
       file: path.join(input.segmentsDir, r.copy),
       kind: 'duplicate',

@@ -215,14 +215,15 @@ describe('history index integrity', function () {
     it('a duplicated segment: its records are reported as counted twice, exit 1', async () => {
       const { dir } = await segmentsOf([4, 3]);
       const [, second] = segmentFiles(dir);
-      const copy = path.join(dir, 'segments', 'zzz-copy.seg');
+      // Named to sort first: the index, which covers the original, tells which one is the copy.
+      const copy = path.join(dir, 'segments', '000-copy.seg');
       fs.copyFileSync(second, copy);
       const verified = cli(['history', 'verify', '--json', '--history', dir]);
       assert.equal(verified.code, 1);
       const report = JSON.parse(verified.out);
       assert.deepEqual(report.mismatches.map((m: { kind: string; records: number; file: string }) => [m.kind, m.records, m.file]), [['duplicate', 3, copy]]);
       const text = cli(['history', 'verify', '--history', dir]);
-      assert.ok(text.out.includes(`segments/zzz-copy.seg repeats 3 record(s) of segments/${path.basename(second)}`), text.out);
+      assert.ok(text.out.includes(`segments/000-copy.seg repeats 3 record(s) of segments/${path.basename(second)}`), text.out);
       assert.equal(cli(['history', 'compact', '--history', dir]).code, 0);
       assert.equal(cli(['history', 'verify', '--history', dir]).code, 0, 'compaction removes the duplicates');
     });
