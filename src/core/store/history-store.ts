@@ -549,8 +549,11 @@ export class HistoryStore {
     }
   }
 
-  /** `crc` is the frame's CRC-32 (of its JSON); when not given it is derived from the record as it is framed. */
-  private addRecord(record: RunRecord, segIndex: number, offset: number, length: number, crc?: number): void {
+  /**
+   * `crc` is the frame's CRC-32 (of its JSON). Appends leave it out (NaN): it is read from the
+   * frame's header when the index is next saved, so appending costs nothing for it.
+   */
+  private addRecord(record: RunRecord, segIndex: number, offset: number, length: number, crc = NaN): void {
     let state = this.series.get(record.seriesId);
     if (!state) {
       state = {
@@ -574,7 +577,7 @@ export class HistoryStore {
       this.series.set(record.seriesId, state);
     }
     updateInfo(state.info, record);
-    state.tail.push(segIndex, offset, length, crc ?? crc32(Buffer.from(recordJson(record), 'utf8')));
+    state.tail.push(segIndex, offset, length, crc);
     this.tailRecords++;
   }
 
@@ -599,11 +602,16 @@ export class HistoryStore {
   private async saveIndex(): Promise<void> {
     const series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }> = [];
     const perSegment = new Array<number>(this.segments.length).fill(0);
+    const unknownCrc: Array<{ locations: Float64Array | number[]; at: number }> = [];
     for (const state of this.series.values()) {
-      const locations = await this.locationsOf(state);
-      for (let i = 0; i < locations.length; i += LOCATION_WIDTH) perSegment[locations[i]]++;
+      const locations = (await this.locationsOf(state)) as Float64Array | number[];
+      for (let i = 0; i < locations.length; i += LOCATION_WIDTH) {
+        perSegment[locations[i]]++;
+        if (Number.isNaN(locations[i + 3])) unknownCrc.push({ locations, at: i });
+      }
       series.push({ info: state.info, locations });
     }
+    this.fillFrameCrcs(unknownCrc);
     // An index naming a file that is gone (compacted away since this process last looked) would
     // later read as a loss: leave the writing to a process with a fresh view.
     for (const s of this.segments) {
@@ -638,6 +646,24 @@ export class HistoryStore {
       state.tail = [];
     }
     this.tailRecords = 0;
+  }
+
+  /** Reads the CRC-32 of appended frames from their headers (8 hex digits at the frame's start). */
+  private fillFrameCrcs(entries: Array<{ locations: Float64Array | number[]; at: number }>): void {
+    const fds = new Map<number, number>();
+    const head = Buffer.alloc(8);
+    try {
+      for (const { locations, at } of entries) {
+        const seg = locations[at];
+        let fd = fds.get(seg);
+        if (fd === undefined) fds.set(seg, (fd = fs.openSync(this.segments[seg].file, 'r')));
+        const text = readFully(fd, head, locations[at + 1]) === 8 ? head.toString('latin1') : '';
+        if (!/^[0-9a-f]{8}$/.test(text)) throw new StoreError(`${this.segments[seg].file} changed under the history store (byte ${locations[at + 1]})`, this.segments[seg].file);
+        locations[at + 3] = parseInt(text, 16);
+      }
+    } finally {
+      for (const fd of fds.values()) fs.closeSync(fd);
+    }
   }
 
   // ---------------------------------------------------------------- maintenance
