@@ -648,21 +648,39 @@ export class HistoryStore {
     this.tailRecords = 0;
   }
 
-  /** Reads the CRC-32 of appended frames from their headers (8 hex digits at the frame's start). */
+  /**
+   * Reads the CRC-32 of appended frames from their headers (8 hex digits at each frame's start).
+   * Appended frames lie together, so a few large reads serve thousands of them.
+   */
   private fillFrameCrcs(entries: Array<{ locations: Float64Array | number[]; at: number }>): void {
-    const fds = new Map<number, number>();
-    const head = Buffer.alloc(8);
-    try {
-      for (const { locations, at } of entries) {
-        const seg = locations[at];
-        let fd = fds.get(seg);
-        if (fd === undefined) fds.set(seg, (fd = fs.openSync(this.segments[seg].file, 'r')));
-        const text = readFully(fd, head, locations[at + 1]) === 8 ? head.toString('latin1') : '';
-        if (!/^[0-9a-f]{8}$/.test(text)) throw new StoreError(`${this.segments[seg].file} changed under the history store (byte ${locations[at + 1]})`, this.segments[seg].file);
-        locations[at + 3] = parseInt(text, 16);
+    const bySegment = new Map<number, typeof entries>();
+    for (const e of entries) {
+      const seg = e.locations[e.at];
+      let list = bySegment.get(seg);
+      if (!list) bySegment.set(seg, (list = []));
+      list.push(e);
+    }
+    const window = Buffer.allocUnsafe(1 << 20);
+    for (const [seg, list] of bySegment) {
+      const file = this.segments[seg].file;
+      list.sort((a, b) => a.locations[a.at + 1] - b.locations[b.at + 1]);
+      const fd = fs.openSync(file, 'r');
+      try {
+        let from = 0;
+        let to = 0;
+        for (const { locations, at } of list) {
+          const offset = locations[at + 1];
+          if (offset < from || offset + 8 > to) {
+            from = offset;
+            to = offset + readFully(fd, window, offset);
+          }
+          const crc = offset + 8 <= to ? hex8(window, offset - from) : -1;
+          if (crc < 0) throw new StoreError(`${file} changed under the history store (byte ${offset})`, file);
+          locations[at + 3] = crc;
+        }
+      } finally {
+        fs.closeSync(fd);
       }
-    } finally {
-      for (const fd of fds.values()) fs.closeSync(fd);
     }
   }
 
@@ -943,6 +961,18 @@ export class HistoryStore {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** The number 8 lower-case hex digits at `at` spell (a frame header's CRC-32), or -1. */
+function hex8(buf: Buffer, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = buf[i];
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) return -1;
+    n = n * 16 + d;
+  }
+  return n;
 }
 
 function readFully(fd: number, buf: Buffer, position: number): number {
