@@ -188,6 +188,7 @@ describe('history store under faults (real processes)', function () {
     const allAcked: string[] = [];
     let indexWrites = 0;
     let kills = 0;
+    let midWrite = 0;
     // 20 rounds: one appending writer and two processes rewriting the index over and over, all killed.
     for (let round = 0; round < 20; round++) {
       const name = `ix${round}`;
@@ -196,9 +197,13 @@ describe('history store under faults (real processes)', function () {
       await Promise.all([appender.ready, ...indexers.map((w) => w.ready)]);
       const wanted = 1 + Math.floor(random() * 6);
       while (appender.lines.filter((l) => l.startsWith('ok ')).length < wanted && appender.child.exitCode === null) await sleep(1);
-      // Kill each rewriter at its own random point, most of them mid-write (a write takes a few ms here).
+      // Kill the writer at a random point, and each rewriter a random moment after it started a write.
       await Promise.all(
         [appender, ...indexers].map(async (w) => {
+          if (w !== appender) {
+            const started = w.lines.filter((l) => l === 'writing').length;
+            while (w.lines.filter((l) => l === 'writing').length === started && w.child.exitCode === null) await sleep(1);
+          }
           await sleep(random() * 30);
           w.child.kill('SIGKILL');
           const exit = await w.exited;
@@ -208,6 +213,8 @@ describe('history store under faults (real processes)', function () {
       );
       for (const w of indexers) indexWrites += w.lines.filter((l) => l === 'indexed').length;
       allAcked.push(...appender.acked);
+      // A temporary index file means a rewriter was killed mid-write.
+      midWrite += fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')).length;
       const warnings: string[] = [];
       const store = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
       assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], `round ${round}: the killed writers' temporary files are removed on open`);
@@ -225,6 +232,7 @@ describe('history store under faults (real processes)', function () {
     assert.ok(allAcked.length > 100, `enough appends happened (${allAcked.length})`);
     assert.ok(indexWrites > 20, `enough index writes happened (${indexWrites})`);
     assert.equal(kills, 60);
+    assert.ok(midWrite > 0, 'some rewriters were killed with their temporary index file half written');
   });
 
   it('random byte flips in index.bin (seeded): every flip detected, no record lost, hidden or doubled, compaction loses nothing', async () => {
