@@ -11,7 +11,7 @@ import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type
 import { scanSegmentFile, syncDir, writeFileAtomic, type WriteBytes } from './segment-file';
 import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
 import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, staleSegments } from './index-check';
-import { listSegments } from './segment-list';
+import { listSegments, type SegmentListing } from './segment-list';
 import { describeLeftover, removeLeftovers, staleLock } from './leftovers';
 import { verifyHistory, type VerifyReport } from './verify';
 import { ownStamp, ownerAlive, readStamp, tryLock } from './locks';
@@ -369,7 +369,9 @@ export class HistoryStore {
       const known = new Set(this.segments.map((s) => s.name));
       const vanished = this.segments.some((s) => !listing.live.includes(s.name));
       if (vanished) {
+        const gone = await this.segmentsGone(listing);
         await this.load();
+        await this.noteLosses(gone);
       } else {
         for (const segment of this.segments) await this.scanTail(segment, this.segments.indexOf(segment));
         for (const name of listing.live) {
@@ -380,6 +382,41 @@ export class HistoryStore {
       }
       return this.fingerprint() !== before;
     });
+  }
+
+  /**
+   * Segments this process knew that are gone, with the records it had located in each, when no
+   * compaction explains it (a compaction this process has not seen may have replaced them).
+   */
+  private async segmentsGone(listing: SegmentListing): Promise<RecordedLoss[]> {
+    if (listing.live.some((n) => n.startsWith('c-') && !this.segments.some((s) => s.name === n))) return [];
+    const gone = new Map<number, RecordedLoss>();
+    this.segments.forEach((s, i) => {
+      if (!listing.live.includes(s.name) && !listing.superseded.has(s.name)) gone.set(i, { segment: s.name, kind: 'missing', records: 0, bytes: s.size, at: Date.now() });
+    });
+    if (gone.size === 0) return [];
+    try {
+      for (const state of this.series.values()) {
+        const locations = await this.locationsOf(state);
+        for (let i = 0; i < locations.length; i += LOCATION_WIDTH) {
+          const loss = gone.get(locations[i]);
+          if (loss) loss.records++;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof IndexDamage)) throw err;
+      return []; // The load that follows finds the damage (and the index's own record of the segments).
+    }
+    return [...gone.values()].filter((l) => l.records > 0);
+  }
+
+  /** Records losses the load did not find itself (segments the index did not cover), warns and saves them. */
+  private async noteLosses(found: RecordedLoss[]): Promise<void> {
+    const fresh = found.filter((l) => !this.losses.some((k) => k.segment === l.segment && k.kind === l.kind));
+    if (fresh.length === 0) return;
+    this.losses = mergeLosses(this.losses, fresh);
+    this.warn(`${fresh.map(describeLoss).join('; ')} (\`perf-pulse history verify\` reports this until acknowledged)`);
+    await this.saveIndex().catch(() => undefined);
   }
 
   private fingerprint(): string {

@@ -212,6 +212,27 @@ describe('history index integrity', function () {
       assert.ok(verified.out.includes(`segments/${path.basename(second)} is gone: 3 record(s) lost`), verified.out);
     });
 
+    it('a segment deleted under an open store, before any index covered it: refresh counts what it held', async () => {
+      const { dir } = await segmentsOf([2]);
+      const warnings: string[] = [];
+      const reader = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
+      // Another process appends 3 runs to its own segment and exits; the index does not cover them.
+      const other = await HistoryStore.open(dir, { writerId: 'other' });
+      await other.append([0, 1, 2].map((i) => makeRecord('other', i)));
+      await other.close();
+      assert.equal(await reader.refresh(), true);
+      const otherSegment = segmentFiles(dir).find((f) => f.endsWith('-other.seg'))!;
+      fs.rmSync(otherSegment);
+      await reader.refresh();
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.ok(warnings[0].includes(`segments/${path.basename(otherSegment)} is gone: 3 record(s) lost`), warnings[0]);
+      assert.deepEqual(reader.recordedLosses().map((l) => [l.kind, l.records]), [['missing', 3]]);
+      await reader.close();
+      const verified = cli(['history', 'verify', '--history', dir]);
+      assert.equal(verified.code, 1);
+      assert.ok(verified.out.includes(`segments/${path.basename(otherSegment)} is gone: 3 record(s) lost`), verified.out);
+    });
+
     it('a duplicated segment: its records are reported as counted twice, exit 1', async () => {
       const { dir } = await segmentsOf([4, 3]);
       const [, second] = segmentFiles(dir);
