@@ -86,6 +86,8 @@ export function lossesOf(stale: StaleSegment[], recordsLeft: (segment: string, b
   for (const s of stale) {
     if (s.kind === 'replaced') continue;
     const records = s.kind === 'missing' ? s.indexedRecords : Math.max(0, s.indexedRecords - recordsLeft(s.segment, s.indexedSize));
+    // An empty file gone (a writer whose first append failed) held nothing.
+    if (records === 0 && s.indexedSize === s.size) continue;
     out.push({ segment: s.segment, kind: s.kind, records, bytes: s.indexedSize - s.size, at });
   }
   return out;
