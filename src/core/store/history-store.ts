@@ -10,7 +10,7 @@ import { migrateRecord, recordJson } from './migrate';
 import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type RetentionOptions } from './retention';
 import { scanSegmentFile, syncDir, writeFileAtomic, type WriteBytes } from './segment-file';
 import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
-import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, staleSegments } from './index-check';
+import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, readFrameCrcs, staleSegments } from './index-check';
 import { listSegments, type SegmentListing } from './segment-list';
 import { describeLeftover, removeLeftovers, staleLock } from './leftovers';
 import { verifyHistory, type VerifyReport } from './verify';
@@ -648,7 +648,7 @@ export class HistoryStore {
       }
       series.push({ info: state.info, locations });
     }
-    this.fillFrameCrcs(unknownCrc);
+    readFrameCrcs(unknownCrc, (seg) => this.segments[seg].file);
     // An index naming a file that is gone (compacted away since this process last looked) would
     // later read as a loss: leave the writing to a process with a fresh view.
     for (const s of this.segments) {
@@ -683,42 +683,6 @@ export class HistoryStore {
       state.tail = [];
     }
     this.tailRecords = 0;
-  }
-
-  /**
-   * Reads the CRC-32 of appended frames from their headers (8 hex digits at each frame's start).
-   * Appended frames lie together, so a few large reads serve thousands of them.
-   */
-  private fillFrameCrcs(entries: Array<{ locations: Float64Array | number[]; at: number }>): void {
-    const bySegment = new Map<number, typeof entries>();
-    for (const e of entries) {
-      const seg = e.locations[e.at];
-      let list = bySegment.get(seg);
-      if (!list) bySegment.set(seg, (list = []));
-      list.push(e);
-    }
-    const window = Buffer.allocUnsafe(1 << 20);
-    for (const [seg, list] of bySegment) {
-      const file = this.segments[seg].file;
-      list.sort((a, b) => a.locations[a.at + 1] - b.locations[b.at + 1]);
-      const fd = fs.openSync(file, 'r');
-      try {
-        let from = 0;
-        let to = 0;
-        for (const { locations, at } of list) {
-          const offset = locations[at + 1];
-          if (offset < from || offset + 8 > to) {
-            from = offset;
-            to = offset + readFully(fd, window, offset);
-          }
-          const crc = offset + 8 <= to ? hex8(window, offset - from) : -1;
-          if (crc < 0) throw new StoreError(`${file} changed under the history store (byte ${offset})`, file);
-          locations[at + 3] = crc;
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
-    }
   }
 
   // ---------------------------------------------------------------- maintenance
@@ -998,18 +962,6 @@ export class HistoryStore {
     this.queue = next.catch(() => undefined);
     return next;
   }
-}
-
-/** The number 8 lower-case hex digits at `at` spell (a frame header's CRC-32), or -1. */
-function hex8(buf: Buffer, at: number): number {
-  let n = 0;
-  for (let i = at; i < at + 8; i++) {
-    const c = buf[i];
-    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-    if (d < 0) return -1;
-    n = n * 16 + d;
-  }
-  return n;
 }
 
 function readFully(fd: number, buf: Buffer, position: number): number {

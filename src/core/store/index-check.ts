@@ -1,4 +1,6 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { decodeFrame } from './framing';
+import { StoreError } from './errors';
 import type { IndexHeader, RecordedLoss } from './series-index';
 import type { SegmentListing } from './segment-list';
 
@@ -34,13 +36,8 @@ export function checkIndexedFrame(buf: Buffer, at: number, available: number, le
 /** The CRC and whole line length a frame header announces, or undefined when `buf[at]` starts no frame header. */
 function frameHead(buf: Buffer, at: number, limit: number): { crc: number; length: number } | undefined {
   if (limit < 11 || buf[at + 8] !== 0x20) return undefined;
-  let crc = 0;
-  for (let i = at; i < at + 8; i++) {
-    const c = buf[i];
-    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-    if (d < 0) return undefined;
-    crc = crc * 16 + d;
-  }
+  const crc = hex8(buf, at);
+  if (crc < 0) return undefined;
   let p = at + 9;
   let body = 0;
   while (p < at + limit && buf[p] >= 0x30 && buf[p] <= 0x39 && p - at < 21) body = body * 10 + (buf[p++] - 0x30);
@@ -103,4 +100,53 @@ export function mergeLosses(known: RecordedLoss[], found: RecordedLoss[]): Recor
   const out = [...known];
   for (const loss of found) if (!out.some((k) => k.segment === loss.segment && k.kind === loss.kind && k.bytes === loss.bytes && k.records === loss.records)) out.push(loss);
   return out;
+}
+
+/**
+ * Fills in the CRC-32 of appended frames (left out when appending) from their headers, the 8 hex
+ * digits at each frame's start: `locations[at + 3]` for each entry. Appended frames lie together,
+ * so a few large reads serve thousands of them.
+ */
+export function readFrameCrcs(entries: Array<{ locations: Float64Array | number[]; at: number }>, fileOf: (segment: number) => string): void {
+  const bySegment = new Map<number, typeof entries>();
+  for (const e of entries) {
+    const seg = e.locations[e.at];
+    let list = bySegment.get(seg);
+    if (!list) bySegment.set(seg, (list = []));
+    list.push(e);
+  }
+  const window = Buffer.allocUnsafe(1 << 20);
+  for (const [seg, list] of bySegment) {
+    const file = fileOf(seg);
+    list.sort((a, b) => a.locations[a.at + 1] - b.locations[b.at + 1]);
+    const fd = openSync(file, 'r');
+    try {
+      let from = 0;
+      let to = 0;
+      for (const { locations, at } of list) {
+        const offset = locations[at + 1];
+        if (offset < from || offset + 8 > to) {
+          from = offset;
+          to = offset + readSync(fd, window, 0, window.length, offset);
+        }
+        const crc = offset + 8 <= to ? hex8(window, offset - from) : -1;
+        if (crc < 0) throw new StoreError(`${file} changed under the history store (byte ${offset})`, file);
+        locations[at + 3] = crc;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** The number 8 lower-case hex digits at `at` spell (a frame header's CRC-32), or -1. */
+function hex8(buf: Buffer, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = buf[i];
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) return -1;
+    n = n * 16 + d;
+  }
+  return n;
 }

@@ -233,6 +233,30 @@ describe('history index integrity', function () {
       assert.ok(verified.out.includes(`segments/${path.basename(otherSegment)} is gone: 3 record(s) lost`), verified.out);
     });
 
+    it('an empty segment that disappears (its writer’s first append failed) is no loss', async () => {
+      const dir = fresh();
+      const failing = await HistoryStore.open(dir, {
+        writerId: 'failed',
+        writeBytes: async () => {
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        },
+      });
+      await assert.rejects(failing.append([makeRecord('never', 1)]), /disk is full/);
+      await failing.close();
+      const writer = await HistoryStore.open(dir);
+      await writer.append([makeRecord('kept', 1)]);
+      await writer.close();
+      const empty = segmentFiles(dir).find((f) => f.endsWith('-failed.seg'))!;
+      assert.equal(fs.statSync(empty).size, 0);
+      fs.rmSync(empty);
+      const warnings: string[] = [];
+      const store = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
+      assert.deepEqual(warnings, []);
+      const report = await store.verify();
+      assert.deepEqual(report.mismatches, []);
+      await store.close();
+    });
+
     it('a duplicated segment: its records are reported as counted twice, exit 1', async () => {
       const { dir } = await segmentsOf([4, 3]);
       const [, second] = segmentFiles(dir);
