@@ -9,7 +9,7 @@ import { StoreError, ioError, type StoreProblem } from './errors';
 import { migrateRecord, recordJson } from './migrate';
 import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type RetentionOptions } from './retention';
 import { appendedSegmentName, scanSegmentFile, syncDir, writeFileAtomic, type WriteBytes } from './segment-file';
-import { encodeCommitMarker } from './append-commit';
+import { commitMarkerOf, encodeCommitMarker } from './append-commit';
 import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
 import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, readFrameCrcs, staleSegments } from './index-check';
 import { listSegments, type SegmentListing } from './segment-list';
@@ -262,6 +262,7 @@ export class HistoryStore {
               }
               json = frame.json;
             }
+            if (m.fromIndex && commitMarkerOf(json)) throw new IndexDamage(`an entry of series ${seriesId} points at a commit marker (segments/${segment.name} byte ${m.offset})`);
             const record = this.parseRecord(json, segment.file, m.offset);
             if (!record) continue;
             if (record.seriesId !== seriesId) {
@@ -626,7 +627,10 @@ export class HistoryStore {
       this.report({ file, offset, message: `damaged record: invalid JSON (${(err as Error).message})` });
       return undefined;
     }
+    // A compacted segment's header, or a commit marker met outside a gated scan (a `*.v2.seg` copied
+    // under another name): neither is a record.
     if (raw && typeof raw === 'object' && (raw as { kind?: unknown }).kind === 'compaction') return undefined;
+    if (commitMarkerOf(json)) return undefined;
     try {
       return migrateRecord(raw);
     } catch (err) {

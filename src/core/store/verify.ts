@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { commitMarkerOf } from './append-commit';
 import { crc32 } from './crc32';
 import type { StoreProblem } from './errors';
 import { describeLoss, lossesOf, mergeLosses, staleSegments } from './index-check';
@@ -91,7 +92,7 @@ export async function verifyHistory(input: VerifyInput): Promise<VerifyReport & 
           damage.push([offset, offset + length]);
           return;
         }
-        if ((raw as { kind?: unknown })?.kind === 'compaction') return;
+        if ((raw as { kind?: unknown })?.kind === 'compaction' || commitMarkerOf(json)) return;
         try {
           const record = migrateRecord(raw);
           series.add(record.seriesId);

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunRecord } from '../../../src/core/model';
 import { HistoryStore } from '../../../src/core/store/history-store';
+import { encodeIndex, readAllLocations, readIndex } from '../../../src/core/store/series-index';
 import { makeRecord } from './records';
 
 /** Where the index file keeps its location table: entries of `width` bytes, each series a slice. */
@@ -162,6 +163,37 @@ describe('history index integrity', function () {
       assert.deepEqual(await allIds(reopened), sorted(records));
       await reopened.close();
     });
+
+    it('an entry pointing at a commit marker (checksums made to match) is index damage, not a record: rebuilt, nothing dropped', async () => {
+      const { dir, records } = await storeWithIndex();
+      const file = path.join(dir, 'index.bin');
+      const read = await readIndex(file);
+      assert.ok(read.index);
+      const { header } = read.index;
+      const locations = readAllLocations(read.index);
+      await read.index.handle.close();
+      // The first append is alpha, beta, gamma, then its marker: point alpha's first entry at that marker.
+      const segment = path.join(dir, 'segments', header.segments[0].name);
+      const text = fs.readFileSync(segment, 'latin1');
+      const markerAt = recordStarts(segment)[2] + text.slice(recordStarts(segment)[2]).indexOf('\n') + 1;
+      const markerLine = text.slice(markerAt, text.indexOf('\n', markerAt) + 1);
+      assert.match(markerLine, /\{"kind":"commit","records":3,/);
+      const alpha = header.series.find((s) => s.info.name === 'alpha')!;
+      const forged = Float64Array.from(locations.get(alpha.info.seriesId)!);
+      forged.set([0, markerAt, markerLine.length, parseInt(markerLine.slice(0, 8), 16)], 0);
+      locations.set(alpha.info.seriesId, forged);
+      fs.writeFileSync(file, encodeIndex(header.segments, header.series.map((s) => ({ info: s.info, locations: locations.get(s.info.seriesId)! })), header.losses));
+
+      const warnings: string[] = [];
+      const store = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
+      const runs = await store.readSeries(alpha.info.seriesId);
+      assert.deepEqual(runs.map((r) => r.id).sort(), sorted(records.filter((r) => r.name === 'alpha')));
+      assert.deepEqual(store.problems, []);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0], new RegExp(`index\\.bin: an entry of series .* points at a commit marker \\(segments/.* byte ${markerAt}\\); rebuilding it from the segments`));
+      assert.deepEqual(await allIds(store), sorted(records));
+      await store.close();
+    });
   });
 
   describe('verify compares the segments with the index', () => {
@@ -267,21 +299,27 @@ describe('history index integrity', function () {
       await store.close();
     });
 
-    it('a duplicated segment: its records are reported as counted twice, exit 1', async () => {
-      const { dir } = await segmentsOf([4, 3]);
-      const [, second] = segmentFiles(dir);
-      // Named to sort first: the index, which covers the original, tells which one is the copy.
-      const copy = path.join(dir, 'segments', '000-copy.seg');
-      fs.copyFileSync(second, copy);
-      const verified = cli(['history', 'verify', '--json', '--history', dir]);
-      assert.equal(verified.code, 1);
-      const report = JSON.parse(verified.out);
-      assert.deepEqual(report.mismatches.map((m: { kind: string; records: number; file: string }) => [m.kind, m.records, m.file]), [['duplicate', 3, copy]]);
-      const text = cli(['history', 'verify', '--history', dir]);
-      assert.ok(text.out.includes(`segments/000-copy.seg repeats 3 record(s) of segments/${path.basename(second)}`), text.out);
-      assert.equal(cli(['history', 'compact', '--history', dir]).code, 0);
-      assert.equal(cli(['history', 'verify', '--history', dir]).code, 0, 'compaction removes the duplicates');
-    });
+    // A copy keeping the `.v2.seg` suffix is read like the original (through its commit markers); one
+    // named like a format-1 segment is read without them, and its markers must not count as records either.
+    for (const copyName of ['000-copy.v2.seg', '000-copy.seg']) {
+      it(`a duplicated segment (${copyName}): its records are reported as counted twice, exit 1`, async () => {
+        const { dir } = await segmentsOf([4, 3]);
+        const [, second] = segmentFiles(dir);
+        // Named to sort first: the index, which covers the original, tells which one is the copy.
+        const copy = path.join(dir, 'segments', copyName);
+        fs.copyFileSync(second, copy);
+        const verified = cli(['history', 'verify', '--json', '--history', dir]);
+        assert.equal(verified.code, 1);
+        const report = JSON.parse(verified.out);
+        assert.deepEqual(report.mismatches.map((m: { kind: string; records: number; file: string }) => [m.kind, m.records, m.file]), [['duplicate', 3, copy]]);
+        assert.deepEqual(report.problems, [], 'commit markers are neither records nor damage');
+        assert.equal(report.records, 4 + 3 + 3);
+        const text = cli(['history', 'verify', '--history', dir]);
+        assert.ok(text.out.includes(`segments/${copyName} repeats 3 record(s) of segments/${path.basename(second)}`), text.out);
+        assert.equal(cli(['history', 'compact', '--history', dir]).code, 0);
+        assert.equal(cli(['history', 'verify', '--history', dir]).code, 0, 'compaction removes the duplicates');
+      });
+    }
   });
 
   describe('leftovers', () => {
