@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import type { RunRecord } from '../../../src/core/model';
 import { HistoryStore } from '../../../src/core/store/history-store';
 import { encodeIndex, readAllLocations, readIndex } from '../../../src/core/store/series-index';
+import { encodeFrame } from '../../../src/core/store/framing';
+import { recordJson } from '../../../src/core/store/migrate';
 import { makeRecord } from './records';
 
 /** Where the index file keeps its location table: entries of `width` bytes, each series a slice. */
@@ -34,6 +36,12 @@ const sorted = (records: RunRecord[]) => records.map((r) => r.id).sort();
 
 function segmentFiles(dir: string): string[] {
   return fs.readdirSync(path.join(dir, 'segments')).filter((n) => n.endsWith('.seg')).sort().map((n) => path.join(dir, 'segments', n));
+}
+
+/** The JSON header of an index file (format 2). */
+function indexHeader(file: string): { segments: Array<{ name: string; size: number; lines: number; records: number }>; series: Array<{ count: number }> } {
+  const bytes = fs.readFileSync(file);
+  return JSON.parse(bytes.toString('utf8', 16, 16 + bytes.readUInt32LE(8)));
 }
 
 /** Byte offsets where the segment's record frames start (commit markers left out). */
@@ -320,6 +328,53 @@ describe('history index integrity', function () {
         assert.equal(cli(['history', 'verify', '--history', dir]).code, 0, 'compaction removes the duplicates');
       });
     }
+
+    it('a killed writer’s unfinished append (frames after its last commit marker) is never indexed and is no loss', async () => {
+      const dir = fresh();
+      const writer = await HistoryStore.open(dir, { writerId: 'killed' });
+      const committed = Array.from({ length: 6 }, (_, i) => makeRecord('k', i));
+      await writer.append(committed.slice(0, 3));
+      await writer.append(committed.slice(3));
+      const [file] = segmentFiles(dir);
+      const committedSize = fs.statSync(file).size;
+      // Killed after 4 whole frames of its next append had landed, before their commit marker.
+      const unfinished = Buffer.concat([10, 11, 12, 13].map((i) => encodeFrame(recordJson(makeRecord('k', i)))));
+      fs.appendFileSync(file, unfinished);
+      await (writer as unknown as { writer?: { handle: fs.promises.FileHandle } }).writer?.handle.close();
+      fs.rmSync(path.join(dir, 'writers', path.basename(file) + '.json'));
+
+      const warnings: string[] = [];
+      const store = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
+      // The index this open saved covers the committed part: its size, its 6 records (not the 2
+      // marker lines, not the 4 unfinished frames) and their 8 lines.
+      const header = indexHeader(path.join(dir, 'index.bin'));
+      assert.deepEqual(header.segments.map((s) => [s.name, s.size, s.records, s.lines]), [[path.basename(file), committedSize, 6, 8]]);
+      assert.deepEqual(header.series.map((s) => s.count), [6]);
+      const report = await store.verify();
+      assert.equal(report.records, 6);
+      assert.deepEqual(report.mismatches, []);
+      assert.deepEqual(report.indexProblems, []);
+      assert.deepEqual(report.problems.map((p) => [p.offset, p.length, /incomplete record at the end/.test(p.message)]), [[committedSize, unfinished.length, true]]);
+      await store.close();
+
+      // Part of the unfinished append gone too (never synced): still nothing the index covered.
+      fs.truncateSync(file, committedSize + 100);
+      const reader = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
+      assert.deepEqual((await reader.verify()).mismatches, []);
+      // A compaction elsewhere drops the unfinished append with the segment; the reader sees no loss.
+      const compactor = await HistoryStore.open(dir, { onWarning: (m) => warnings.push(m) });
+      assert.equal((await compactor.compact()).recordsKept, 6);
+      await compactor.close();
+      assert.equal(await reader.refresh(), true);
+      assert.deepEqual(reader.recordedLosses(), []);
+      assert.deepEqual(await allIds(reader), sorted(committed));
+      await reader.close();
+      assert.deepEqual(warnings, []);
+      const after = await HistoryStore.open(dir);
+      const clean = await after.verify();
+      assert.deepEqual([clean.records, clean.problems, clean.mismatches, clean.indexProblems], [6, [], [], []]);
+      await after.close();
+    });
   });
 
   describe('leftovers', () => {
@@ -361,12 +416,14 @@ describe('history index integrity', function () {
       fs.writeFileSync(path.join(dir, `index.bin.${dead}-abc123.tmp`), Buffer.alloc(280_000));
       fs.writeFileSync(path.join(dir, `store.json.${dead}-def456.tmp`), '{');
       fs.writeFileSync(path.join(dir, `index.bin.${process.pid}-ghi789.tmp`), 'this process: maybe a write in progress');
-      fs.writeFileSync(path.join(dir, 'writers', '000000001-killed.seg.json'), stamp(dead));
+      fs.writeFileSync(path.join(dir, 'writers', '000000001-killed.v2.seg.json'), stamp(dead));
       fs.writeFileSync(path.join(dir, 'writers', '000000002-empty-old.seg.json'), '');
       const old = (Date.now() - 120_000) / 1000;
       fs.utimesSync(path.join(dir, 'writers', '000000002-empty-old.seg.json'), old, old);
       fs.writeFileSync(path.join(dir, 'writers', '000000003-empty-new.seg.json'), '');
       fs.writeFileSync(path.join(dir, `compact.lock.broken-${dead}-1700000000000`), stamp(dead));
+      // The stamped temporary file a lock is hard-linked from, of a process killed before removing it.
+      fs.writeFileSync(path.join(dir, `compact.lock.${dead}-0a1b2c3d.tmp`), stamp(dead));
       fs.writeFileSync(path.join(dir, 'compact.lock'), stamp(dead));
       const markersBefore = fs.readdirSync(path.join(dir, 'writers')).sort();
 
@@ -377,12 +434,13 @@ describe('history index integrity', function () {
       assert.ok(markers.some((n) => n.endsWith('-live.v2.seg.json')), 'the live writer keeps its marker');
       const report = await store.verify();
       const removed = report.notes.filter((n) => n.startsWith('removed '));
-      assert.equal(removed.length, 5, report.notes.join('\n'));
+      assert.equal(removed.length, 6, report.notes.join('\n'));
+      assert.ok(removed.some((n) => n.includes(`compact.lock.${dead}-0a1b2c3d.tmp: temporary file of an interrupted write of compact.lock by process ${dead}`)));
       assert.ok(removed.some((n) => n.includes(`compact.lock.broken-${dead}-1700000000000: copy of a broken lock`)));
       assert.ok(report.notes.includes(`compact.lock: held by process ${dead} on ${os.hostname()}, which is no longer running; the next compaction breaks it`), report.notes.join('\n'));
       assert.ok(fs.existsSync(path.join(dir, 'compact.lock')), 'a lock is only broken by the next taker');
       assert.ok(removed.some((n) => n.includes(`index.bin.${dead}-abc123.tmp: temporary file of an interrupted write of index.bin by process ${dead}, which is no longer running`)));
-      assert.ok(removed.some((n) => n.includes(`writers/000000001-killed.seg.json: writer marker of process ${dead}`)));
+      assert.ok(removed.some((n) => n.includes(`writers/000000001-killed.v2.seg.json: writer marker of process ${dead}`)));
       // A leftover appearing while the store is open is found (and removed) by verify itself.
       fs.writeFileSync(path.join(dir, `index.bin.${dead}-later1.tmp`), 'x');
       const second = await store.verify();
