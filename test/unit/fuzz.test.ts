@@ -24,7 +24,7 @@ const PARSER_INPUTS = 1200;
 const CLI_RUNS = 150;
 const CLI_CONCURRENCY = 3;
 /** The history files the CLI runs see damaged. */
-const DAMAGED_FILES = /\.seg$/;
+const DAMAGED_FILES = /\.(seg|bin)$/;
 
 const FIXTURE_DIR = path.join(__dirname, '../fixtures/reference');
 

@@ -17,7 +17,11 @@ The workspace's performance history (see docs/HISTORY.md for where it lives).
                                               all or some series (ids or names); stdout by default.
                                               A backup: it holds everything (environment values,
                                               hostnames, paths); share with sync, export or report
-  verify [--json]                             re-read every record; exit 1 when any is damaged
+  verify [--json] [--acknowledge-losses]      re-read every record and compare the segments with the
+                                              index: damaged records, segment files deleted, cut short
+                                              or duplicated (with the records each cost), a damaged
+                                              index (rebuilt); exit 1 when anything is found. Losses
+                                              stay reported until --acknowledge-losses
   compact [--keep-samples N] [--max-runs N] [--max-age-days N]
                                               drop old raw samples (summaries stay), apply limits
   where                                       print the history folder
@@ -26,7 +30,7 @@ Options for all:
   --workspace DIR   the workspace (default: current folder)
   --history DIR     the history folder itself (overrides everything; also PERF_PULSE_HISTORY)
 
-Exit codes: 0 done, 1 verify found damage, 2 bad usage or an unreadable history.
+Exit codes: 0 done, 1 verify found damage or loss, 2 bad usage or an unreadable history.
 `;
 
 export const command: CliCommand = {
@@ -59,10 +63,10 @@ function noExtra(args: string[]): void {
   if (args.length) throw new CliError(`unexpected argument ${args[0]}`);
 }
 
-async function withStore<T>(dir: string, fn: (store: HistoryStore) => Promise<T>, options: { retention?: Partial<RetentionOptions>; action?: string } = {}): Promise<T> {
+async function withStore<T>(dir: string, io: CliIO, fn: (store: HistoryStore) => Promise<T>, options: { retention?: Partial<RetentionOptions>; action?: string } = {}): Promise<T> {
   let store: HistoryStore;
   try {
-    store = await HistoryStore.open(dir, options);
+    store = await HistoryStore.open(dir, { ...(options.retention ? { retention: options.retention } : {}), onWarning: (message) => io.stderr(`warning: ${message}\n`) });
   } catch (err) {
     throw asCliError(err, `cannot open the history at ${dir}`);
   }
@@ -101,7 +105,7 @@ async function list(dir: string, args: string[], io: CliIO): Promise<number> {
     else io.stdout(`No history yet in ${dir}\n`);
     return 0;
   }
-  return withStore(dir, async (store) => {
+  return withStore(dir, io, async (store) => {
     const series = store.listSeries();
     if (json) {
       io.stdout(JSON.stringify(series, null, 2) + '\n');
@@ -142,7 +146,7 @@ async function exportHistory(dir: string, args: string[], io: CliIO): Promise<nu
   }
   // A backup must never get an empty file and exit 0 because the history is missing or unreadable.
   if (!(await historyExists(dir))) throw new CliError(`no history in ${dir}: nothing to export (check --history, --workspace or PERF_PULSE_HISTORY)`);
-  return withStore(dir, async (store) => {
+  return withStore(dir, io, async (store) => {
     const series = store.listSeries();
     const ids = wanted.flatMap((w) => {
       const byId = series.filter((s) => s.seriesId === w);
@@ -177,15 +181,17 @@ async function exportHistory(dir: string, args: string[], io: CliIO): Promise<nu
 
 async function verify(dir: string, args: string[], io: CliIO): Promise<number> {
   const json = args.includes('--json');
-  noExtra(args.filter((a) => a !== '--json'));
+  const acknowledge = args.includes('--acknowledge-losses');
+  noExtra(args.filter((a) => a !== '--json' && a !== '--acknowledge-losses'));
   if (!(await historyExists(dir))) {
-    io.stdout(json ? JSON.stringify({ dir, segments: 0, records: 0, problems: [] }) + '\n' : `No history yet in ${dir}: nothing to verify\n`);
+    io.stdout(json ? JSON.stringify({ dir, segments: 0, records: 0, problems: [], mismatches: [], indexProblems: [], notes: [] }) + '\n' : `No history yet in ${dir}: nothing to verify\n`);
     return 0;
   }
-  return withStore(dir, async (store) => {
+  return withStore(dir, io, async (store) => {
     const report = await store.verify();
+    const acknowledged = acknowledge ? (await store.acknowledgeLosses()).length : undefined;
     if (json) {
-      io.stdout(JSON.stringify({ dir, ...report }, null, 2) + '\n');
+      io.stdout(JSON.stringify({ dir, ...report, ...(acknowledged !== undefined ? { acknowledged } : {}) }, null, 2) + '\n');
     } else {
       io.stdout(`${report.records} records in ${report.series} series, ${report.segments} segment file(s), ${report.bytes} bytes in ${dir}\n`);
       for (const note of report.notes) io.stdout(`note: ${note}\n`);
@@ -194,8 +200,15 @@ async function verify(dir: string, args: string[], io: CliIO): Promise<number> {
         io.stdout(`${report.problems.length} damaged record(s), skipped when loading:\n`);
         for (const p of report.problems) io.stdout(`  ${describeProblem(p)}\n`);
       }
+      if (report.mismatches.length) {
+        const lost = report.mismatches.filter((m) => m.kind !== 'duplicate').reduce((sum, m) => sum + m.records, 0);
+        io.stdout(`${report.mismatches.length} segment file(s) disagree with the index (${lost} record(s) lost):\n`);
+        for (const m of report.mismatches) io.stdout(`  ${m.message}\n`);
+      }
+      for (const p of report.indexProblems) io.stdout(`${p}\n`);
+      if (acknowledged !== undefined) io.stdout(`${acknowledged} recorded loss(es) acknowledged; verify no longer reports them.\n`);
     }
-    return report.problems.length ? 1 : 0;
+    return report.problems.length || report.mismatches.length || report.indexProblems.length ? 1 : 0;
   });
 }
 
@@ -215,7 +228,7 @@ async function compact(dir: string, args: string[], io: CliIO): Promise<number> 
     return 0;
   }
   await assertHistoryWritable(dir);
-  return withStore(dir, async (store) => {
+  return withStore(dir, io, async (store) => {
     const r = await store.compact();
     if (!r.compacted) {
       io.stdout('Another process is compacting this history right now; nothing done.\n');

@@ -4,16 +4,23 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RunRecord, SeriesInfo } from '../model';
 import { decodeFrame, encodeFrame } from './framing';
+import { crc32 } from './crc32';
 import { StoreError, ioError, type StoreProblem } from './errors';
 import { migrateRecord, recordJson } from './migrate';
 import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type RetentionOptions } from './retention';
-import { appendedSegmentName, readFirstLine, scanSegmentFile, syncDir, writeFileAtomic } from './segment-file';
-import { encodeCommitMarker } from './append-commit';
-import { readIndex, readLocations, writeIndex, type OpenIndex } from './series-index';
+import { appendedSegmentName, scanSegmentFile, syncDir, writeFileAtomic, type WriteBytes } from './segment-file';
+import { commitMarkerOf, encodeCommitMarker } from './append-commit';
+import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
+import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, readFrameCrcs, staleSegments } from './index-check';
+import { listSegments, type SegmentListing } from './segment-list';
+import { describeLeftover, removeLeftovers, staleLock } from './leftovers';
+import { verifyHistory, type VerifyReport } from './verify';
 import { ownStamp, ownerAlive, readStamp, tryLock } from './locks';
 import { csvHeader, csvRow, jsonExportClose, jsonExportOpen } from './export-format';
 
 export { StoreError, type StoreProblem } from './errors';
+export type { VerifyReport, SegmentMismatch } from './verify';
+export type { RecordedLoss } from './series-index';
 export { DEFAULT_RETENTION, type RetentionOptions, type ProtectOptions } from './retention';
 export { resolveHistoryDir, registerWorkspaceHistory } from './location';
 import { creationProblem } from './location';
@@ -42,16 +49,10 @@ export interface HistoryStoreOptions {
   writerId?: string;
   /** Test hook: replaces the write of one append's bytes (to inject disk-full and similar failures). */
   writeBytes?: (handle: fsp.FileHandle, bytes: Buffer) => Promise<void>;
-}
-
-export interface VerifyReport {
-  segments: number;
-  records: number;
-  bytes: number;
-  series: number;
-  problems: StoreProblem[];
-  /** Leftovers that are harmless (superseded segments, temporary files) and removed by the next compaction. */
-  notes: string[];
+  /** Test hook: replaces the write of the index file's bytes (to inject disk-full and similar failures). */
+  writeIndexBytes?: WriteBytes;
+  /** Receives one-line warnings (an index found damaged and rebuilt, records found lost); default: standard error. */
+  onWarning?: (message: string) => void;
 }
 
 export interface CompactOptions extends ProtectOptions {
@@ -85,8 +86,8 @@ interface Segment {
 interface SeriesState {
   info: SeriesInfo;
   /** This series' slice of the index file's location table. */
-  base?: { at: number; count: number };
-  /** Locations outside the index: segment number, offset, length triples. */
+  base?: { at: number; count: number; crc: number };
+  /** Locations outside the index: (segment number, offset, length, frame CRC-32) quadruples. */
   tail: number[];
 }
 
@@ -104,6 +105,8 @@ interface Writer {
  */
 export class HistoryStore {
   readonly problems: StoreProblem[] = [];
+  /** Warnings given since opening (also passed to `onWarning`). */
+  readonly warnings: string[] = [];
   private readonly problemKeys = new Set<string>();
   private readonly retention: RetentionOptions;
   private readonly writerId: string;
@@ -111,6 +114,12 @@ export class HistoryStore {
   private superseded = new Set<string>();
   private series = new Map<string, SeriesState>();
   private index: OpenIndex | undefined;
+  /** Records found lost (segments deleted or cut short) that the index carries until acknowledged. */
+  private losses: RecordedLoss[] = [];
+  /** Index damage met and repaired since opening, for verify. */
+  private readonly indexRepairs: string[] = [];
+  /** Leftovers of dead processes removed since opening, for verify. */
+  private readonly removedLeftovers: string[] = [];
   private tailRecords = 0;
   private writer: Writer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -129,12 +138,17 @@ export class HistoryStore {
   static async open(dir: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
     const store = new HistoryStore(path.resolve(dir), options);
     await store.prepareDir();
+    await store.cleanLeftovers();
     await store.load();
     return store;
   }
 
   private get segmentsDir(): string {
     return path.join(this.dir, SEGMENTS);
+  }
+
+  private get indexFile(): string {
+    return path.join(this.dir, INDEX_FILE);
   }
 
   // ---------------------------------------------------------------- queries
@@ -171,50 +185,100 @@ export class HistoryStore {
   }
 
   private async readSeriesOnce(seriesId: string): Promise<RunRecord[]> {
+    return (await this.readLocated(seriesId)).map((r) => r.record);
+  }
+
+  /**
+   * A series' records with where each lies, oldest first. An index entry that disagrees with the
+   * frame it points to (or a slice of the index that fails its checksum) means the index is wrong:
+   * it is rebuilt from the segments, with a warning, and the series read again.
+   */
+  private async readLocated(seriesId: string): Promise<Located[]> {
+    try {
+      return await this.readLocatedOnce(seriesId);
+    } catch (err) {
+      if (!(err instanceof IndexDamage)) throw err;
+      await this.rebuildIndex(err.message);
+      try {
+        return await this.readLocatedOnce(seriesId);
+      } catch (again) {
+        if (!(again instanceof IndexDamage)) throw again;
+        throw new StoreError(`The history in ${this.dir} changed while it was read (${again.message}); try again`, this.indexFile);
+      }
+    }
+  }
+
+  private async readLocatedOnce(seriesId: string): Promise<Located[]> {
     const state = this.series.get(seriesId);
     if (!state) return [];
     const locations = await this.locationsOf(state);
-    const segments = this.segments;
-    const bySegment = new Map<number, number[]>();
-    for (let i = 0; i < locations.length; i += 3) {
-      let list = bySegment.get(locations[i]);
-      if (!list) bySegment.set(locations[i], (list = []));
-      list.push(locations[i + 1], locations[i + 2]);
+    // Locations before this point come from the index file: each is checked against its frame.
+    const fromIndex = state.base && this.index ? state.base.count * LOCATION_WIDTH : 0;
+    const covered = this.index?.header.segments ?? [];
+    const bySegment = new Map<number, Member[]>();
+    const seen = new Set<string>();
+    for (let i = 0; i < locations.length; i += LOCATION_WIDTH) {
+      const [seg, offset, length, crc] = [locations[i], locations[i + 1], locations[i + 2], locations[i + 3]];
+      if (i < fromIndex) {
+        if (!locationInRange(seg, offset, length, covered)) throw new IndexDamage(`an entry of series ${seriesId} points outside the segments`);
+        if (seen.has(`${seg}:${offset}`)) throw new IndexDamage(`series ${seriesId} lists a record twice`);
+        seen.add(`${seg}:${offset}`);
+      }
+      let list = bySegment.get(seg);
+      if (!list) bySegment.set(seg, (list = []));
+      list.push({ offset, length, crc, order: i, fromIndex: i < fromIndex });
     }
-    const records: Array<{ record: RunRecord; order: number }> = [];
-    let order = 0;
+    const segments = this.segments;
+    const out: Located[] = [];
     // Synchronous reads: a series is a few page-cached ranges, and thread-pool round trips
     // cost more than the reads themselves on a busy machine.
-    for (const [segIndex, ranges] of [...bySegment.entries()].sort((a, b) => a[0] - b[0])) {
+    for (const [segIndex, members] of [...bySegment.entries()].sort((a, b) => a[0] - b[0])) {
       const segment = segments[segIndex];
       const fd = fs.openSync(segment.file, 'r');
       try {
-        for (const [start, end, members] of coalesce(ranges)) {
+        for (const [start, end, group] of coalesce(members)) {
           const buf = Buffer.allocUnsafe(end - start);
           const bytesRead = readFully(fd, buf, start);
-          for (let m = 0; m < members.length; m += 2) {
-            const offset = members[m];
-            const length = members[m + 1];
-            const lineEnd = offset - start + length - 1;
-            if (lineEnd >= bytesRead || buf[lineEnd] !== 0x0a) {
-              this.report({ file: segment.file, offset, length, message: 'damaged record: line end missing (truncated or overwritten)' });
+          for (const m of group) {
+            const at = m.offset - start;
+            let json: string;
+            if (m.fromIndex) {
+              const check = checkIndexedFrame(buf, at, Math.max(0, bytesRead - at), m.length, m.crc);
+              if ('mismatch' in check) throw new IndexDamage(`an entry of series ${seriesId} points at segments/${segment.name} byte ${m.offset}, where ${check.mismatch}`);
+              if ('damaged' in check) {
+                this.report({ file: segment.file, offset: m.offset, length: m.length, message: check.damaged });
+                continue;
+              }
+              json = check.json;
+            } else {
+              const lineEnd = at + m.length - 1;
+              if (lineEnd >= bytesRead || buf[lineEnd] !== 0x0a) {
+                this.report({ file: segment.file, offset: m.offset, length: m.length, message: 'damaged record: line end missing (truncated or overwritten)' });
+                continue;
+              }
+              const frame = decodeFrame(buf, at, lineEnd);
+              if (!frame.ok) {
+                this.report({ file: segment.file, offset: m.offset, length: m.length, message: frame.message });
+                continue;
+              }
+              json = frame.json;
+            }
+            if (m.fromIndex && commitMarkerOf(json)) throw new IndexDamage(`an entry of series ${seriesId} points at a commit marker (segments/${segment.name} byte ${m.offset})`);
+            const record = this.parseRecord(json, segment.file, m.offset);
+            if (!record) continue;
+            if (record.seriesId !== seriesId) {
+              if (m.fromIndex) throw new IndexDamage(`an entry of series ${seriesId} points at a record of series ${record.seriesId} (segments/${segment.name} byte ${m.offset})`);
               continue;
             }
-            const frame = decodeFrame(buf, offset - start, lineEnd);
-            if (!frame.ok) {
-              this.report({ file: segment.file, offset, length, message: frame.message });
-              continue;
-            }
-            const record = this.parseRecord(frame.json, segment.file, offset);
-            if (record && record.seriesId === seriesId) records.push({ record, order: order++ });
+            out.push({ record, where: `${segIndex}:${m.offset}`, order: m.order });
           }
         }
       } finally {
         fs.closeSync(fd);
       }
     }
-    records.sort((a, b) => a.record.timestamp - b.record.timestamp || a.order - b.order);
-    return records.map((r) => r.record);
+    out.sort((a, b) => a.record.timestamp - b.record.timestamp || a.order - b.order);
+    return out;
   }
 
   /** Every record, series by series, each series oldest first. Holds one series in memory at a time. */
@@ -350,11 +414,13 @@ export class HistoryStore {
       this.assertOpen();
       const before = this.fingerprint();
       await this.withReload('read the history in', async () => {
-        const listing = await this.listSegments();
+        const listing = await listSegments(this.segmentsDir);
         const known = new Set(this.segments.map((s) => s.name));
         const vanished = this.segments.some((s) => !listing.live.includes(s.name));
         if (vanished) {
+          const gone = await this.segmentsGone(listing);
           await this.load();
+          await this.noteLosses(gone);
         } else {
           for (const segment of this.segments) await this.scanTail(segment, this.segments.indexOf(segment));
           for (const name of listing.live) {
@@ -366,6 +432,41 @@ export class HistoryStore {
       });
       return this.fingerprint() !== before;
     });
+  }
+
+  /**
+   * Segments this process knew that are gone, with the records it had located in each, when no
+   * compaction explains it (a compaction this process has not seen may have replaced them).
+   */
+  private async segmentsGone(listing: SegmentListing): Promise<RecordedLoss[]> {
+    if (listing.live.some((n) => n.startsWith('c-') && !this.segments.some((s) => s.name === n))) return [];
+    const gone = new Map<number, RecordedLoss>();
+    this.segments.forEach((s, i) => {
+      if (!listing.live.includes(s.name) && !listing.superseded.has(s.name)) gone.set(i, { segment: s.name, kind: 'missing', records: 0, bytes: s.size, at: Date.now() });
+    });
+    if (gone.size === 0) return [];
+    try {
+      for (const state of this.series.values()) {
+        const locations = await this.locationsOf(state);
+        for (let i = 0; i < locations.length; i += LOCATION_WIDTH) {
+          const loss = gone.get(locations[i]);
+          if (loss) loss.records++;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof IndexDamage)) throw err;
+      return []; // The load that follows finds the damage (and the index's own record of the segments).
+    }
+    return [...gone.values()].filter((l) => l.records > 0);
+  }
+
+  /** Records losses the load did not find itself (segments the index did not cover), warns and saves them. */
+  private async noteLosses(found: RecordedLoss[]): Promise<void> {
+    const fresh = found.filter((l) => !this.losses.some((k) => k.segment === l.segment && k.kind === l.kind));
+    if (fresh.length === 0) return;
+    this.losses = mergeLosses(this.losses, fresh);
+    this.warn(`${fresh.map(describeLoss).join('; ')} (\`perf-pulse history verify\` reports this until acknowledged)`);
+    await this.saveIndex().catch(() => undefined);
   }
 
   private fingerprint(): string {
@@ -404,52 +505,73 @@ export class HistoryStore {
     this.formatOnDisk = typeof meta?.version === 'number' ? meta.version : 1;
   }
 
-  private async listSegments(): Promise<{ live: string[]; superseded: Set<string>; temporary: string[] }> {
-    const names = (await fsp.readdir(this.segmentsDir)).sort();
-    const superseded = new Set<string>();
-    for (const name of names) {
-      if (!name.startsWith('c-') || !name.endsWith('.seg')) continue;
-      const header = await readCompactionHeader(path.join(this.segmentsDir, name)).catch(() => undefined);
-      for (const old of header?.supersedes ?? []) superseded.add(old);
+  /** Removes temporary files and writer markers that dead processes left behind (see leftovers.ts). */
+  private async cleanLeftovers(): Promise<void> {
+    for (const leftover of await removeLeftovers(this.dir, path.join(this.dir, WRITERS))) {
+      this.removedLeftovers.push(`removed ${describeLeftover(leftover, this.dir)}`);
     }
-    return {
-      live: names.filter((n) => n.endsWith('.seg') && !superseded.has(n)),
-      superseded,
-      temporary: names.filter((n) => n.endsWith('.tmp')),
-    };
   }
 
-  /** Reads the index and scans whatever it does not cover. Rebuilds everything when the index is stale. */
-  private async load(attempt = 0): Promise<void> {
+  private warn(message: string): void {
+    this.warnings.push(message);
+    if (this.options.onWarning) this.options.onWarning(message);
+    else process.stderr.write(`perf-pulse: warning: ${message}\n`);
+  }
+
+  /** The index disagrees with the segments: forget it and rebuild it from them. */
+  private async rebuildIndex(reason: string): Promise<void> {
+    this.indexRepairs.push(`index.bin: ${reason}; rebuilt from the segments`);
+    this.warn(`${this.indexFile}: ${reason}; rebuilding it from the segments`);
+    await this.load({ fromSegments: true });
+  }
+
+  /**
+   * Reads the index and scans whatever it does not cover. Rebuilds everything from the segments
+   * when the index is missing, damaged or stale (a segment it covers is gone or shorter), or when
+   * asked to (`fromSegments`: compaction trusts no index). Records found lost are recorded.
+   */
+  private async load(options: { fromSegments?: boolean; save?: boolean } = {}, attempt = 0): Promise<void> {
     await this.index?.handle.close().catch(() => undefined);
     this.index = undefined;
     this.series = new Map();
     this.tailRecords = 0;
     const ownSegment = this.writer?.segment.name;
+    let found: RecordedLoss[] = [];
     try {
-      const listing = await this.listSegments();
+      const listing = await listSegments(this.segmentsDir);
       this.superseded = listing.superseded;
       const sizes = new Map<string, number>();
       for (const name of listing.live) sizes.set(name, (await fsp.stat(path.join(this.segmentsDir, name))).size);
-      const index = await readIndex(path.join(this.dir, INDEX_FILE));
-      const usable = index && index.header.segments.every((s) => (sizes.get(s.name) ?? -1) >= s.size);
+      const read = await readIndex(this.indexFile);
+      if (!read.index && !read.missing) {
+        this.indexRepairs.push(`index.bin: ${read.damage}; rebuilt from the segments`);
+        this.warn(`${this.indexFile}: ${read.damage}; rebuilding it from the segments`);
+      }
+      const stale = read.index ? staleSegments(read.index.header, listing, sizes) : [];
+      if (read.index) this.losses = mergeLosses(read.index.header.losses, this.losses);
       this.segments = [];
-      if (index && usable) {
-        this.index = index;
-        for (const s of index.header.segments) this.segments.push({ name: s.name, file: path.join(this.segmentsDir, s.name), size: s.size, lines: s.lines });
-        for (const entry of index.header.series) this.series.set(entry.info.seriesId, { info: entry.info, base: { at: entry.at, count: entry.count }, tail: [] });
+      if (read.index && stale.length === 0 && !options.fromSegments) {
+        this.index = read.index;
+        for (const s of read.index.header.segments) this.segments.push({ name: s.name, file: path.join(this.segmentsDir, s.name), size: s.size, lines: s.lines });
+        for (const entry of read.index.header.series) this.series.set(entry.info.seriesId, { info: entry.info, base: { at: entry.at, count: entry.count, crc: entry.crc }, tail: [] });
       } else {
-        await index?.handle.close().catch(() => undefined);
+        await read.index?.handle.close().catch(() => undefined);
       }
       const covered = new Set(this.segments.map((s) => s.name));
       for (const name of listing.live) {
         if (!covered.has(name)) this.segments.push({ name, file: path.join(this.segmentsDir, name), size: 0, lines: 0 });
       }
       for (let i = 0; i < this.segments.length; i++) await this.scanTail(this.segments[i], i);
+      found = lossesOf(stale, (name, below) => this.recordsIn(name, below), Date.now())
+        .filter((loss) => !this.losses.some((k) => k.segment === loss.segment && k.kind === loss.kind && k.bytes === loss.bytes && k.records === loss.records));
     } catch (err) {
       // A compaction in another process removed files while we listed them: start again.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) return this.load(attempt + 1);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) return this.load(options, attempt + 1);
       throw ioError('read the history in', this.dir, err);
+    }
+    if (found.length) {
+      this.losses = mergeLosses(this.losses, found);
+      this.warn(`${found.map(describeLoss).join('; ')}; the index was rebuilt from the segments (\`perf-pulse history verify\` reports this until acknowledged)`);
     }
     if (this.writer) {
       const i = this.segments.findIndex((s) => s.name === ownSegment);
@@ -460,14 +582,25 @@ export class HistoryStore {
         await this.retireWriter();
       }
     }
-    if (this.tailRecords >= INDEX_TAIL_LIMIT || (!this.index && this.tailRecords > 0)) await this.saveIndex().catch(() => undefined);
+    const worthSaving = this.tailRecords >= INDEX_TAIL_LIMIT || (!this.index && (this.tailRecords > 0 || this.losses.length > 0));
+    if (options.save !== false && worthSaving) await this.saveIndex().catch(() => undefined);
+  }
+
+  /** Records located in a segment below a byte offset (the in-memory state has no index: just rebuilt). */
+  private recordsIn(segmentName: string, below: number): number {
+    const seg = this.segments.findIndex((s) => s.name === segmentName);
+    let n = 0;
+    for (const state of this.series.values()) {
+      for (let i = 0; i < state.tail.length; i += LOCATION_WIDTH) if (state.tail[i] === seg && state.tail[i + 1] + state.tail[i + 2] <= below) n++;
+    }
+    return n;
   }
 
   private async scanTail(segment: Segment, segIndex: number): Promise<void> {
     const result = await scanSegmentFile(segment.file, segment.size, segment.lines, {
       record: (json, offset, length) => {
         const record = this.parseRecord(json, segment.file, offset);
-        if (record) this.addRecord(record, segIndex, offset, length);
+        if (record) this.addRecord(record, segIndex, offset, length, crc32(Buffer.from(json, 'utf8')));
       },
       problem: (offset, length, line, message) => this.report({ file: segment.file, offset, line, length, message }),
     });
@@ -497,7 +630,10 @@ export class HistoryStore {
       this.report({ file, offset, message: `damaged record: invalid JSON (${(err as Error).message})` });
       return undefined;
     }
+    // A compacted segment's header, or a commit marker met outside a gated scan (a `*.v2.seg` copied
+    // under another name): neither is a record.
     if (raw && typeof raw === 'object' && (raw as { kind?: unknown }).kind === 'compaction') return undefined;
+    if (commitMarkerOf(json)) return undefined;
     try {
       return migrateRecord(raw);
     } catch (err) {
@@ -506,7 +642,11 @@ export class HistoryStore {
     }
   }
 
-  private addRecord(record: RunRecord, segIndex: number, offset: number, length: number): void {
+  /**
+   * `crc` is the frame's CRC-32 (of its JSON). Appends leave it out (NaN): it is read from the
+   * frame's header when the index is next saved, so appending costs nothing for it.
+   */
+  private addRecord(record: RunRecord, segIndex: number, offset: number, length: number, crc = NaN): void {
     let state = this.series.get(record.seriesId);
     if (!state) {
       state = {
@@ -530,7 +670,7 @@ export class HistoryStore {
       this.series.set(record.seriesId, state);
     }
     updateInfo(state.info, record);
-    state.tail.push(segIndex, offset, length);
+    state.tail.push(segIndex, offset, length, crc);
     this.tailRecords++;
   }
 
@@ -551,20 +691,36 @@ export class HistoryStore {
     return all;
   }
 
-  /** Writes the index covering everything read so far. */
+  /** Writes the index covering everything read so far. A failed write leaves no temporary file (and throws). */
   private async saveIndex(): Promise<void> {
     const series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }> = [];
-    for (const state of this.series.values()) series.push({ info: state.info, locations: await this.locationsOf(state) });
-    const segments = this.segments.map((s) => ({ name: s.name, size: s.size, lines: s.lines }));
-    await writeIndex(path.join(this.dir, INDEX_FILE), segments, series);
+    const perSegment = new Array<number>(this.segments.length).fill(0);
+    const unknownCrc: Array<{ locations: Float64Array | number[]; at: number }> = [];
+    for (const state of this.series.values()) {
+      const locations = (await this.locationsOf(state)) as Float64Array | number[];
+      for (let i = 0; i < locations.length; i += LOCATION_WIDTH) {
+        perSegment[locations[i]]++;
+        if (Number.isNaN(locations[i + 3])) unknownCrc.push({ locations, at: i });
+      }
+      series.push({ info: state.info, locations });
+    }
+    readFrameCrcs(unknownCrc, (seg) => this.segments[seg].file);
+    // An index naming a file that is gone (compacted away since this process last looked) would
+    // later read as a loss: leave the writing to a process with a fresh view.
+    for (const s of this.segments) {
+      const size = await fsp.stat(s.file).then((st) => st.size, () => -1);
+      if (size < s.size) return;
+    }
+    const segments = this.segments.map((s, i) => ({ name: s.name, size: s.size, lines: s.lines, records: perSegment[i] }));
+    await writeIndex(this.indexFile, segments, series, this.losses, this.options.writeIndexBytes);
     // Reopen so every series reads from the file just written.
     await this.index?.handle.close().catch(() => undefined);
-    this.index = await readIndex(path.join(this.dir, INDEX_FILE));
+    this.index = (await readIndex(this.indexFile)).index;
     const entries = new Map(this.index?.header.series.map((e) => [e.info.seriesId, e]) ?? []);
     const sameSegments = this.index?.header.segments.length === segments.length &&
       this.index.header.segments.every((s, i) => s.name === segments[i].name && s.size === segments[i].size);
     const matches = sameSegments && entries.size === series.length &&
-      series.every((s) => entries.get(s.info.seriesId)?.count === s.locations.length / 3);
+      series.every((s) => entries.get(s.info.seriesId)?.count === s.locations.length / LOCATION_WIDTH);
     if (!matches) {
       // Another process renamed its index over ours in between: keep our locations in memory.
       await this.index?.handle.close().catch(() => undefined);
@@ -579,7 +735,7 @@ export class HistoryStore {
     for (const s of series) {
       const state = this.series.get(s.info.seriesId)!;
       const entry = entries.get(s.info.seriesId)!;
-      state.base = { at: entry.at, count: entry.count };
+      state.base = { at: entry.at, count: entry.count, crc: entry.crc };
       state.tail = [];
     }
     this.tailRecords = 0;
@@ -587,47 +743,56 @@ export class HistoryStore {
 
   // ---------------------------------------------------------------- maintenance
 
-  /** Re-reads every segment byte for byte, checking every frame, and reports all damage. */
+  /**
+   * Re-reads every segment byte for byte, checking every frame, and compares the segments with
+   * the index (see verify.ts): damaged records, segments deleted, cut short or duplicated, and
+   * index damage are reported; a damaged or disagreeing index is rebuilt. Leftovers of dead
+   * processes are removed and reported.
+   */
   verify(): Promise<VerifyReport> {
     return this.exclusive(async () => {
       this.assertOpen();
-      const listing = await this.listSegments();
-      const problems: StoreProblem[] = [];
-      let records = 0;
-      let bytes = 0;
-      const series = new Set<string>();
-      for (const name of listing.live) {
-        const file = path.join(this.segmentsDir, name);
-        const result = await scanSegmentFile(file, 0, 0, {
-          record: (json, offset, _length, line) => {
-            let raw: unknown;
-            try {
-              raw = JSON.parse(json);
-            } catch (err) {
-              problems.push({ file, offset, line, message: `damaged record: invalid JSON (${(err as Error).message})` });
-              return;
-            }
-            if ((raw as { kind?: unknown })?.kind === 'compaction') return;
-            try {
-              series.add(migrateRecord(raw).seriesId);
-              records++;
-            } catch (err) {
-              problems.push({ file, offset, line, message: `unreadable record: ${(err as Error).message}` });
-            }
-          },
-          problem: (offset, length, line, message) => problems.push({ file, offset, line, length, message }),
-        });
-        bytes += result.size;
-        if (result.size > result.end && name !== this.writer?.segment.name && !(await this.writerAlive(name))) {
-          problems.push({ file, offset: result.end, line: result.lines + 1, length: result.size - result.end, message: 'incomplete record at the end of the file (a write was interrupted)' });
-        }
+      await this.cleanLeftovers();
+      const { indexNeedsRebuild, ...report } = await verifyHistory({
+        dir: this.dir,
+        segmentsDir: this.segmentsDir,
+        indexFile: this.indexFile,
+        listing: await listSegments(this.segmentsDir),
+        ...(this.writer ? { ownSegment: this.writer.segment.name } : {}),
+        writerAlive: (name) => this.writerAlive(name),
+        knownLosses: this.losses,
+        indexRepairs: this.indexRepairs,
+      });
+      if (indexNeedsRebuild) {
+        this.warn(`${this.indexFile}: disagrees with the segments; rebuilding it from them`);
+        await this.load({ fromSegments: true });
       }
-      const notes: string[] = [];
-      const present = new Set(await fsp.readdir(this.segmentsDir));
-      for (const old of listing.superseded) if (present.has(old)) notes.push(`${old}: superseded by a compaction, removed by the next one`);
-      for (const tmp of listing.temporary) notes.push(`${tmp}: temporary file of an interrupted compaction, removed by the next one`);
-      for (const p of problems) this.report(p);
-      return { segments: listing.live.length, records, bytes, series: series.size, problems, notes };
+      const lock = await staleLock(path.join(this.dir, COMPACT_LOCK));
+      report.notes.unshift(...this.removedLeftovers, ...(lock ? [lock] : []));
+      for (const p of report.problems) this.report(p);
+      return report;
+    });
+  }
+
+  /** Records lost (segments deleted or cut short) that the index carries; `verify` reports them until acknowledged. */
+  recordedLosses(): RecordedLoss[] {
+    return this.losses.map((l) => ({ ...l }));
+  }
+
+  /** Forgets the recorded losses (the user has seen them); returns what was forgotten. Throws when the index cannot be written. */
+  acknowledgeLosses(): Promise<RecordedLoss[]> {
+    return this.exclusive(async () => {
+      this.assertOpen();
+      await this.load({ save: false });
+      const forgotten = this.losses;
+      this.losses = [];
+      try {
+        await this.saveIndex();
+      } catch (err) {
+        this.losses = forgotten;
+        throw ioError('write the history index', this.indexFile, err);
+      }
+      return forgotten;
     });
   }
 
@@ -659,8 +824,9 @@ export class HistoryStore {
     const now = options.now ?? Date.now();
     // Our own segment is sealed and compacted too; the next append opens a fresh one.
     await this.retireWriter();
-    await this.load();
-    const listing = await this.listSegments();
+    // Compaction trusts no index: what it keeps is what the segments hold, read from them.
+    await this.load({ fromSegments: true, save: false });
+    const listing = await listSegments(this.segmentsDir);
     // Leftovers of earlier compactions: superseded files and temporary files of interrupted runs.
     for (const old of listing.superseded) await fsp.rm(path.join(this.segmentsDir, old), { force: true });
     for (const tmp of listing.temporary) await fsp.rm(path.join(this.segmentsDir, tmp), { force: true });
@@ -697,8 +863,8 @@ export class HistoryStore {
         const state = this.series.get(info.seriesId)!;
         const locations = await this.locationsOf(state);
         const inCompactable = new Set<string>();
-        for (let i = 0; i < locations.length; i += 3) if (compactable.has(locations[i])) inCompactable.add(`${locations[i]}:${locations[i + 1]}`);
-        const runs = await this.readSeriesWithLocation(info.seriesId);
+        for (let i = 0; i < locations.length; i += LOCATION_WIDTH) if (compactable.has(locations[i])) inCompactable.add(`${locations[i]}:${locations[i + 1]}`);
+        const runs = await this.readLocated(info.seriesId);
         // Records in segments that live processes still append to stay where they are, duplicates included.
         const seen = new Set<string>();
         for (const r of runs) if (!inCompactable.has(r.where)) seen.add(r.record.id);
@@ -728,7 +894,7 @@ export class HistoryStore {
           if (decision === 'thin') report.samplesDropped++;
           kept.push(record);
           const frame = encodeFrame(recordJson(record));
-          locs.push(0, header.length + written, frame.length);
+          locs.push(0, header.length + written, frame.length, parseInt(frame.toString('latin1', 0, 8), 16));
           written += frame.length;
           writtenRecords++;
           pending.push(frame);
@@ -773,9 +939,9 @@ export class HistoryStore {
       if (!info) continue;
       const tail = newLocations.get(seriesId) ?? [];
       const old = await this.locationsOf(state);
-      for (let i = 0; i < old.length; i += 3) {
+      for (let i = 0; i < old.length; i += LOCATION_WIDTH) {
         const to = remap.get(old[i]);
-        if (to !== undefined) tail.push(to, old[i + 1], old[i + 2]);
+        if (to !== undefined) tail.push(to, old[i + 1], old[i + 2], old[i + 3]);
       }
       this.series.set(seriesId, { info, tail });
     }
@@ -786,39 +952,6 @@ export class HistoryStore {
     report.compacted = true;
     report.segmentsAfter = this.segments.length;
     for (const seg of this.segments) report.bytesAfter += (await fsp.stat(seg.file)).size;
-  }
-
-  private async readSeriesWithLocation(seriesId: string): Promise<Array<{ record: RunRecord; where: string }>> {
-    const state = this.series.get(seriesId);
-    if (!state) return [];
-    const locations = await this.locationsOf(state);
-    const out: Array<{ record: RunRecord; where: string; order: number }> = [];
-    const fds = new Map<number, number>();
-    try {
-      for (let i = 0; i < locations.length; i += 3) {
-        const seg = locations[i];
-        let fd = fds.get(seg);
-        if (fd === undefined) fds.set(seg, (fd = fs.openSync(this.segments[seg].file, 'r')));
-        const length = locations[i + 2];
-        const buf = Buffer.allocUnsafe(length);
-        const bytesRead = readFully(fd, buf, locations[i + 1]);
-        if (bytesRead !== length || buf[length - 1] !== 0x0a) {
-          this.report({ file: this.segments[seg].file, offset: locations[i + 1], length, message: 'damaged record: line end missing (truncated or overwritten)' });
-          continue;
-        }
-        const frame = decodeFrame(buf, 0, length - 1);
-        if (!frame.ok) {
-          this.report({ file: this.segments[seg].file, offset: locations[i + 1], length, message: frame.message });
-          continue;
-        }
-        const record = this.parseRecord(frame.json, this.segments[seg].file, locations[i + 1]);
-        if (record) out.push({ record, where: `${seg}:${locations[i + 1]}`, order: i });
-      }
-    } finally {
-      for (const fd of fds.values()) fs.closeSync(fd);
-    }
-    out.sort((a, b) => a.record.timestamp - b.record.timestamp || a.order - b.order);
-    return out;
   }
 
   /**
@@ -915,29 +1048,32 @@ async function writeAll(handle: fsp.FileHandle, bytes: Buffer): Promise<void> {
   }
 }
 
-async function readCompactionHeader(file: string): Promise<{ supersedes: string[] } | undefined> {
-  const line = await readFirstLine(file);
-  if (!line) return undefined;
-  const frame = decodeFrame(line, 0, line.length);
-  if (!frame.ok) return undefined;
-  const header = JSON.parse(frame.json) as { kind?: string; supersedes?: unknown };
-  if (header.kind !== 'compaction' || !Array.isArray(header.supersedes)) return undefined;
-  return { supersedes: header.supersedes.filter((s): s is string => typeof s === 'string') };
+interface Member {
+  offset: number;
+  length: number;
+  crc: number;
+  order: number;
+  fromIndex: boolean;
 }
 
-/** Groups byte ranges (offset, length pairs) of one file into few reads: neighbours closer than 64 KiB share one. */
-function coalesce(ranges: number[]): Array<[number, number, number[]]> {
-  const pairs: Array<[number, number]> = [];
-  for (let i = 0; i < ranges.length; i += 2) pairs.push([ranges[i], ranges[i + 1]]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  const out: Array<[number, number, number[]]> = [];
-  for (const [offset, length] of pairs) {
+interface Located {
+  record: RunRecord;
+  /** Segment number and offset. */
+  where: string;
+  order: number;
+}
+
+/** Groups records of one file into few reads: neighbours closer than 64 KiB share one. */
+function coalesce(members: Member[]): Array<[number, number, Member[]]> {
+  const sorted = [...members].sort((a, b) => a.offset - b.offset);
+  const out: Array<[number, number, Member[]]> = [];
+  for (const m of sorted) {
     const last = out[out.length - 1];
-    if (last && offset - last[1] < 65536 && offset + length - last[0] < 16 << 20) {
-      last[1] = Math.max(last[1], offset + length);
-      last[2].push(offset, length);
+    if (last && m.offset - last[1] < 65536 && m.offset + m.length - last[0] < 16 << 20) {
+      last[1] = Math.max(last[1], m.offset + m.length);
+      last[2].push(m);
     } else {
-      out.push([offset, offset + length, [offset, length]]);
+      out.push([m.offset, m.offset + m.length, [m]]);
     }
   }
   return out;

@@ -117,20 +117,25 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Write to a temporary file, fsync, then rename over the target: readers see the old or the new file, never half. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+/** Writes `bytes` to an open file (a test hook replaces it to inject disk-full and similar failures). */
+export type WriteBytes = (handle: fsp.FileHandle, bytes: Uint8Array) => Promise<void>;
+
+/**
+ * Write to a temporary file, fsync, then rename over the target: readers see the old or the new file, never half.
+ * A failed write (a full disk) removes the temporary file, so failures leave nothing behind.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, write?: WriteBytes): Promise<void> {
   const tmp = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`;
   const handle = await fsp.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
+    if (write) await write(handle, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    else await handle.writeFile(data);
     await handle.sync();
-  } finally {
     await handle.close();
-  }
-  try {
     await fsp.rename(tmp, path);
   } catch (err) {
-    await fsp.rm(tmp, { force: true });
+    await handle.close().catch(() => undefined);
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
 }

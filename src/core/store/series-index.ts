@@ -1,36 +1,64 @@
 import { promises as fsp, readSync } from 'node:fs';
 import type { SeriesInfo } from '../model';
-import { writeFileAtomic } from './segment-file';
+import { crc32 } from './crc32';
+import { writeFileAtomic, type WriteBytes } from './segment-file';
 
 /**
  * The index file lets the store open a million records without reading them:
  * a JSON header (segments covered, series list with counts and last values)
- * followed by the byte location of every record, grouped by series, as
- * float64 triples (segment number, offset, length). Reading a series reads
- * only its slice of the triples. The index covers each segment up to a size;
- * anything appended later is scanned on open. Written atomically.
+ * followed by the location of every record, grouped by series, as float64
+ * quadruples (segment number, offset, length, CRC-32 of the frame's JSON).
+ * Reading a series reads only its slice of the table. The index covers each
+ * segment up to a size; anything appended later is scanned on open.
+ *
+ * Everything is checksummed: the header by its own CRC-32, each series' slice of
+ * the table by the CRC-32 kept in its header entry (the slices tile the table, so
+ * together they cover all of it). A check that fails means the index is rebuilt
+ * from the segments, which hold everything it does. Written atomically.
  */
-const MAGIC = 'PPIDX01\n';
-export const INDEX_VERSION = 1;
+const MAGIC = 'PPIDX02\n';
+export const INDEX_VERSION = 2;
+/** Numbers per location: segment number, offset, length, frame CRC-32. */
+export const LOCATION_WIDTH = 4;
+const ENTRY_BYTES = LOCATION_WIDTH * 8;
+const PREAMBLE = 16;
+/** Recorded losses kept in the header; the oldest go first beyond this. */
+const MAX_LOSSES = 100;
 
 export interface IndexedSegment {
   name: string;
   /** Bytes of complete lines covered by the index. */
   size: number;
   lines: number;
+  /** Records of this segment the index locates (so a cut or deleted file says what it cost). */
+  records: number;
 }
 
 export interface IndexedSeries {
   info: SeriesInfo;
-  /** First triple of this series in the location table. */
+  /** First location of this series in the table. */
   at: number;
   count: number;
+  /** CRC-32 of this series' slice of the table. */
+  crc: number;
+}
+
+/** Records found gone since the index last saw them: kept until a user acknowledges them. */
+export interface RecordedLoss {
+  /** Segment file name (in `segments/`). */
+  segment: string;
+  kind: 'missing' | 'truncated';
+  records: number;
+  bytes: number;
+  /** When it was noticed (ms). */
+  at: number;
 }
 
 export interface IndexHeader {
   version: number;
   segments: IndexedSegment[];
   series: IndexedSeries[];
+  losses: RecordedLoss[];
 }
 
 export interface OpenIndex {
@@ -40,66 +68,138 @@ export interface OpenIndex {
   tableOffset: number;
 }
 
-export async function readIndex(path: string): Promise<OpenIndex | undefined> {
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(path, 'r');
-    const head = Buffer.alloc(12);
-    await handle.read(head, 0, 12, 0);
-    if (head.toString('latin1', 0, 8) !== MAGIC) throw new Error('bad magic');
-    const headerLength = head.readUInt32LE(8);
-    const json = Buffer.alloc(headerLength);
-    const { bytesRead } = await handle.read(json, 0, headerLength, 12);
-    if (bytesRead !== headerLength) throw new Error('short header');
-    const header = JSON.parse(json.toString('utf8')) as IndexHeader;
-    if (header.version !== INDEX_VERSION) throw new Error('other version');
-    const tableOffset = align8(12 + headerLength);
-    const size = (await handle.stat()).size;
-    const total = header.series.reduce((s, x) => s + x.count, 0);
-    if (size !== tableOffset + total * 24) throw new Error('truncated table');
-    return { header, handle, tableOffset };
-  } catch {
-    // A missing, old or damaged index is rebuilt from the segments: it holds nothing that they don't.
-    await handle?.close().catch(() => undefined);
-    return undefined;
+/** The index file (or part of it) fails a check: the store rebuilds it from the segments. */
+export class IndexDamage extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IndexDamage';
   }
 }
 
-export function readLocations(index: OpenIndex, entry: { at: number; count: number }): Float64Array {
-  const bytes = entry.count * 24;
+export type IndexReadResult = { index: OpenIndex } | { index?: undefined; missing: true } | { index?: undefined; missing?: false; damage: string };
+
+/** Opens the index and checks its header; `damage` says why it cannot be used. */
+export async function readIndex(path: string): Promise<IndexReadResult> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
+    return { damage: `unreadable (${(err as Error).message})` };
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const head = Buffer.alloc(PREAMBLE);
+    await handle.read(head, 0, PREAMBLE, 0);
+    const magic = head.toString('latin1', 0, 8);
+    if (magic.startsWith('PPIDX') && magic !== MAGIC) throw new IndexDamage('another format version');
+    if (magic !== MAGIC) throw new IndexDamage('no index marker at its start');
+    const headerLength = head.readUInt32LE(8);
+    if (PREAMBLE + headerLength > size) throw new IndexDamage('file shorter than its header says');
+    const json = Buffer.alloc(headerLength);
+    await handle.read(json, 0, headerLength, PREAMBLE);
+    if (crc32(json) !== head.readUInt32LE(12)) throw new IndexDamage('header fails its checksum');
+    const header = checkHeader(JSON.parse(json.toString('utf8')));
+    const tableOffset = align8(PREAMBLE + headerLength);
+    const padding = Buffer.alloc(tableOffset - PREAMBLE - headerLength);
+    await handle.read(padding, 0, padding.length, PREAMBLE + headerLength);
+    if (padding.some((b) => b !== 0)) throw new IndexDamage('padding after the header is overwritten');
+    const total = header.series.reduce((s, x) => s + x.count, 0);
+    if (size !== tableOffset + total * ENTRY_BYTES) throw new IndexDamage(`location table holds ${size - tableOffset} bytes where ${total * ENTRY_BYTES} were written`);
+    return { index: { header, handle, tableOffset } };
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    return { damage: err instanceof IndexDamage ? err.message : `header is unreadable (${(err as Error).message})` };
+  }
+}
+
+/** Checks the header's shape and that the series' slices tile the table exactly, in order. */
+function checkHeader(raw: unknown): IndexHeader {
+  const h = raw as Partial<IndexHeader> | null;
+  if (!h || typeof h !== 'object' || h.version !== INDEX_VERSION) throw new IndexDamage('another format version');
+  if (!Array.isArray(h.segments) || !Array.isArray(h.series) || !Array.isArray(h.losses)) throw new IndexDamage('header lacks its lists');
+  const names = new Set<string>();
+  for (const s of h.segments) {
+    if (!s || typeof s.name !== 'string' || !/^[A-Za-z0-9_.-]+\.seg$/.test(s.name) || names.has(s.name) || ![s.size, s.lines, s.records].every(isCount)) {
+      throw new IndexDamage('header names a segment badly');
+    }
+    names.add(s.name);
+  }
+  let at = 0;
+  const ids = new Set<string>();
+  for (const e of h.series) {
+    if (!e || !e.info || typeof e.info.seriesId !== 'string' || ids.has(e.info.seriesId) || e.at !== at || !isCount(e.count) || !isCount(e.crc)) {
+      throw new IndexDamage('header lists a series badly');
+    }
+    if (e.info.runs !== e.count) throw new IndexDamage(`series ${e.info.seriesId} counts ${e.info.runs} runs but locates ${e.count}`);
+    ids.add(e.info.seriesId);
+    at += e.count;
+  }
+  return h as IndexHeader;
+}
+
+function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+}
+
+/** One series' locations; throws `IndexDamage` when the slice fails its checksum. */
+export function readLocations(index: OpenIndex, entry: { at: number; count: number; crc: number }): Float64Array {
+  const bytes = entry.count * ENTRY_BYTES;
   const buf = Buffer.allocUnsafe(bytes);
-  const bytesRead = readSync(index.handle.fd, buf, 0, bytes, index.tableOffset + entry.at * 24);
-  if (bytesRead !== bytes) throw new Error('index table shorter than its header says');
+  const bytesRead = bytes ? readSync(index.handle.fd, buf, 0, bytes, index.tableOffset + entry.at * ENTRY_BYTES) : 0;
+  if (bytesRead !== bytes) throw new IndexDamage('location table is shorter than its header says');
+  if (crc32(buf, 0, bytes) !== entry.crc) throw new IndexDamage('location table fails its checksum');
   // Copy into an aligned buffer: a pooled Buffer may start at any byte offset.
-  const out = new Float64Array(entry.count * 3);
+  const out = new Float64Array(entry.count * LOCATION_WIDTH);
   new Uint8Array(out.buffer).set(buf.subarray(0, bytes));
   return out;
 }
 
+/** Bytes of the index file for these segments and series (exported for tests that forge indexes). */
+export function encodeIndex(
+  segments: IndexedSegment[],
+  series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
+  losses: RecordedLoss[] = [],
+): Buffer {
+  let at = 0;
+  const tableBytes = series.reduce((s, x) => s + x.locations.length * 8, 0);
+  const table = new Float64Array(tableBytes / 8);
+  const tableView = new Uint8Array(table.buffer);
+  const entries: IndexedSeries[] = series.map((s) => {
+    table.set(s.locations, at * LOCATION_WIDTH);
+    const count = s.locations.length / LOCATION_WIDTH;
+    const crc = crc32(tableView, at * ENTRY_BYTES, (at + count) * ENTRY_BYTES);
+    const e = { info: s.info, at, count, crc };
+    at += count;
+    return e;
+  });
+  const header = Buffer.from(JSON.stringify({ version: INDEX_VERSION, segments, series: entries, losses: losses.slice(-MAX_LOSSES) } satisfies IndexHeader), 'utf8');
+  const tableOffset = align8(PREAMBLE + header.length);
+  const out = Buffer.alloc(tableOffset + tableBytes);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(header.length, 8);
+  out.writeUInt32LE(crc32(header), 12);
+  header.copy(out, PREAMBLE);
+  out.set(tableView, tableOffset);
+  return out;
+}
+
+/** Writes the index atomically; a failed write leaves no temporary file behind. */
 export async function writeIndex(
   path: string,
   segments: IndexedSegment[],
   series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
+  losses: RecordedLoss[],
+  write?: WriteBytes,
 ): Promise<void> {
-  let at = 0;
-  const entries: IndexedSeries[] = series.map((s) => {
-    const e = { info: s.info, at, count: s.locations.length / 3 };
-    at += e.count;
-    return e;
-  });
-  const header = Buffer.from(JSON.stringify({ version: INDEX_VERSION, segments, series: entries } satisfies IndexHeader), 'utf8');
-  const tableOffset = align8(12 + header.length);
-  const out = Buffer.alloc(tableOffset + at * 24);
-  out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(header.length, 8);
-  header.copy(out, 12);
-  const table = new Float64Array(out.buffer, out.byteOffset + tableOffset, at * 3);
-  let p = 0;
-  for (const s of series) {
-    table.set(s.locations as ArrayLike<number>, p);
-    p += s.locations.length;
-  }
-  await writeFileAtomic(path, out);
+  await writeFileAtomic(path, encodeIndex(segments, series, losses), write);
+}
+
+/** Every location of every series, each slice checked: for verify and compaction, which trust nothing unchecked. */
+export function readAllLocations(index: OpenIndex): Map<string, Float64Array> {
+  const out = new Map<string, Float64Array>();
+  for (const entry of index.header.series) out.set(entry.info.seriesId, readLocations(index, entry));
+  return out;
 }
 
 function align8(n: number): number {

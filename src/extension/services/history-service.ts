@@ -53,6 +53,7 @@ export class HistoryService extends Disposable {
     const dir = this.directory();
     const settings = vscode.workspace.getConfiguration('perfPulse.history');
     const store = await HistoryStore.open(dir, {
+      onWarning: (message) => this.log.warn(`history: ${message}`),
       retention: {
         keepSamplesRuns: settings.get<number>('rawRunsPerSeries', DEFAULT_RETENTION.keepSamplesRuns),
         maxRunsPerSeries: settings.get<number>('maxRunsPerSeries', DEFAULT_RETENTION.maxRunsPerSeries),
