@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { assertMayRunPrograms } from '../program-gate';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +78,7 @@ export async function countInstructionsOnce(target: InstructionTarget, valgrind 
 
 /** `runs` counts of the program in turn (each under cachegrind). */
 export async function countInstructions(target: InstructionTarget, runs: number): Promise<number[]> {
+  assertMayRunPrograms('count instructions under Valgrind');
   const valgrind = findValgrind(target.env, target.cwd);
   const counts: number[] = [];
   for (let i = 0; i < runs; i++) counts.push(await countInstructionsOnce(target, valgrind));
