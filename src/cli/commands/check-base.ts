@@ -30,6 +30,7 @@ import {
   type BenchmarkResult,
 } from '../../core/runner';
 import { median } from '../../core/stats/summary';
+import { writeOut } from '../write-out';
 
 /**
  * `perf-pulse check --base REV`: the pull-request gate. The base revision is checked out in a
@@ -100,16 +101,6 @@ export interface BaseCheckArgs {
   runs?: number;
   record: boolean;
   seed: number;
-}
-
-async function writeOut(file: string, text: string, cwd: string): Promise<void> {
-  const full = path.resolve(cwd, file);
-  try {
-    await fs.mkdir(path.dirname(full), { recursive: true });
-    await fs.writeFile(full, text);
-  } catch (err) {
-    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
-  }
 }
 
 async function loadBenchmarks(workspace: string): Promise<BenchmarkConfig[]> {

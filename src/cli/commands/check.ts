@@ -20,6 +20,7 @@ import { recordFromMeasurement } from '../../core/records';
 import { baseBranchFromEnv } from '../../core/ci';
 import { CI_FEEDBACK_BOOLEANS, CI_FEEDBACK_OPTIONS, CI_FEEDBACK_VALUED, ciFeedback } from '../ci-feedback';
 import { BASE_USAGE, runBaseCheck, takeBaseOption } from './check-base';
+import { writeOut } from '../write-out';
 
 const usage = `Usage: perf-pulse check [options] [RESULT_FILE...]
        perf-pulse check --base REV [options]
@@ -156,16 +157,6 @@ async function loadOptionalConfig(workspace: string, required: boolean): Promise
       throw new CliError(`configuration problem: ${err.message}`);
     }
     throw err;
-  }
-}
-
-async function writeOut(file: string, text: string, cwd: string): Promise<void> {
-  const full = path.resolve(cwd, file);
-  try {
-    await fs.mkdir(path.dirname(full), { recursive: true });
-    await fs.writeFile(full, text);
-  } catch (err) {
-    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
   }
 }
 
