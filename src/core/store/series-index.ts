@@ -173,15 +173,41 @@ export function encodeIndex(
     at += count;
     return e;
   });
-  const header = Buffer.from(JSON.stringify({ version: INDEX_VERSION, segments, series: entries, losses: losses.slice(-MAX_LOSSES) } satisfies IndexHeader), 'utf8');
-  const tableOffset = align8(PREAMBLE + header.length);
+  const header = headerBytes({ version: INDEX_VERSION, segments, series: entries, losses: losses.slice(-MAX_LOSSES) });
+  const headerLength = header.reduce((sum, piece) => sum + piece.length, 0);
+  const tableOffset = align8(PREAMBLE + headerLength);
   const out = Buffer.alloc(tableOffset + tableBytes);
   out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(header.length, 8);
-  out.writeUInt32LE(crc32(header), 12);
-  header.copy(out, PREAMBLE);
+  out.writeUInt32LE(headerLength, 8);
+  let at2 = PREAMBLE;
+  for (const piece of header) {
+    piece.copy(out, at2);
+    at2 += piece.length;
+  }
+  out.writeUInt32LE(crc32(out, PREAMBLE, PREAMBLE + headerLength), 12);
   out.set(tableView, tableOffset);
   return out;
+}
+
+/** Bytes of a header piece: big enough to be few, small enough that no piece is a large string. */
+const HEADER_PIECE_CHARS = 1 << 20;
+
+/**
+ * The header's JSON, exactly as `JSON.stringify(header)` writes it, in pieces of about a MB: a history
+ * of hundreds of thousands of series would otherwise need its whole header as one string and again as bytes.
+ */
+function headerBytes(header: IndexHeader): Buffer[] {
+  const pieces: Buffer[] = [];
+  let text = `{"version":${JSON.stringify(header.version)},"segments":${JSON.stringify(header.segments)},"series":[`;
+  header.series.forEach((entry, i) => {
+    text += (i ? ',' : '') + JSON.stringify(entry);
+    if (text.length >= HEADER_PIECE_CHARS) {
+      pieces.push(Buffer.from(text, 'utf8'));
+      text = '';
+    }
+  });
+  pieces.push(Buffer.from(`${text}],"losses":${JSON.stringify(header.losses)}}`, 'utf8'));
+  return pieces;
 }
 
 /** Writes the index atomically; a failed write leaves no temporary file behind. */
