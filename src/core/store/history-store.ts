@@ -10,7 +10,7 @@ import { migrateRecord, recordJson } from './migrate';
 import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type RetentionOptions } from './retention';
 import { appendedSegmentName, scanSegmentFile, syncDir, writeFileAtomic, type WriteBytes } from './segment-file';
 import { commitMarkerOf, encodeCommitMarker } from './append-commit';
-import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
+import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, reopenWrittenIndex, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
 import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, readFrameCrcs, staleSegments } from './index-check';
 import { listSegments, type SegmentListing } from './segment-list';
 import { describeLeftover, removeLeftovers, staleLock } from './leftovers';
@@ -737,10 +737,10 @@ export class HistoryStore {
       if (size < s.size) return;
     }
     const segments = this.segments.map((s, i) => ({ name: s.name, size: s.size, lines: s.lines, records: perSegment[i] }));
-    await writeIndex(this.indexFile, segments, series, this.losses, this.options.writeIndexBytes);
+    const written = await writeIndex(this.indexFile, segments, series, this.losses, this.options.writeIndexBytes);
     // Reopen so every series reads from the file just written.
     await this.index?.handle.close().catch(() => undefined);
-    this.index = (await readIndex(this.indexFile)).index;
+    this.index = (await reopenWrittenIndex(this.indexFile, written)).index;
     const entries = new Map(this.index?.header.series.map((e) => [e.info.seriesId, e]) ?? []);
     const sameSegments = this.index?.header.segments.length === segments.length &&
       this.index.header.segments.every((s, i) => s.name === segments[i].name && s.size === segments[i].size);

@@ -161,6 +161,22 @@ export function encodeIndex(
   series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
   losses: RecordedLoss[] = [],
 ): Buffer {
+  return encodedIndex(segments, series, losses).bytes;
+}
+
+/** An index's bytes, with the header they hold and that header's length and checksum. */
+interface EncodedIndex {
+  bytes: Buffer;
+  header: IndexHeader;
+  headerLength: number;
+  headerCrc: number;
+}
+
+function encodedIndex(
+  segments: IndexedSegment[],
+  series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
+  losses: RecordedLoss[],
+): EncodedIndex {
   let at = 0;
   const tableBytes = series.reduce((s, x) => s + x.locations.length * 8, 0);
   const table = new Float64Array(tableBytes / 8);
@@ -173,7 +189,8 @@ export function encodeIndex(
     at += count;
     return e;
   });
-  const header = headerBytes({ version: INDEX_VERSION, segments, series: entries, losses: losses.slice(-MAX_LOSSES) });
+  const headerObject: IndexHeader = { version: INDEX_VERSION, segments, series: entries, losses: losses.slice(-MAX_LOSSES) };
+  const header = headerBytes(headerObject);
   const headerLength = header.reduce((sum, piece) => sum + piece.length, 0);
   const tableOffset = align8(PREAMBLE + headerLength);
   const out = Buffer.alloc(tableOffset + tableBytes);
@@ -184,9 +201,10 @@ export function encodeIndex(
     piece.copy(out, at2);
     at2 += piece.length;
   }
-  out.writeUInt32LE(crc32(out, PREAMBLE, PREAMBLE + headerLength), 12);
+  const headerCrc = crc32(out, PREAMBLE, PREAMBLE + headerLength);
+  out.writeUInt32LE(headerCrc, 12);
   out.set(tableView, tableOffset);
-  return out;
+  return { bytes: out, header: headerObject, headerLength, headerCrc };
 }
 
 /** Bytes of a header piece: big enough to be few, small enough that no piece is a large string. */
@@ -210,6 +228,14 @@ function headerBytes(header: IndexHeader): Buffer[] {
   return pieces;
 }
 
+/** What `writeIndex` wrote: enough to know the file again without parsing its header. */
+export interface WrittenIndex {
+  header: IndexHeader;
+  headerLength: number;
+  headerCrc: number;
+  size: number;
+}
+
 /** Writes the index atomically; a failed write leaves no temporary file behind. */
 export async function writeIndex(
   path: string,
@@ -217,8 +243,32 @@ export async function writeIndex(
   series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
   losses: RecordedLoss[],
   write?: WriteBytes,
-): Promise<void> {
-  await writeFileAtomic(path, encodeIndex(segments, series, losses), write);
+): Promise<WrittenIndex> {
+  const { bytes, header, headerLength, headerCrc } = encodedIndex(segments, series, losses);
+  await writeFileAtomic(path, bytes, write);
+  return { header, headerLength, headerCrc, size: bytes.length };
+}
+
+/**
+ * Opens the index file just written. When its preamble (length and checksum of the header) and
+ * size are what was written, the header is taken from memory instead of parsed again (for
+ * hundreds of thousands of series that is hundreds of MB of text); otherwise (another process
+ * renamed its own index over it meanwhile) it is read like any index.
+ */
+export async function reopenWrittenIndex(path: string, written: WrittenIndex): Promise<IndexReadResult> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(path, 'r');
+    const head = Buffer.alloc(PREAMBLE);
+    const { bytesRead } = await handle.read(head, 0, PREAMBLE, 0);
+    const same = bytesRead === PREAMBLE && head.toString('latin1', 0, 8) === MAGIC && head.readUInt32LE(8) === written.headerLength &&
+      head.readUInt32LE(12) === written.headerCrc && (await handle.stat()).size === written.size;
+    if (same) return { index: { header: written.header, handle, tableOffset: align8(PREAMBLE + written.headerLength) } };
+  } catch {
+    // Read it the ordinary way, which says what is wrong.
+  }
+  await handle?.close().catch(() => undefined);
+  return readIndex(path);
 }
 
 /** Every location of every series, each slice checked: for verify and compaction, which trust nothing unchecked. */
