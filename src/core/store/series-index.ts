@@ -161,12 +161,14 @@ export function encodeIndex(
   series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
   losses: RecordedLoss[] = [],
 ): Buffer {
-  return encodedIndex(segments, series, losses).bytes;
+  return Buffer.concat(encodedIndex(segments, series, losses).pieces);
 }
 
 /** An index's bytes, with the header they hold and that header's length and checksum. */
 interface EncodedIndex {
-  bytes: Buffer;
+  /** The file's bytes in order, in pieces (joined, a large index would need its size twice). */
+  pieces: Buffer[];
+  size: number;
   header: IndexHeader;
   headerLength: number;
   headerCrc: number;
@@ -191,20 +193,19 @@ function encodedIndex(
   });
   const headerObject: IndexHeader = { version: INDEX_VERSION, segments, series: entries, losses: losses.slice(-MAX_LOSSES) };
   const header = headerBytes(headerObject);
-  const headerLength = header.reduce((sum, piece) => sum + piece.length, 0);
-  const tableOffset = align8(PREAMBLE + headerLength);
-  const out = Buffer.alloc(tableOffset + tableBytes);
-  out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(headerLength, 8);
-  let at2 = PREAMBLE;
+  let headerLength = 0;
+  let headerCrc = 0;
   for (const piece of header) {
-    piece.copy(out, at2);
-    at2 += piece.length;
+    headerCrc = crc32(piece, 0, piece.length, headerCrc);
+    headerLength += piece.length;
   }
-  const headerCrc = crc32(out, PREAMBLE, PREAMBLE + headerLength);
-  out.writeUInt32LE(headerCrc, 12);
-  out.set(tableView, tableOffset);
-  return { bytes: out, header: headerObject, headerLength, headerCrc };
+  const preamble = Buffer.alloc(PREAMBLE);
+  preamble.write(MAGIC, 0, 'latin1');
+  preamble.writeUInt32LE(headerLength, 8);
+  preamble.writeUInt32LE(headerCrc, 12);
+  const padding = Buffer.alloc(align8(PREAMBLE + headerLength) - PREAMBLE - headerLength);
+  const pieces = [preamble, ...header, padding, Buffer.from(table.buffer, table.byteOffset, tableBytes)];
+  return { pieces, size: PREAMBLE + headerLength + padding.length + tableBytes, header: headerObject, headerLength, headerCrc };
 }
 
 /** Bytes of a header piece: big enough to be few, small enough that no piece is a large string. */
@@ -244,9 +245,9 @@ export async function writeIndex(
   losses: RecordedLoss[],
   write?: WriteBytes,
 ): Promise<WrittenIndex> {
-  const { bytes, header, headerLength, headerCrc } = encodedIndex(segments, series, losses);
-  await writeFileAtomic(path, bytes, write);
-  return { header, headerLength, headerCrc, size: bytes.length };
+  const { pieces, size, header, headerLength, headerCrc } = encodedIndex(segments, series, losses);
+  await writeFileAtomic(path, pieces, write);
+  return { header, headerLength, headerCrc, size };
 }
 
 /**
