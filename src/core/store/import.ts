@@ -126,8 +126,10 @@ export async function importFile(file: string, options: { format?: string; maxBy
       throw err instanceof ParseError ? err.withFile(file) : new ParseError((err as Error).message, { file });
     }
   }
-  const parsed = await parseFile(file, { format: options.format, maxBytes: options.maxBytes });
   const content = createHash('sha1').update(text).digest('hex');
+  // The parser reads the file again as it needs it (JUnit in chunks): the whole text need not stay alive meanwhile.
+  text = '';
+  const parsed = await parseFile(file, { format: options.format, maxBytes: options.maxBytes });
   const timestamp = options.timestamp ?? Math.round(mtime);
   const records = recordsFromMeasurements(parsed.measurements, parsed.format, {
     ...options,
