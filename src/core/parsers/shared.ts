@@ -81,8 +81,11 @@ export function isFiniteNumber(value: unknown): value is number {
 /** A finite number from a JSON number or a numeric string, else undefined. */
 export function asNumber(value: unknown): number | undefined {
   if (isFiniteNumber(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const n = Number(value.trim().replace(/,/g, ''));
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text === '') return undefined;
+    // Most numbers have no thousands separators: no regex replace for them (this runs per attribute of large reports).
+    const n = Number(text.includes(',') ? text.replace(/,/g, '') : text);
     return Number.isFinite(n) ? n : undefined;
   }
   return undefined;

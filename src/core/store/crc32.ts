@@ -20,9 +20,10 @@ const TABLES: Int32Array[] = (() => {
   return tables;
 })();
 
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+/** The CRC-32 of `bytes[start, end)`; pass the CRC of the bytes before them as `crc` to continue it over pieces. */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
   const [t0, t1, t2, t3] = TABLES;
-  let c = -1;
+  let c = crc ^ -1;
   let i = start;
   for (; i + 4 <= end; i += 4) {
     c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);

@@ -16,6 +16,11 @@ export function encodeFrame(json: string): Buffer {
   return out;
 }
 
+/** The checksum an encoded frame carries in its header. */
+export function frameCrc(frame: Uint8Array): number {
+  return parseInt(Buffer.from(frame.buffer, frame.byteOffset, 8).toString('latin1'), 16);
+}
+
 export type FrameResult = { ok: true; json: string } | { ok: false; message: string };
 
 /** Checks one line (without its trailing newline) and returns its JSON text. */

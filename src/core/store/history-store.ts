@@ -3,14 +3,14 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RunRecord, SeriesInfo } from '../model';
-import { decodeFrame, encodeFrame } from './framing';
+import { decodeFrame, encodeFrame, frameCrc } from './framing';
 import { crc32 } from './crc32';
 import { StoreError, ioError, type StoreProblem } from './errors';
 import { migrateRecord, recordJson } from './migrate';
 import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type RetentionOptions } from './retention';
 import { appendedSegmentName, scanSegmentFile, syncDir, writeFileAtomic, type WriteBytes } from './segment-file';
 import { commitMarkerOf, encodeCommitMarker } from './append-commit';
-import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
+import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, reopenWrittenIndex, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
 import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, readFrameCrcs, staleSegments } from './index-check';
 import { listSegments, type SegmentListing } from './segment-list';
 import { describeLeftover, removeLeftovers, staleLock } from './leftovers';
@@ -96,6 +96,18 @@ interface Writer {
   segmentIndex: number;
   handle: fsp.FileHandle;
   marker: string;
+}
+
+/** Bytes of record frames written at a time by an append: bounds its memory, whatever its size. */
+const APPEND_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** A shallow copy of a record checked for storing (validation may fill in defaults; the caller's object stays untouched). */
+function checkedRecord(r: RunRecord, i: number): RunRecord {
+  try {
+    return migrateRecord({ ...r });
+  } catch (err) {
+    throw new StoreError(`Refusing to store record ${i} (${r?.name ?? r?.id ?? '?'}): ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -336,37 +348,50 @@ export class HistoryStore {
   private async appendNow(input: RunRecord[]): Promise<void> {
     this.assertOpen();
     if (input.length === 0) return;
-    const records = input.map((r, i) => {
-      try {
-        // A shallow copy: validation may fill in defaults, and the caller's object stays untouched.
-        return migrateRecord({ ...r });
-      } catch (err) {
-        throw new StoreError(`Refusing to store record ${i} (${r?.name ?? r?.id ?? '?'}): ${(err as Error).message}`);
-      }
-    });
-    const frames = records.map((r) => encodeFrame(recordJson(r)));
-    let framesLength = 0;
-    for (const f of frames) framesLength += f.length;
-    // The marker last: until it is on disk, readers treat the whole append as not written.
-    const bytes = Buffer.concat([...frames, encodeCommitMarker(records.length, framesLength)]);
+    // Every record is checked before a byte is written. The checked copies are not kept: a large
+    // import would hold its records twice; each pass below makes its own (cheap) copy instead.
+    input.forEach((r, i) => checkedRecord(r, i));
     const writer = await this.ensureWriter();
+    const start = writer.segment.size;
+    const lengths = new Float64Array(input.length);
+    const crcs = new Float64Array(input.length);
+    let framesLength = 0;
     try {
-      await (this.options.writeBytes ?? writeAll)(writer.handle, bytes);
+      // The frames go out in chunks of a few MB, so an append of any size needs only a chunk of
+      // memory; the marker last: until it is on disk, readers treat the whole append as not written.
+      let chunk: Buffer[] = [];
+      let chunkBytes = 0;
+      for (let i = 0; i < input.length; i++) {
+        const frame = encodeFrame(recordJson(checkedRecord(input[i], i)));
+        lengths[i] = frame.length;
+        // Kept for the index, which otherwise reads every new frame's checksum back from the file.
+        crcs[i] = frameCrc(frame);
+        framesLength += frame.length;
+        chunk.push(frame);
+        chunkBytes += frame.length;
+        if (chunkBytes >= APPEND_CHUNK_BYTES) {
+          await (this.options.writeBytes ?? writeAll)(writer.handle, Buffer.concat(chunk, chunkBytes));
+          chunk = [];
+          chunkBytes = 0;
+        }
+      }
+      chunk.push(encodeCommitMarker(input.length, framesLength));
+      await (this.options.writeBytes ?? writeAll)(writer.handle, Buffer.concat(chunk));
       await writer.handle.datasync();
     } catch (err) {
       // Take back whatever part of this append landed (we are the file's only writer), so a failed
       // append leaves nothing behind; and retire the file, so later appends start clean in a new one.
-      await writer.handle.truncate(writer.segment.size).catch(() => undefined);
+      await writer.handle.truncate(start).catch(() => undefined);
       await this.retireWriter();
       throw ioError('append to the history file', writer.segment.file, err);
     }
-    let offset = writer.segment.size;
-    records.forEach((record, i) => {
-      this.addRecord(record, writer.segmentIndex, offset, frames[i].length);
-      offset += frames[i].length;
-    });
-    writer.segment.size += bytes.length;
-    writer.segment.lines += records.length + 1;
+    let offset = start;
+    for (let i = 0; i < input.length; i++) {
+      this.addRecord(checkedRecord(input[i], i), writer.segmentIndex, offset, lengths[i], crcs[i]);
+      offset += lengths[i];
+    }
+    writer.segment.size = offset + encodeCommitMarker(input.length, framesLength).length;
+    writer.segment.lines += input.length + 1;
   }
 
   private async ensureWriter(): Promise<Writer> {
@@ -712,10 +737,10 @@ export class HistoryStore {
       if (size < s.size) return;
     }
     const segments = this.segments.map((s, i) => ({ name: s.name, size: s.size, lines: s.lines, records: perSegment[i] }));
-    await writeIndex(this.indexFile, segments, series, this.losses, this.options.writeIndexBytes);
+    const written = await writeIndex(this.indexFile, segments, series, this.losses, this.options.writeIndexBytes);
     // Reopen so every series reads from the file just written.
     await this.index?.handle.close().catch(() => undefined);
-    this.index = (await readIndex(this.indexFile)).index;
+    this.index = (await reopenWrittenIndex(this.indexFile, written)).index;
     const entries = new Map(this.index?.header.series.map((e) => [e.info.seriesId, e]) ?? []);
     const sameSegments = this.index?.header.segments.length === segments.length &&
       this.index.header.segments.every((s, i) => s.name === segments[i].name && s.size === segments[i].size);

@@ -26,7 +26,8 @@ export interface RecordContext {
 }
 
 function stableId(...parts: Array<string | number | undefined>): string {
-  return createHash('sha1').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest('hex').slice(0, 24);
+  // Hex of the first 12 bytes: the text of the full hex's first 24 characters, as its own small string (a slice would keep the full hex alive).
+  return createHash('sha1').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest().toString('hex', 0, 12);
 }
 
 /**
@@ -41,15 +42,18 @@ export function runIdentity(content: string, timestamp: number, vcs: VcsInfo = {
 export function recordsFromMeasurements(measurements: Measurement[], format: string, ctx: RecordContext = {}): RunRecord[] {
   const machine = ctx.machine ?? IMPORT_MACHINE;
   const timestamp = ctx.timestamp ?? Date.now();
+  // One config object and one vcs object for all the records of a run, not a copy each.
+  const config = { format, ...(ctx.config ?? {}) };
+  const vcs = ctx.vcs ?? {};
   return measurements.map((m, i) =>
     recordFromMeasurement(m, {
       id: ctx.idSeed !== undefined ? stableId(ctx.idSeed, i, m.series, m.metric ?? 'time', machine.id) : stableId(Math.random(), Date.now(), i),
       machine,
       timestamp,
-      vcs: ctx.vcs ?? {},
+      vcs,
       source: ctx.source ?? 'import',
       defaultGroup: format,
-      config: { format, ...(ctx.config ?? {}) },
+      config,
     }),
   );
 }
@@ -122,8 +126,10 @@ export async function importFile(file: string, options: { format?: string; maxBy
       throw err instanceof ParseError ? err.withFile(file) : new ParseError((err as Error).message, { file });
     }
   }
-  const parsed = await parseFile(file, { format: options.format, maxBytes: options.maxBytes });
   const content = createHash('sha1').update(text).digest('hex');
+  // The parser reads the file again as it needs it (JUnit in chunks): the whole text need not stay alive meanwhile.
+  text = '';
+  const parsed = await parseFile(file, { format: options.format, maxBytes: options.maxBytes });
   const timestamp = options.timestamp ?? Math.round(mtime);
   const records = recordsFromMeasurements(parsed.measurements, parsed.format, {
     ...options,

@@ -124,12 +124,15 @@ export type WriteBytes = (handle: fsp.FileHandle, bytes: Uint8Array) => Promise<
  * Write to a temporary file, fsync, then rename over the target: readers see the old or the new file, never half.
  * A failed write (a full disk) removes the temporary file, so failures leave nothing behind.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, write?: WriteBytes): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[], write?: WriteBytes): Promise<void> {
   const tmp = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`;
   const handle = await fsp.open(tmp, 'w');
   try {
-    if (write) await write(handle, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    else await handle.writeFile(data);
+    // Pieces are written one after the other: a large file need not be joined into one buffer first.
+    for (const piece of Array.isArray(data) ? data : [data]) {
+      if (write) await write(handle, typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
+      else await handle.writeFile(piece);
+    }
     await handle.sync();
     await handle.close();
     await fsp.rename(tmp, path);

@@ -161,6 +161,24 @@ export function encodeIndex(
   series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
   losses: RecordedLoss[] = [],
 ): Buffer {
+  return Buffer.concat(encodedIndex(segments, series, losses).pieces);
+}
+
+/** An index's bytes, with the header they hold and that header's length and checksum. */
+interface EncodedIndex {
+  /** The file's bytes in order, in pieces (joined, a large index would need its size twice). */
+  pieces: Buffer[];
+  size: number;
+  header: IndexHeader;
+  headerLength: number;
+  headerCrc: number;
+}
+
+function encodedIndex(
+  segments: IndexedSegment[],
+  series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
+  losses: RecordedLoss[],
+): EncodedIndex {
   let at = 0;
   const tableBytes = series.reduce((s, x) => s + x.locations.length * 8, 0);
   const table = new Float64Array(tableBytes / 8);
@@ -173,15 +191,50 @@ export function encodeIndex(
     at += count;
     return e;
   });
-  const header = Buffer.from(JSON.stringify({ version: INDEX_VERSION, segments, series: entries, losses: losses.slice(-MAX_LOSSES) } satisfies IndexHeader), 'utf8');
-  const tableOffset = align8(PREAMBLE + header.length);
-  const out = Buffer.alloc(tableOffset + tableBytes);
-  out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(header.length, 8);
-  out.writeUInt32LE(crc32(header), 12);
-  header.copy(out, PREAMBLE);
-  out.set(tableView, tableOffset);
-  return out;
+  const headerObject: IndexHeader = { version: INDEX_VERSION, segments, series: entries, losses: losses.slice(-MAX_LOSSES) };
+  const header = headerBytes(headerObject);
+  let headerLength = 0;
+  let headerCrc = 0;
+  for (const piece of header) {
+    headerCrc = crc32(piece, 0, piece.length, headerCrc);
+    headerLength += piece.length;
+  }
+  const preamble = Buffer.alloc(PREAMBLE);
+  preamble.write(MAGIC, 0, 'latin1');
+  preamble.writeUInt32LE(headerLength, 8);
+  preamble.writeUInt32LE(headerCrc, 12);
+  const padding = Buffer.alloc(align8(PREAMBLE + headerLength) - PREAMBLE - headerLength);
+  const pieces = [preamble, ...header, padding, Buffer.from(table.buffer, table.byteOffset, tableBytes)];
+  return { pieces, size: PREAMBLE + headerLength + padding.length + tableBytes, header: headerObject, headerLength, headerCrc };
+}
+
+/** Bytes of a header piece: big enough to be few, small enough that no piece is a large string. */
+const HEADER_PIECE_CHARS = 1 << 20;
+
+/**
+ * The header's JSON, exactly as `JSON.stringify(header)` writes it, in pieces of about a MB: a history
+ * of hundreds of thousands of series would otherwise need its whole header as one string and again as bytes.
+ */
+function headerBytes(header: IndexHeader): Buffer[] {
+  const pieces: Buffer[] = [];
+  let text = `{"version":${JSON.stringify(header.version)},"segments":${JSON.stringify(header.segments)},"series":[`;
+  header.series.forEach((entry, i) => {
+    text += (i ? ',' : '') + JSON.stringify(entry);
+    if (text.length >= HEADER_PIECE_CHARS) {
+      pieces.push(Buffer.from(text, 'utf8'));
+      text = '';
+    }
+  });
+  pieces.push(Buffer.from(`${text}],"losses":${JSON.stringify(header.losses)}}`, 'utf8'));
+  return pieces;
+}
+
+/** What `writeIndex` wrote: enough to know the file again without parsing its header. */
+export interface WrittenIndex {
+  header: IndexHeader;
+  headerLength: number;
+  headerCrc: number;
+  size: number;
 }
 
 /** Writes the index atomically; a failed write leaves no temporary file behind. */
@@ -191,8 +244,32 @@ export async function writeIndex(
   series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
   losses: RecordedLoss[],
   write?: WriteBytes,
-): Promise<void> {
-  await writeFileAtomic(path, encodeIndex(segments, series, losses), write);
+): Promise<WrittenIndex> {
+  const { pieces, size, header, headerLength, headerCrc } = encodedIndex(segments, series, losses);
+  await writeFileAtomic(path, pieces, write);
+  return { header, headerLength, headerCrc, size };
+}
+
+/**
+ * Opens the index file just written. When its preamble (length and checksum of the header) and
+ * size are what was written, the header is taken from memory instead of parsed again (for
+ * hundreds of thousands of series that is hundreds of MB of text); otherwise (another process
+ * renamed its own index over it meanwhile) it is read like any index.
+ */
+export async function reopenWrittenIndex(path: string, written: WrittenIndex): Promise<IndexReadResult> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(path, 'r');
+    const head = Buffer.alloc(PREAMBLE);
+    const { bytesRead } = await handle.read(head, 0, PREAMBLE, 0);
+    const same = bytesRead === PREAMBLE && head.toString('latin1', 0, 8) === MAGIC && head.readUInt32LE(8) === written.headerLength &&
+      head.readUInt32LE(12) === written.headerCrc && (await handle.stat()).size === written.size;
+    if (same) return { index: { header: written.header, handle, tableOffset: align8(PREAMBLE + written.headerLength) } };
+  } catch {
+    // Read it the ordinary way, which says what is wrong.
+  }
+  await handle?.close().catch(() => undefined);
+  return readIndex(path);
 }
 
 /** Every location of every series, each slice checked: for verify and compaction, which trust nothing unchecked. */

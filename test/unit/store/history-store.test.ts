@@ -219,6 +219,45 @@ describe('history store', () => {
       await after.close();
     });
 
+    it('writes a large append in chunks of a few MB, the marker last; a reader between the chunks sees none of it', async () => {
+      const dir = fresh();
+      const writes: number[] = [];
+      const seenBetween: number[] = [];
+      let reader: HistoryStore | undefined;
+      const store = await HistoryStore.open(dir, {
+        writeBytes: async (handle, bytes) => {
+          if (reader) {
+            await reader.refresh();
+            seenBetween.push(runs(reader));
+          }
+          writes.push(bytes.length);
+          let done = 0;
+          while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
+        },
+      });
+      await store.append([makeRecord('first', 0)]);
+      reader = await HistoryStore.open(dir);
+      // About 12 MB of frames: 3,000 records of 500 samples each.
+      const big = Array.from({ length: 3000 }, (_, i) => makeRecord(`big-${i % 30}`, i, { samples: 500 }));
+      const frameBytes = big.reduce((sum, r) => sum + encodeFrame(recordJson(r)).length, 0);
+      assert.ok(frameBytes > 10 * 2 ** 20, `${frameBytes} bytes`);
+      writes.length = 0;
+      await store.append(big);
+      assert.ok(writes.length >= 3, `written in ${writes.length} writes`);
+      assert.ok(Math.max(...writes) < 5 * 2 ** 20, `the largest write is ${Math.max(...writes)} bytes`);
+      assert.deepEqual(seenBetween.slice(1), writes.slice(1).map(() => 1), 'no part of the append is visible before its marker');
+      assert.equal(writes.reduce((a, b) => a + b, 0), frameBytes + encodeCommitMarker(big.length, frameBytes).length);
+      await reader.refresh();
+      assert.equal(runs(reader), 3001);
+      await store.close();
+      await reader.close();
+      const reopened = await HistoryStore.open(dir);
+      assert.equal(runs(reopened), 3001);
+      assert.deepEqual((await reopened.readSeries(big[0].seriesId)).map((r) => r.id), big.filter((_, i) => i % 30 === 0).map((r) => r.id));
+      assert.deepEqual((await reopened.verify()).problems, []);
+      await reopened.close();
+    });
+
     it('reads a format 1 history (appends without markers) as before, and marks it format 2 at its first append', async () => {
       const dir = fresh();
       fs.mkdirSync(path.join(dir, 'segments'), { recursive: true });

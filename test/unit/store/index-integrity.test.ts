@@ -86,6 +86,26 @@ describe('history index integrity', function () {
     return { dir, records };
   }
 
+  it('an index of 20,000 series (a header of several MB, written in pieces) reads back whole, header and locations', async () => {
+    const dir = fresh();
+    const store = await HistoryStore.open(dir, { onWarning: () => undefined });
+    const records = Array.from({ length: 20_000 }, (_, i) => makeRecord(`series › ${i} ✓`, i));
+    await store.append(records);
+    await store.close();
+    const read = await readIndex(path.join(dir, 'index.bin'));
+    assert.ok(read.index, JSON.stringify(read));
+    const headerBytes = fs.readFileSync(path.join(dir, 'index.bin')).readUInt32LE(8);
+    assert.ok(headerBytes > 2 * 2 ** 20, `${headerBytes} bytes of header`);
+    assert.deepEqual(read.index.header.series.map((s) => s.info.name), records.map((r) => r.name));
+    const locations = readAllLocations(read.index);
+    assert.equal([...locations.values()].reduce((sum, l) => sum + l.length / 4, 0), 20_000);
+    await read.index.handle.close();
+    const reopened = await HistoryStore.open(dir);
+    assert.deepEqual((await reopened.readSeries(records[12_345].seriesId)).map((r) => r.id), [records[12_345].id]);
+    assert.deepEqual((await reopened.verify()).indexProblems, []);
+    await reopened.close();
+  });
+
   describe('a damaged index.bin', () => {
     it('two flipped bytes in the location table: reads, export and compact still see every record; one warning; verify reports it', async () => {
       const { dir, records } = await storeWithIndex();
