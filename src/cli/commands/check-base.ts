@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliIO } from '../cli-types';
 import { openHistory } from '../history-access';
@@ -30,7 +29,7 @@ import {
   type BenchmarkResult,
 } from '../../core/runner';
 import { median } from '../../core/stats/summary';
-import { writeOut } from '../write-out';
+import { appendStepSummary, writeOut } from '../write-out';
 
 /**
  * `perf-pulse check --base REV`: the pull-request gate. The base revision is checked out in a
@@ -259,14 +258,7 @@ export async function runBaseCheck(candidates: string[], args: BaseCheckArgs, io
   if (args.reportFile) await writeOut(args.reportFile, markdown, io.cwd);
   if (args.jsonFile) await writeOut(args.jsonFile, baseComparisonJson(report), io.cwd);
   if (args.junitFile) await writeOut(args.junitFile, baseComparisonJUnit(report), io.cwd);
-  const stepSummary = io.env.GITHUB_STEP_SUMMARY;
-  if (stepSummary) {
-    try {
-      await fs.appendFile(stepSummary, markdown + '\n');
-    } catch (err) {
-      io.stderr(`perf-pulse check: cannot append to GITHUB_STEP_SUMMARY (${stepSummary}): ${(err as Error).message}\n`);
-    }
-  }
+  await appendStepSummary(markdown, io);
   io.stdout(args.reportFile ? [baseVerdictHeadline(report), ...report.rows.filter((r) => r.verdict !== 'same').map((r) => `  ${r.benchmark} (${r.metric}): ${r.message}`)].join('\n') + '\n' : markdown);
   if (report.errors.length) {
     throw new CliError(`${report.errors.length} benchmark${report.errors.length === 1 ? '' : 's'} could not run:\n  ${report.errors.join('\n  ')}`);

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { lookupTable } from '../../core/own-keys';
@@ -20,7 +19,7 @@ import { recordFromMeasurement } from '../../core/records';
 import { baseBranchFromEnv } from '../../core/ci';
 import { CI_FEEDBACK_BOOLEANS, CI_FEEDBACK_OPTIONS, CI_FEEDBACK_VALUED, ciFeedback } from '../ci-feedback';
 import { BASE_USAGE, runBaseCheck, takeBaseOption } from './check-base';
-import { writeOut } from '../write-out';
+import { appendStepSummary, writeOut } from '../write-out';
 
 const usage = `Usage: perf-pulse check [options] [RESULT_FILE...]
        perf-pulse check --base REV [options]
@@ -284,14 +283,7 @@ export const command: CliCommand = {
       if (jsonFile) await writeOut(jsonFile, toJson(report), io.cwd);
       const junitFile = str(flags, 'junit');
       if (junitFile) await writeOut(junitFile, toJUnit(report), io.cwd);
-      const stepSummary = io.env.GITHUB_STEP_SUMMARY;
-      if (stepSummary) {
-        try {
-          await fs.appendFile(stepSummary, markdown + '\n');
-        } catch (err) {
-          io.stderr(`perf-pulse check: cannot append to GITHUB_STEP_SUMMARY (${stepSummary}): ${(err as Error).message}\n`);
-        }
-      }
+      await appendStepSummary(markdown, io);
       io.stdout(reportFile ? summaryLine(analysis, failing, failOn) : markdown);
       await ciFeedback({ flags, io, analysis, markdown, fails: (f) => failing.includes(f), config, workspace, vcs });
 
