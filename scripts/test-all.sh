@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# All of Perf Pulse's checks, in order: typecheck, build, unit tests, then the suites in a real
-# VS Code (installing the test host first when it is missing). Every suite runs even when an
-# earlier one failed, so the closing total is complete; the exit code is non-zero if anything
-# failed. The last line is always `N passed, N failed`, summed over all suites; a failed step
-# that is not a test suite (typecheck, build, host install) counts as one failure.
+# All of Perf Pulse's checks, in order: typecheck, lint (ESLint with the layer rules), build,
+# unit tests, then the suites in a real VS Code (installing the test host first when it is
+# missing). Every suite runs even when an earlier one failed, so the closing total is
+# complete; the exit code is non-zero if anything failed. The last line is always
+# `N passed, N failed`, summed over all suites; a failed step that is not a test suite
+# (typecheck, lint, build, host install) counts as one failure.
 #
 #   npm test                                   # everything
 #   PERF_PULSE_TEST_SUITES="unit" npm test     # a subset of: unit host ui
@@ -74,6 +75,7 @@ if [[ ! -d node_modules ]]; then
   step "npm ci" npm ci --no-audit --no-fund
 fi
 step "typecheck" npm run --silent typecheck
+step "lint" npm run --silent lint
 if step "build" npm run --silent build; then built=1; else built=0; fi
 
 if wants unit; then

@@ -69,5 +69,6 @@ export function oneLine(message: string): string {
     .filter((l) => l !== '');
   let out = '';
   for (const line of lines) out += out === '' ? line : `${out.endsWith(':') ? ' ' : '; '}${line}`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped here
   return out.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

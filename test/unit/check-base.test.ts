@@ -109,7 +109,7 @@ describe('perf-pulse check --base (interleaved with the base revision)', functio
     assert.match(md, /interleaved comparison with the base revision\*\* `main`/);
     assert.match(md, /\| awk \| instructions \| [\d,]+ instr\. \| [\d,]+ instr\. \| \+\d+\.\d% \| .* \(range\) \| \*\*slower\*\* \(fails\) \|/);
     const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(readFileSync(join(repo, 'out/j.xml'), 'utf8'));
-    const cases = ([] as Array<Record<string, any>>).concat(xml.testsuites.testsuite.testcase);
+    const cases = ([] as Array<Record<string, unknown>>).concat(xml.testsuites.testsuite.testcase);
     assert.ok(cases.find((c) => c['@name'] === 'awk (instructions)')?.failure, 'the instruction case fails');
     assert.equal(worktreeLeftovers().length, before, 'the temporary worktree is removed');
     assert.equal(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)?.length, 1);

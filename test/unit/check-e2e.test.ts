@@ -40,10 +40,10 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     const report = JSON.parse(readFileSync(json, 'utf8'));
     assert.equal(report.summary.failing, 0);
     assert.equal(report.summary.standing, 1);
-    assert.equal(report.findings.find((f: any) => f.kind === 'regression').status, 'standing');
-    assert.equal(report.series.find((r: any) => r.name === 'sort-10k').decision, 'standing');
-    assert.equal(report.series.find((r: any) => r.name === 'parse-json').decision, 'fine');
-    assert.match(report.series.find((r: any) => r.name === 'parse-json').reason, /within the run-to-run noise of [\d.]+% of 24 earlier runs/);
+    assert.equal(report.findings.find((f: { kind: string }) => f.kind === 'regression').status, 'standing');
+    assert.equal(report.series.find((r: { name: string }) => r.name === 'sort-10k').decision, 'standing');
+    assert.equal(report.series.find((r: { name: string }) => r.name === 'parse-json').decision, 'fine');
+    assert.match(report.series.find((r: { name: string }) => r.name === 'parse-json').reason, /within the run-to-run noise of [\d.]+% of 24 earlier runs/);
 
     const asked = await runCli(['check', '--workspace', ws, '--history', history, '--no-record', '--fail-on', 'regression,standing', results], ws);
     assert.equal(asked.code, 1, asked.stdout);
@@ -71,17 +71,18 @@ describe('perf-pulse check (end to end on fixture workspaces)', function () {
     const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(xml);
     const suite = parsed.testsuites.testsuite;
     assert.equal(suite['@name'], 'perf-pulse');
-    const cases = ([] as any[]).concat(suite.testcase);
+    const cases = ([] as Array<{ '@name': string; failure?: { '@message': string } }>).concat(suite.testcase);
     assert.equal(cases.length, 2);
     const sort = cases.find((c) => c['@name'] === 'sort-10k');
     const parse = cases.find((c) => c['@name'] === 'parse-json');
-    assert.ok(sort.failure, 'the regressed series fails');
+    assert.ok(sort?.failure, 'the regressed series fails');
     assert.match(sort.failure['@message'], /sort-10k is \d+% slower since a1b2c3d/);
+    assert.ok(parse);
     assert.equal(parse.failure, undefined);
 
     const report = JSON.parse(readFileSync(json, 'utf8'));
     assert.equal(report.health, 'critical');
-    const finding = report.findings.find((f: any) => f.kind === 'regression');
+    const finding = report.findings.find((f: { kind: string }) => f.kind === 'regression');
     assert.equal(finding.firstBad.commit, REGRESSION_COMMIT);
     assert.equal(finding.lastGood.recordId, 'sort-10k-14');
 

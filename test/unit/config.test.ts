@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,7 +80,6 @@ describe('config', () => {
 
 describe('config: the generated validator', () => {
   it('matches the schema (regenerate with node scripts/gen-config-validator.mjs)', () => {
-    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-    execFileSync(process.execPath, ['scripts/gen-config-validator.mjs', '--check'], { cwd: require('node:path').join(__dirname, '../..'), stdio: 'pipe' });
+    execFileSync(process.execPath, ['scripts/gen-config-validator.mjs', '--check'], { cwd: join(__dirname, '../..'), stdio: 'pipe' });
   });
 });

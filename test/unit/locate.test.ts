@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { candidateNames, findDefinitions, matchDefinition, parseSourceSetting } from '../../src/core/locate/definitions';
+import { candidateNames, findDefinitions, findTestLine, matchDefinition, parseSourceSetting, suiteFileGlobs } from '../../src/core/locate/definitions';
 
 describe('locate: benchmark definitions by harness naming rules', () => {
   it('finds Go benchmarks and matches -count output names with GOMAXPROCS and sub-benchmarks', () => {
@@ -42,7 +42,6 @@ describe('locate: benchmark definitions by harness naming rules', () => {
 });
 
 describe('locate: tests by suite and name', () => {
-  const { suiteFileGlobs, findTestLine } = require('../../src/core/locate/definitions') as typeof import('../../src/core/locate/definitions');
   it('maps a class or module name to file globs', () => {
     assert.deepEqual(suiteFileGlobs('com.acme.FooTest'), ['**/com/acme/FooTest.{java,kt,scala,cs,py,go,rs,ts,js}', '**/FooTest.{java,kt,scala,cs,py,ts,js}']);
     assert.deepEqual(suiteFileGlobs('src/a b.test.ts'), []);

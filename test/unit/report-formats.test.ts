@@ -58,10 +58,11 @@ describe('report: formats', () => {
     const suite = parsed.testsuites.testsuite;
     assert.equal(suite['@name'], 'perf-pulse');
     assert.equal(suite['@failures'], '1');
-    const cases = [].concat(suite.testcase) as any[];
+    const cases = ([] as Array<{ '@name': string; failure?: { '@message': string; '#text': string } }>).concat(suite.testcase);
     // The escaped name comes back exactly as it went in.
     assert.deepEqual(cases.map((c) => c['@name']), [NASTY, 'ok']);
     const failing = cases.find((c) => c.failure);
+    assert.ok(failing?.failure);
     assert.equal(failing['@name'], NASTY);
     assert.match(failing.failure['@message'], /is 18% slower since a1b2c3d \(median 12\.1 ms → 14\.3 ms/);
     assert.match(failing.failure['#text'], /current 14\.3 ms, baseline 12\.1 ms, change \+18%/);

@@ -126,7 +126,10 @@ describe('report: Markdown escaping of user data', () => {
     lines.forEach((line, i) => {
       if (!line.startsWith('|')) return;
       if (lines[i + 1]?.startsWith('|---')) columns = pipes(line);
-      else if (!line.startsWith('|---')) (rows++, assert.equal(pipes(line), columns, `a row keeps its columns: ${line}`));
+      else if (!line.startsWith('|---')) {
+        rows++;
+        assert.equal(pipes(line), columns, `a row keeps its columns: ${line}`);
+      }
     });
     assert.ok(rows >= HOSTILE.length * 2, `table rows checked: ${rows}`);
     for (const line of md.split('\n').filter((l) => l.startsWith('- '))) {

@@ -100,7 +100,11 @@ export class MemoryHistory implements SyncHistory {
   }
   async appendNew(records: RunRecord[]): Promise<number> {
     let added = 0;
-    for (const r of records) if (!this.records.has(r.id)) (this.records.set(r.id, r), added++);
+    for (const r of records) {
+      if (this.records.has(r.id)) continue;
+      this.records.set(r.id, r);
+      added++;
+    }
     return added;
   }
   ids(): string[] {

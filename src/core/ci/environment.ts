@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Branch names as CI systems report them: the characters of git ref names, no leading dash, no `..`. */
-const BRANCH = /^[A-Za-z0-9_][A-Za-z0-9._\/+-]*$/;
+const BRANCH = /^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/;
 
 function branchName(value: string | undefined): string | undefined {
   if (!value || value.length > 256 || !BRANCH.test(value) || value.includes('..')) return undefined;

@@ -1,4 +1,4 @@
-import { fastMedian, fastScaledMad, medianOfRange, selectInPlace, sortNumbers } from '../stats/select';
+import { fastScaledMad, medianOfRange, selectInPlace, sortNumbers } from '../stats/select';
 import { mannWhitneySorted, mannWhitneyExactP, lag1FromDifferenceSeries, lag1SumsAbout } from '../stats/tests';
 import { twoSidedTP } from '../stats/distributions';
 
@@ -660,7 +660,7 @@ function practicalEffect(ctx: Context, level: number): number {
 }
 
 function testAt(ctx: Context, candidate: number, [lower, upper]: [number, number], refine = true): RawChange | null {
-  const { y, raw, settings: s, floor, logScale, rho } = ctx;
+  const { y, settings: s, floor, logScale, rho } = ctx;
   const t = refine ? refineLocation(y, candidate, lower, upper) : candidate;
   const lo = Math.max(lower, t - s.window);
   const hi = Math.min(upper, t + s.window);

@@ -42,7 +42,7 @@ export function objectName(value: unknown, what = 'commit'): ObjectName {
  * characters of ref names and of these suffixes pass: no leading dash, no spaces, no
  * quotes, no shell syntax, no ranges (`..`), no `:path` lookups.
  */
-const REVISION = /^[A-Za-z0-9_][A-Za-z0-9._\/~^@{}+-]*$/;
+const REVISION = /^[A-Za-z0-9_][A-Za-z0-9._/~^@{}+-]*$/;
 
 export function revisionName(value: unknown, what = 'revision'): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
@@ -55,7 +55,7 @@ export function revisionName(value: unknown, what = 'revision'): string {
 }
 
 /** A full ref name such as `refs/notes/perf-pulse`. */
-const REF = /^refs\/[A-Za-z0-9._\/-]+$/;
+const REF = /^refs\/[A-Za-z0-9._/-]+$/;
 
 export function refName(value: unknown, what = 'ref'): string {
   if (typeof value !== 'string' || !REF.test(value) || value.includes('..') || value.includes('//')) {
@@ -69,7 +69,7 @@ export function refName(value: unknown, what = 'ref'): string {
  * more, but a name that starts with a dash or holds spaces or control characters is
  * refused rather than handed to `git fetch`/`git push`.
  */
-const REMOTE = /^[A-Za-z0-9_][A-Za-z0-9._\/-]*$/;
+const REMOTE = /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
 
 export function remoteName(value: unknown, what = 'remote'): string {
   if (typeof value !== 'string' || value.length > 256 || !REMOTE.test(value) || value.includes('..')) {

@@ -66,7 +66,7 @@ export function findDefinitions(text: string, fileName: string): Definition[] {
     if (kinds.includes('libtest-bench') && /^\s*#\[bench\]/.test(line)) libtestBenchPending = true;
     if (pendingAnnotation) {
       // The annotated method: the first following line that declares `name(`.
-      const method = /^\s*(?:[\w<>\[\],?]+\s+)+([A-Za-z_][A-Za-z0-9_]*)\s*\(/.exec(line);
+      const method = /^\s*(?:[\w<>[\],?]+\s+)+([A-Za-z_][A-Za-z0-9_]*)\s*\(/.exec(line);
       if (method && !/^\s*[@[]/.test(line) && !/^(if|for|while|switch|return|new)$/.test(method[1])) {
         found.push({ kind: pendingAnnotation.kind, name: method[1], line: i + 1 });
         pendingAnnotation = undefined;

@@ -5,6 +5,7 @@ import type { ReportModel } from './model';
 export function xmlEscape(text: string): string {
   return text
     // Characters XML 1.0 cannot hold at all.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed here
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -348,7 +348,11 @@ export async function syncHistory(history: SyncHistory, options: SyncOptions): P
     // and appendNew still skips any that another process added meanwhile.
     const fresh: RunRecord[] = [];
     for (const list of merged.records.values()) {
-      for (const r of list) if (!candidates.stored.has(r.id) && !imported.has(r.id)) (imported.add(r.id), fresh.push(r));
+      for (const r of list) {
+        if (candidates.stored.has(r.id) || imported.has(r.id)) continue;
+        imported.add(r.id);
+        fresh.push(r);
+      }
     }
     if (fresh.length) importedCount += await history.appendNew(fresh);
 

@@ -11,7 +11,6 @@ import type {
   RunPoint,
   SeriesDetail,
   SeriesOverview,
-  SeriesSourceKind,
   SeriesStatus,
 } from '../../protocol/trends';
 import { downsampleForSparkline, sourceKindOf } from '../trends/shaping';

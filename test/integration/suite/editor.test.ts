@@ -14,6 +14,7 @@ const EXTENSION_ID = 'perf-pulse.perf-pulse';
 /** The parts of the extension's exports the tests read (see src/extension/extension.ts). */
 interface Api {
   statusBar: { text: string; tooltipText: string };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests reach into the extension's internal services
   services(): Promise<any>;
 }
 
@@ -92,7 +93,7 @@ describe('editor: running, history, findings on the source', function () {
     assert.ok(Array.isArray(results) && results.length === 2, `expected 2 results, got ${JSON.stringify(results?.length)}`);
     const series = await s.history.listSeries();
     assert.ok(series.length >= before + 2, `history has ${series.length} series`);
-    const noop = series.find((x: any) => x.name === 'noop');
+    const noop = series.find((x: { name: string; source?: string }) => x.name === 'noop');
     assert.ok(noop && noop.runs >= 1 && noop.source === 'benchmark');
     assert.match(statusBar.text, /\$\(pulse\) sort \d/, `status bar says "${statusBar.text}"`);
     // The history folder on disk holds it, so the CLI can read it too.
@@ -113,7 +114,7 @@ describe('editor: running, history, findings on the source', function () {
     cliRun('run', 'noop');
     await waitFor('the CLI run in the editor', async () => {
       await s.history.notifyChanged();
-      const noop = (await s.history.listSeries()).find((x: any) => x.name === 'noop');
+      const noop = (await s.history.listSeries()).find((x: { name: string; source?: string }) => x.name === 'noop');
       return noop && noop.runs >= 2 ? noop : undefined;
     });
   });
@@ -254,7 +255,7 @@ describe('editor: running, history, findings on the source', function () {
       });
       await vscode.tasks.executeTask(task);
       await ended;
-      const series = await waitFor('a task series', async () => (await s.history.listSeries()).find((x: any) => x.name === 'quick-build' && x.source === 'task'));
+      const series = await waitFor('a task series', async () => (await s.history.listSeries()).find((x: { name: string; source?: string }) => x.name === 'quick-build' && x.source === 'task'));
       assert.ok(series.lastValue >= 0.25 && series.lastValue < 10, `task took ${series.lastValue} s`);
     });
 
@@ -264,7 +265,7 @@ describe('editor: running, history, findings on the source', function () {
       try {
         const integration = await waitFor('shell integration', () => terminal.shellIntegration, 30_000);
         integration.executeCommand('npm run build');
-        const series = await waitFor('a terminal series', async () => (await s.history.listSeries()).find((x: any) => x.name === 'npm run build' && x.source === 'terminal'), 60_000);
+        const series = await waitFor('a terminal series', async () => (await s.history.listSeries()).find((x: { name: string; source?: string }) => x.name === 'npm run build' && x.source === 'terminal'), 60_000);
         assert.ok(series.lastValue > 0.1, `npm run build took ${series.lastValue} s`);
       } finally {
         terminal.dispose();
@@ -277,12 +278,12 @@ describe('editor: running, history, findings on the source', function () {
       fs.mkdirSync(dir, { recursive: true });
       const xml = '<?xml version="1.0"?>\n<testsuites><testsuite name="calc" tests="2" time="0.75"><testcase classname="calc" name="adds" time="0.5"/><testcase classname="calc" name="subtracts" time="0.25"/></testsuite></testsuites>\n';
       fs.writeFileSync(path.join(dir, 'junit.xml'), xml);
-      const adds = await waitFor('the report series', async () => (await s.history.listSeries()).find((x: any) => x.name === 'calc › adds' && x.source === 'report'));
+      const adds = await waitFor('the report series', async () => (await s.history.listSeries()).find((x: { name: string; source?: string }) => x.name === 'calc › adds' && x.source === 'report'));
       assert.equal(adds.lastValue, 0.5);
       // The same content again (a re-run that wrote an identical file) is not recorded twice.
       fs.writeFileSync(path.join(dir, 'junit.xml'), xml);
       await new Promise((r) => setTimeout(r, 2000));
-      const again = (await s.history.listSeries()).find((x: any) => x.name === 'calc › adds');
+      const again = (await s.history.listSeries()).find((x: { name: string; source?: string }) => x.name === 'calc › adds');
       assert.equal(again.runs, 1);
     });
   });

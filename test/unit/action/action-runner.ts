@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
  */
 
 // js-yaml comes with mocha (it is not a direct dependency), hence the untyped require.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = require('js-yaml') as { load(text: string): unknown };
 
 export interface ActionStep {

@@ -20,6 +20,7 @@ export interface ReceivedRequest {
   url: string;
   authorization?: string;
   contentType?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read the posted JSON's fields freely
   body?: any;
 }
 

@@ -1,3 +1,4 @@
+/* eslint-disable no-loss-of-precision -- the expected values are copied digit for digit from the recorded tool outputs */
 import { strict as assert } from 'node:assert';
 import { parseFile, parseText, detectFormat, parseGabDataJs, ParseError, FORMATS } from '../../../src/core/parsers';
 import { close, find, readShared, sharedPath } from './helpers';

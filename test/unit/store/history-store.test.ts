@@ -223,6 +223,8 @@ describe('history store', () => {
       const dir = fresh();
       const writes: number[] = [];
       const seenBetween: number[] = [];
+      // Assigned once, but after the writer's callback may already read it: `const` would throw there.
+      // eslint-disable-next-line prefer-const
       let reader: HistoryStore | undefined;
       const store = await HistoryStore.open(dir, {
         writeBytes: async (handle, bytes) => {
