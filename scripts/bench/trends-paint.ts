@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { generateTrendsData } from '../../src/extension/trends/sample-data';
+import { generateTrendsData } from './trends/sample-data';
 import { downsampleForSparkline } from '../../src/extension/trends/shaping';
 import type { HostMessage, SeriesDetail } from '../../src/protocol/trends';
 import { packDetail } from '../../src/protocol/trends-packing';

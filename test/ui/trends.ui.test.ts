@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
-import { generateTrendsData } from '../../src/extension/trends/sample-data';
+import { generateTrendsData } from '../../scripts/bench/trends/sample-data';
 import type { HostMessage } from '../../src/protocol/trends';
 import { buildWebviewBundle, startHarness, type Harness } from '../../scripts/bench/trends/harness';
 import { markTypedArrays, REVIVE_TYPED_ARRAYS } from '../../scripts/bench/trends/typed-args';

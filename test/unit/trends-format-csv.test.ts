@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { csvField, exportFileName, seriesToCsv } from '../../webview/src/csv';
 import { formatChange, formatDate, formatPValue, formatValue, isWorse } from '../../webview/src/format';
-import { generateTrendsData } from '../../src/extension/trends/sample-data';
+import { generateTrendsData } from '../../scripts/bench/trends/sample-data';
 
 describe('trends: value formatting', () => {
   it('scales times, sizes and plain numbers to read well', () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { generateTrendsData } from '../../src/extension/trends/sample-data';
+import { generateTrendsData } from '../../scripts/bench/trends/sample-data';
 import { packDetail, unpackDetail } from '../../src/protocol/trends-packing';
 import type { SeriesDetail } from '../../src/protocol/trends';
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { changeRatio, downsampleForSparkline, SPARKLINE_POINTS } from '../../src/extension/trends/shaping';
-import { generateTrendsData } from '../../src/extension/trends/sample-data';
+import { generateTrendsData } from '../../scripts/bench/trends/sample-data';
 
 describe('trends: sparkline downsampling', () => {
   it('returns short series unchanged (as a copy)', () => {

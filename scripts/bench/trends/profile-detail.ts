@@ -12,7 +12,7 @@
  */
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
-import { generateTrendsData } from '../../../src/extension/trends/sample-data';
+import { generateTrendsData } from './sample-data';
 import type { SeriesDetail } from '../../../src/protocol/trends';
 import { packDetail } from '../../../src/protocol/trends-packing';
 import { buildWebviewBundle, startHarness } from './harness';

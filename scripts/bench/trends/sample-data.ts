@@ -1,9 +1,9 @@
 /**
- * Deterministic synthetic histories for the trends panel: the benchmark, the UI tests
- * and the demo draw the same data from a seed. Pure (no `vscode`), so the benchmark
- * script can run it in Node and hand the result to a browser page.
+ * Deterministic synthetic histories for the trends panel: the benchmark and the tests draw
+ * the same data from a seed. Test-only (the extension shows real histories), and pure (no
+ * `vscode`), so the benchmark script can run it in Node and hand the result to a browser page.
  */
-import { normal, seededRandom, type Random } from '../../core/stats/random';
+import { normal, seededRandom, type Random } from '../../../src/core/stats/random';
 import type {
   ChangePointMark,
   CompareRequest,
@@ -13,8 +13,8 @@ import type {
   SeriesOverview,
   SeriesSourceKind,
   SeriesStatus,
-} from '../../protocol/trends';
-import { changeRatio, downsampleForSparkline } from './shaping';
+} from '../../../src/protocol/trends';
+import { changeRatio, downsampleForSparkline } from '../../../src/extension/trends/shaping';
 
 export interface SampleDataOptions {
   series: number;
