@@ -28,6 +28,8 @@ export interface RunProgress {
   total: number;
   phase: 'warmup' | 'measure' | 'prepare' | 'calibrate';
   run: number;
+  /** In the measure phase: the successful timings so far (a live view: read it during the call, do not keep it). */
+  samples?: readonly number[];
 }
 
 export interface RunOptions {
@@ -453,12 +455,12 @@ async function warmUp(session: Session, p: Prepared, progress: (phase: RunProgre
 }
 
 /** One run, or with `batch` > 1 up to that many back to back (never beyond maxRuns). */
-async function measureStep(session: Session, m: Measurer, progress: (phase: RunProgress['phase'], run: number) => void, batch = 1): Promise<void> {
+async function measureStep(session: Session, m: Measurer, progress: (phase: RunProgress['phase'], run: number, samples?: readonly number[]) => void, batch = 1): Promise<void> {
   if (m.p.prepare) {
     progress('prepare', m.runs.length);
     await session.runPrepare(m.p);
   }
-  progress('measure', m.runs.length);
+  progress('measure', m.runs.length, m.samples);
   const count = Math.max(1, Math.min(batch, m.p.policy.maxRuns - m.runs.length));
   for (const run of await session.measureBatch(m.p, count)) {
     m.record(run);
@@ -469,7 +471,8 @@ async function measureStep(session: Session, m: Measurer, progress: (phase: RunP
 async function runPrepared(session: Session, p: Prepared, index: number, total: number): Promise<BenchmarkResult> {
   const { options } = session;
   const ctx = await context(p.cwd);
-  const progress = (phase: RunProgress['phase'], run: number) => options.onProgress?.({ benchmark: p.name, index, total, phase, run });
+  const progress = (phase: RunProgress['phase'], run: number, samples?: readonly number[]) =>
+    options.onProgress?.({ benchmark: p.name, index, total, phase, run, ...(samples ? { samples } : {}) });
   options.log?.(describeCommand(p.name, p.plan));
   const batched = batchable(p);
   if (p.plan.viaShell) {
