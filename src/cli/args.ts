@@ -54,7 +54,7 @@ export interface ParseRules {
  * `unexpected argument X`.
  */
 export function parseCommandLine(argv: readonly string[], specs: OptionSpecs, rules: ParseRules = {}): ParsedCommandLine {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  const options = lookupTable<{ type: 'string' | 'boolean'; multiple?: boolean; short?: string }>();
   for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
   // Not strict: problems are found in the tokens below and worded here, not by Node.
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
