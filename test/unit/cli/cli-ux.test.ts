@@ -270,11 +270,16 @@ describe('the CLI as users run it (bundled, real processes, a real terminal)', f
       assert.ok(!fs.existsSync(path.join(ws, '.perfpulse')) && !fs.existsSync(path.join(cli.dir, 'state', 'history')), 'ad-hoc runs are not recorded');
     });
 
-    it('on a terminal with NO_COLOR: no colour; under CI: no live line', () => {
+    it('on a terminal with NO_COLOR: no colour; with stdout piped or under CI: no live line', () => {
       const plain = runOnTerminal(['node', cli.file, 'run', '-r', '3', '--', 'sleep 0.05'], { env: env({ NO_COLOR: '1' }), cwd: ws });
       assert.equal(plain.code, 0, plain.output);
       assert.doesNotMatch(plain.output, /\u001b\[[0-9;]*m/);
       assert.match(plain.output, /runs {2}median/);
+      // `perf-pulse run | tee log`: stderr is still the terminal, stdout is not: no live line either.
+      const teed = runOnTerminal(['sh', '-c', `node "${cli.file}" run -r 3 -- 'sleep 0.05' | cat`], { env: env(), cwd: ws });
+      assert.equal(teed.code, 0, teed.output);
+      assert.doesNotMatch(teed.output, /\u001b\[2K|ETA|runs {2}median/);
+      assert.match(teed.output, /^sleep 0\.05 +[\d.]+ ms/m);
       const ci = runOnTerminal(['node', cli.file, 'run', '-r', '3', '--', 'sleep 0.05'], { env: env({ CI: 'true' }), cwd: ws });
       assert.equal(ci.code, 0, ci.output);
       assert.doesNotMatch(ci.output, /\u001b\[2K|ETA|runs {2}median/);
