@@ -44,7 +44,7 @@ export const command: CliCommand = {
     const [sub, ...args] = positionals;
     if (!sub) throw new UsageError('expected a sub-command: list, export, verify, compact or where');
     const allowed = ownValue(SUB_OPTIONS, sub);
-    if (!allowed) throw new UsageError(`unknown sub-command '${sub}' (list, export, verify, compact or where)`);
+    if (!allowed) throw new UsageError(`unknown sub-command '${sub}': expected list, export, verify, compact or where`);
     const foreign = Object.keys(values).find((name) => name !== 'workspace' && name !== 'history' && !allowed.includes(name));
     if (foreign) throw new UsageError(`unknown option --${foreign} for history ${sub}`);
     // `--series a b`: the names after --series are series too.

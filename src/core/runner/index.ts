@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { parseText } from '../parsers';
+import { formatSeconds } from '../format';
 import type { BenchmarkConfig } from '../config';
 import { busyMachineWarning, loadAverage, machineFingerprint, vcsInfo } from '../env';
 import type { MachineFingerprint, Measurement, RunRecord, RunSummary, SourceLocation, VcsInfo } from '../model';
@@ -264,7 +265,7 @@ class Session {
       }
     }
     const cost = { wall: median(walls), user: user / runs, system: system / runs };
-    this.options.log?.(`shell start-up of ${p.file}: ${(cost.wall * 1e3).toFixed(3)} ms (median of ${runs}), subtracted from each run`);
+    this.options.log?.(`shell start-up of ${p.file}: ${formatSeconds(cost.wall)} (median of ${runs}), subtracted from each run`);
     return cost;
   }
 
@@ -402,7 +403,7 @@ function buildResult(m: Measurer, ctx: Context, options: RunOptions, launcher: L
   const warnings = [...ctx.warnings];
   if (failedRuns) warnings.push(`${failedRuns} of ${m.runs.length} runs failed and are not counted as timings`);
   if (summary.median < SHORT_RUN_SECONDS) {
-    warnings.push(`runs take under 5 ms (median ${(summary.median * 1e3).toFixed(2)} ms): process start-up dominates and small differences are not meaningful`);
+    warnings.push(`runs take under 5 ms (median ${formatSeconds(summary.median)}): process start-up dominates and small differences are not meaningful`);
   }
   if (launcher.kind === 'node' && summary.median < 0.1) {
     warnings.push(`timed through Node's child_process (${launcher.reason}): short runs may read up to about a millisecond off`);
