@@ -1,11 +1,15 @@
 import type { CliIO } from './cli-types';
-import type { LoadedConfig } from '../core/config';
+import type { OptionSpecs, OptionValues } from './args';
+import type { BenchmarkConfig, LoadedConfig } from '../core/config';
 import type { Analysis, Finding } from '../core/findings/types';
 import type { VcsInfo } from '../core/model';
 import {
   commentBody,
   escapeData,
   findingAnnotations,
+  placedAnnotations,
+  type Annotation,
+  type BenchmarkNote,
   gitHubTarget,
   isGitHubActions,
   NoPullRequestError,
@@ -15,8 +19,8 @@ import {
 } from '../core/ci';
 
 /**
- * Pull-request feedback after `perf-pulse check` has built its report: workflow-command
- * annotations on GitHub Actions, and (with --comment) the pull request's comment. Neither
+ * Pull-request feedback after `perf-pulse check` (and `check --base`) has built its report:
+ * workflow-command annotations on GitHub Actions, and (with --comment) the pull request's comment. Neither
  * can change the check's exit code: a failed comment is a warning.
  */
 
@@ -26,11 +30,14 @@ export const CI_FEEDBACK_OPTIONS = `  --comment              post the report as 
   --no-annotations       on GitHub Actions, do not put ::error/::warning annotations on the
                          benchmarks' source lines
 `;
-export const CI_FEEDBACK_VALUED = ['github-token'] as const;
-export const CI_FEEDBACK_BOOLEANS = ['comment', 'no-annotations'] as const;
+export const CI_FEEDBACK_SPECS: OptionSpecs = {
+  'github-token': { type: 'string' },
+  comment: { type: 'boolean' },
+  'no-annotations': { type: 'boolean' },
+};
 
 export interface CiFeedbackInput {
-  flags: Record<string, string | true>;
+  flags: OptionValues;
   io: CliIO;
   analysis: Analysis;
   /** The report's Markdown, as written to --report and the job summary. */
@@ -41,25 +48,44 @@ export interface CiFeedbackInput {
   vcs?: VcsInfo;
 }
 
+/** What any report gives for feedback: its annotations (computed only on GitHub Actions) and its Markdown. */
+export interface FeedbackInput {
+  flags: OptionValues;
+  io: CliIO;
+  markdown: string;
+  annotations: (where: { workspace: string; repositoryRoot?: string }) => Annotation[];
+  workspace: string;
+  vcs?: VcsInfo;
+}
+
+/** `check`: one annotation per finding of the analysis (ignored series left out). */
 export async function ciFeedback(input: CiFeedbackInput): Promise<void> {
+  const ignored = new Set(input.analysis.series.filter((s) => s.ignored).map((s) => s.id));
+  return reportFeedback({
+    ...input,
+    annotations: (where) =>
+      findingAnnotations(
+        input.analysis.findings.filter((f) => !ignored.has(f.seriesId)),
+        { fails: input.fails, ...(input.config ? { benchmarks: input.config.config.benchmarks } : {}), ...where },
+      ),
+  });
+}
+
+/** `check --base`: notes about benchmarks (their verdicts), placed at their configured source lines. */
+export async function benchmarkNotesFeedback(input: Omit<FeedbackInput, 'annotations'> & { notes: BenchmarkNote[]; benchmarks: readonly BenchmarkConfig[] }): Promise<void> {
+  return reportFeedback({ ...input, annotations: (where) => placedAnnotations(input.notes, { benchmarks: input.benchmarks, ...where }) });
+}
+
+async function reportFeedback(input: FeedbackInput): Promise<void> {
   const { flags, io } = input;
   if (isGitHubActions(io.env) && !flags['no-annotations']) {
-    const ignored = new Set(input.analysis.series.filter((s) => s.ignored).map((s) => s.id));
-    const annotations = findingAnnotations(
-      input.analysis.findings.filter((f) => !ignored.has(f.seriesId)),
-      {
-        fails: input.fails,
-        ...(input.config ? { benchmarks: input.config.config.benchmarks } : {}),
-        workspace: input.workspace,
-        ...(io.env.GITHUB_WORKSPACE ? { repositoryRoot: io.env.GITHUB_WORKSPACE } : {}),
-      },
-    );
+    const annotations = input.annotations({ workspace: input.workspace, ...(io.env.GITHUB_WORKSPACE ? { repositoryRoot: io.env.GITHUB_WORKSPACE } : {}) });
     if (annotations.length) io.stdout(annotations.map(workflowCommand).join('\n') + '\n');
   }
   if (flags.comment) await postComment(input);
 }
 
-async function postComment(input: CiFeedbackInput): Promise<void> {
+async function postComment(input: FeedbackInput): Promise<void> {
   const { flags, io } = input;
   const warn = (text: string) => io.stderr(isGitHubActions(io.env) ? `::warning::${escapeData(`perf-pulse check: ${text}`)}\n` : `perf-pulse check: ${text}\n`);
   const token = typeof flags['github-token'] === 'string' ? flags['github-token'] : io.env.GITHUB_TOKEN;

@@ -6,6 +6,15 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Aborted on Ctrl-C; long-running commands must stop their children and return. */
   signal: AbortSignal;
+  /** Which streams are terminals (absent: neither, as in tests and pipes). */
+  terminal?: TerminalInfo;
+}
+
+export interface TerminalInfo {
+  stdout: boolean;
+  stderr: boolean;
+  /** The terminal's width now (it may be resized during a run). */
+  columns: () => number;
 }
 
 export interface CliCommand {

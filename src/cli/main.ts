@@ -1,64 +1,100 @@
+import { version } from '../../package.json';
 import { commands } from './commands';
-import { CliError, type CliIO } from './cli-types';
+import { CliError, type CliCommand, type CliIO } from './cli-types';
+import { UsageError } from './args';
 import { debugDetails, describeUnexpected, oneLine } from './problems';
 
-const VERSION = '0.1.0';
+function hasCommand(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(commands, name);
+}
 
-function helpText(): string {
+/** The top-level help: every command with its one-line summary. */
+async function helpText(): Promise<string> {
   const names = Object.keys(commands).sort();
+  const loaded: Array<[string, CliCommand]> = await Promise.all(names.map(async (n) => [n, await commands[n]()] as [string, CliCommand]));
+  const width = Math.max(...names.map((n) => n.length), 'help'.length);
+  const entry = (name: string, summary: string) => `  ${name.padEnd(width)}  ${summary}`;
   return [
-    'perf-pulse: performance feedback for your workspace',
+    `perf-pulse ${version}: performance feedback for your workspace`,
     '',
     'Usage: perf-pulse <command> [options]',
+    "       perf-pulse run -- 'cmd a' 'cmd b'   (ad-hoc: time commands with no config file)",
     '',
     'Commands:',
-    ...names.map((n) => `  ${n}`),
+    ...loaded.map(([name, c]) => entry(name, c.summary)),
+    entry('help', 'print the help of a command: perf-pulse help <command>'),
     '',
-    'Run `perf-pulse <command> --help` for the options of one command.',
+    'Options:',
+    '  -h, --help      print this help (`perf-pulse <command> --help` for one command)',
+    '  -V, --version   print the version',
+    '',
+    'Environment: NO_COLOR / FORCE_COLOR (colour on a terminal), CI (no live progress),',
+    'PERF_PULSE_HISTORY (the history folder), PERF_PULSE_DEBUG=1 (stack traces of internal errors).',
     '',
   ].join('\n');
 }
 
+function unknownCommand(name: string, io: CliIO): number {
+  io.stderr(`perf-pulse: unknown command '${oneLine(name)}'. Known: ${Object.keys(commands).sort().join(', ')} (see \`perf-pulse --help\`)\n`);
+  return 2;
+}
+
+async function commandHelp(name: string, io: CliIO): Promise<number> {
+  const { usage } = await commands[name]();
+  io.stdout(usage.endsWith('\n') ? usage : usage + '\n');
+  return 0;
+}
+
+/** `--help` or `-h` among the command's own arguments (not after `--`, where they belong to ad-hoc commands). */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(helpText());
-    return name ? 0 : 2;
-  }
-  if (name === '--version' || name === '-V') {
-    io.stdout(VERSION + '\n');
-    return 0;
-  }
-  const load = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
-  if (!load) {
-    io.stderr(`perf-pulse: unknown command '${oneLine(name)}'. Known: ${Object.keys(commands).sort().join(', ')}\n`);
+  if (!name) {
+    // A usage mistake: the help goes with it, on stderr.
+    io.stderr(await helpText());
     return 2;
   }
-  let usage = '';
-  try {
-    const command = await load();
-    usage = command.usage;
-    if (rest.includes('--help') || rest.includes('-h')) {
-      io.stdout(command.usage.endsWith('\n') ? command.usage : command.usage + '\n');
+  if (name === '--help' || name === '-h') {
+    io.stdout(await helpText());
+    return 0;
+  }
+  if (name === 'help') {
+    if (!rest.length) {
+      io.stdout(await helpText());
       return 0;
     }
+    if (rest.length > 1) {
+      io.stderr(`perf-pulse help: unexpected argument ${oneLine(rest[1])} (see \`perf-pulse --help\`)\n`);
+      return 2;
+    }
+    return hasCommand(rest[0]) ? commandHelp(rest[0], io) : unknownCommand(rest[0], io);
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`perf-pulse ${version}\n`);
+    return 0;
+  }
+  if (!hasCommand(name)) return unknownCommand(name, io);
+  try {
+    if (asksForHelp(rest)) return await commandHelp(name, io);
+    const command = await commands[name]();
     return await command.run(rest, io);
   } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`perf-pulse ${name}: ${oneLine(err.message)} (see \`perf-pulse ${name} --help\`)\n`);
+      return err.exitCode;
+    }
     if (err instanceof CliError) {
-      io.stderr(`perf-pulse ${name}: ${oneLine(withoutUsage(err.message, usage, name))}\n`);
+      io.stderr(`perf-pulse ${name}: ${oneLine(err.message)}\n`);
       return err.exitCode;
     }
     // Never a stack trace: one line naming the file and the problem (the stack on request).
     io.stderr(`perf-pulse ${name}: ${oneLine(describeUnexpected(err))}\n${debugDetails(err, io.env)}`);
     return 2;
   }
-}
-
-/** A usage error says what is wrong in one line and points at `--help` instead of printing the whole usage. */
-function withoutUsage(message: string, usage: string, name: string): string {
-  if (!usage || !message.includes(usage.trim())) return message;
-  const problem = message.replace(usage.trim(), '').trim();
-  return `${problem || 'missing arguments'} (see \`perf-pulse ${name} --help\`)`;
 }
 
 if (require.main === module) {
@@ -76,6 +112,11 @@ if (require.main === module) {
     cwd: process.cwd(),
     env: process.env,
     signal: controller.signal,
+    terminal: {
+      stdout: process.stdout.isTTY === true,
+      stderr: process.stderr.isTTY === true,
+      columns: () => process.stderr.columns || process.stdout.columns || 80,
+    },
   };
   // Errors outside any command's await chain (a stream's, a timer's) still end as one line, exit 2.
   const lastResort = (err: unknown) => {

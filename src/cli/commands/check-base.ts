@@ -30,6 +30,8 @@ import {
 } from '../../core/runner';
 import { median } from '../../core/stats/summary';
 import { appendStepSummary, writeOut } from '../write-out';
+import type { OptionValues } from '../args';
+import { benchmarkNotesFeedback } from '../ci-feedback';
 
 /**
  * `perf-pulse check --base REV`: the pull-request gate. The base revision is checked out in a
@@ -100,6 +102,8 @@ export interface BaseCheckArgs {
   runs?: number;
   record: boolean;
   seed: number;
+  /** --comment, --github-token, --no-annotations: the pull-request feedback, as `check` gives it. */
+  feedback?: OptionValues;
 }
 
 async function loadBenchmarks(workspace: string): Promise<BenchmarkConfig[]> {
@@ -260,8 +264,22 @@ export async function runBaseCheck(candidates: string[], args: BaseCheckArgs, io
   if (args.junitFile) await writeOut(args.junitFile, baseComparisonJUnit(report), io.cwd);
   await appendStepSummary(markdown, io);
   io.stdout(args.reportFile ? [baseVerdictHeadline(report), ...report.rows.filter((r) => r.verdict !== 'same').map((r) => `  ${r.benchmark} (${r.metric}): ${r.message}`)].join('\n') + '\n' : markdown);
+  if (args.feedback) await baseFeedback(report, markdown, benches, vcs, args, io);
   if (report.errors.length) {
     throw new CliError(`${report.errors.length} benchmark${report.errors.length === 1 ? '' : 's'} could not run:\n  ${report.errors.join('\n  ')}`);
   }
   return failingRows(report).length ? 1 : 0;
+}
+
+/** Annotations on the source lines of the benchmarks judged slower (errors when they fail the check), and the pull-request comment. */
+async function baseFeedback(report: BaseComparisonReport, markdown: string, benches: BenchmarkConfig[], vcs: { commit?: string }, args: BaseCheckArgs, io: CliIO): Promise<void> {
+  const notes = report.rows
+    .filter((r) => r.verdict === 'slower')
+    .map((r) => ({
+      name: r.benchmark,
+      level: r.failing ? ('error' as const) : ('warning' as const),
+      title: `Perf Pulse: ${r.benchmark} slower than ${report.base.rev}`,
+      message: `${r.benchmark} (${r.metric === 'time' ? `${r.timeBasis ?? 'wall'} time` : r.metric}): ${r.message}`,
+    }));
+  await benchmarkNotesFeedback({ flags: args.feedback!, io, markdown, notes, benchmarks: benches, workspace: args.workspace, vcs });
 }

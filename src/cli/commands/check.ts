@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
-import { lookupTable } from '../../core/own-keys';
+import { BOOLEAN, numberValue, parseCommandLine, STRING, stringValue, wholeNumberValue, type OptionSpecs, type OptionValues } from '../args';
 import { analyzeWorkspaceHistory, assertHistoryWritable, openHistory } from '../history-access';
 import { byteSizeOption } from '../byte-size-option';
 import { fsProblem, oneLine } from '../problems';
@@ -17,7 +17,7 @@ import { buildReport, toJson, toJUnit, toMarkdown } from '../../core/report';
 import { runBenchmarksSettled, toRunRecords } from '../../core/runner';
 import { recordFromMeasurement } from '../../core/records';
 import { baseBranchFromEnv } from '../../core/ci';
-import { CI_FEEDBACK_BOOLEANS, CI_FEEDBACK_OPTIONS, CI_FEEDBACK_VALUED, ciFeedback } from '../ci-feedback';
+import { CI_FEEDBACK_OPTIONS, CI_FEEDBACK_SPECS, ciFeedback } from '../ci-feedback';
 import { BASE_USAGE, runBaseCheck, takeBaseOption } from './check-base';
 import { appendStepSummary, writeOut } from '../write-out';
 
@@ -50,7 +50,9 @@ Options:
                          machine by its fingerprint: CPU model, cores, OS)
   --max-input-size SIZE  refuse result files larger than this (default 128MB; e.g. 512MB)
 ${CI_FEEDBACK_OPTIONS}
-${BASE_USAGE}
+${BASE_USAGE}                         With --base, --report, --json, --junit, --no-record, --comment
+                         and the annotations work as without it.
+
 When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
 
 Exit codes: 0 no finding at or above --fail-on; 1 a finding at or above it;
@@ -59,39 +61,8 @@ Exit codes: 0 no finding at or above --fail-on; 1 a finding at or above it;
 
 export type FailOn = FailLevel;
 
-export interface ParsedArgs {
-  flags: Record<string, string | true>;
-  files: string[];
-}
-
-/** `--name value`, `--name=value` and boolean flags; unknown options are an error. */
-export function parseArgs(argv: string[], valued: readonly string[], booleans: readonly string[], usageText: string): ParsedArgs {
-  const flags = lookupTable<string | true>();
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      files.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (booleans.includes(name)) {
-      flags[name] = true;
-    } else if (valued.includes(name)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '') throw new CliError(`option --${name} needs a value\n${usageText}`);
-      flags[name] = value;
-    } else {
-      throw new CliError(`unknown option ${arg}\n${usageText}`);
-    }
-  }
-  return { flags, files };
-}
-
-export function str(flags: Record<string, string | true>, name: string): string | undefined {
-  const v = flags[name];
-  return typeof v === 'string' ? v : undefined;
+export function str(flags: OptionValues, name: string): string | undefined {
+  return stringValue(flags, name);
 }
 
 export function sensitivityOf(value: string | undefined): Sensitivity | undefined {
@@ -179,16 +150,13 @@ function summaryLine(analysis: Analysis, failing: Finding[], policy: FailPolicy)
 
 /** `check --base`: the same outputs and exit codes, the verdict from an interleaved A/B with the base. */
 async function checkAgainstBase(candidates: string[], argv: string[], io: CliIO): Promise<number> {
-  const { flags, files } = parseArgs(argv, ['workspace', 'history', 'fail-on', 'report', 'json', 'junit', 'runs', 'seed'], ['no-record'], usage);
+  const { values: flags, positionals: files } = parseCommandLine(argv, BASE_CHECK_OPTIONS);
   if (files.length) throw new CliError(`--base measures the configured benchmarks; result files (${files[0]}) cannot be compared with a revision`);
   // Standing findings are a history's notion; against a base everything measured is new.
   const failOn = (str(flags, 'fail-on') ?? 'regression').replace(/,standing$/, '') as FailOn;
   if (!['regression', 'budget', 'critical'].includes(failOn)) throw new CliError(`--fail-on must be regression, budget or critical, optionally with ,standing (got "${str(flags, 'fail-on')}")`);
-  const runsText = str(flags, 'runs');
-  const runs = runsText === undefined ? undefined : Number(runsText);
-  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new CliError(`--runs must be a whole number of at least 1 (got "${runsText}")`);
-  const seed = Number(str(flags, 'seed') ?? 1);
-  if (!Number.isFinite(seed)) throw new CliError('--seed must be a number');
+  const runs = wholeNumberValue(flags, 'runs', 1);
+  const seed = numberValue(flags, 'seed') ?? 1;
   return runBaseCheck(candidates, {
     workspace: path.resolve(io.cwd, str(flags, 'workspace') ?? '.'),
     historyDir: str(flags, 'history'),
@@ -199,8 +167,30 @@ async function checkAgainstBase(candidates: string[], argv: string[], io: CliIO)
     runs,
     record: !flags['no-record'],
     seed,
+    feedback: flags,
   }, io);
 }
+
+/** The options `check` and `check --base` share. */
+const COMMON_OPTIONS: OptionSpecs = {
+  workspace: STRING,
+  history: STRING,
+  'fail-on': STRING,
+  report: STRING,
+  json: STRING,
+  junit: STRING,
+  'no-record': BOOLEAN,
+  ...CI_FEEDBACK_SPECS,
+};
+const CHECK_OPTIONS: OptionSpecs = {
+  ...COMMON_OPTIONS,
+  'base-branch': STRING,
+  sensitivity: STRING,
+  format: STRING,
+  'max-input-size': STRING,
+  'include-hostname': BOOLEAN,
+};
+export const BASE_CHECK_OPTIONS: OptionSpecs = { ...COMMON_OPTIONS, runs: STRING, seed: STRING };
 
 export const command: CliCommand = {
   summary: 'run the benchmarks (or read result files), compare with the history, report and fail CI on a regression',
@@ -208,12 +198,7 @@ export const command: CliCommand = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const base = takeBaseOption(argv, io.env);
     if (base) return checkAgainstBase(base.candidates, base.rest, io);
-    const { flags, files } = parseArgs(
-      argv,
-      ['workspace', 'history', 'fail-on', 'base-branch', 'report', 'json', 'junit', 'sensitivity', 'format', 'max-input-size', ...CI_FEEDBACK_VALUED],
-      ['no-record', 'include-hostname', ...CI_FEEDBACK_BOOLEANS],
-      usage,
-    );
+    const { values: flags, positionals: files } = parseCommandLine(argv, CHECK_OPTIONS);
     let failOn: FailPolicy;
     try {
       failOn = parseFailOn(str(flags, 'fail-on'));

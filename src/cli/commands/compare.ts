@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { compareSamples } from '../../core/detect/ab';
-import { formatSeconds } from '../../core/format';
+import { formatSpread } from '../../core/format';
 import { RunCancelledError, RunError, runInterleaved, withWorktree, WorktreeError, type CommandSpec, type InterleavedResult } from '../../core/runner';
-import { flagValue, parseCliArgs, resultJson, selectBenchmarks } from './run';
+import { resultJson, selectBenchmarks } from './run';
+import { BOOLEAN, numberValue, parseCommandLine, STRING, stringValue, UsageError, wholeNumberValue } from '../args';
 
 const usage = `Usage: perf-pulse compare --a CMD --b CMD [--runs N] [--json]
        perf-pulse compare --rev REV [NAME...] [--runs N] [--json]
@@ -34,13 +35,6 @@ interface Comparison {
   verdict: ReturnType<typeof compareSamples>;
 }
 
-function positiveInt(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`--${name} must be a whole number of at least 1 (got "${value}")`);
-  return n;
-}
-
 function comparisonJson(c: Comparison): Record<string, unknown> {
   return {
     name: c.name,
@@ -56,7 +50,7 @@ function comparisonJson(c: Comparison): Record<string, unknown> {
 
 function comparisonText(c: Comparison): string {
   const line = (side: 'A' | 'B', label: string, r: InterleavedResult['a']) =>
-    `  ${side} ${label}: median ${formatSeconds(r.summary.median)} ± ${formatSeconds(r.summary.mad)} (${r.samples.length} runs${r.failedRuns ? `, ${r.failedRuns} failed` : ''})`;
+    `  ${side} ${label}: median ${formatSpread(r.summary.median, r.summary.mad)} (${r.samples.length} runs${r.failedRuns ? `, ${r.failedRuns} failed` : ''})`;
   const ci = c.verdict.ratioCi;
   return [
     `${c.name}`,
@@ -84,25 +78,24 @@ export const command: CliCommand = {
   summary: 'compare two commands, or the working tree with a revision, run interleaved A B A B',
   usage,
   async run(argv, io) {
-    const args = parseCliArgs(argv, ['a', 'b', 'rev', 'runs', 'workspace', 'seed'], ['json'], usage);
-    const workspace = path.resolve(io.cwd, flagValue(args, 'workspace') ?? '.');
-    const runs = positiveInt(flagValue(args, 'runs'), 'runs');
-    const seed = flagValue(args, 'seed') !== undefined ? Number(flagValue(args, 'seed')) : 1;
-    if (!Number.isFinite(seed)) throw new CliError(`--seed must be a number`);
-    const json = args.flags.json === true;
-    const a = flagValue(args, 'a');
-    const b = flagValue(args, 'b');
-    const rev = flagValue(args, 'rev');
-    if (rev !== undefined && (a !== undefined || b !== undefined)) throw new CliError(`use either --a/--b or --rev, not both\n\n${usage}`);
-    if (rev === undefined && (a === undefined || b === undefined)) throw new CliError(`give both --a and --b, or --rev\n\n${usage}`);
-    if (rev === undefined && args.positional.length) throw new CliError(`benchmark names go with --rev; with --a/--b, quote each command\n\n${usage}`);
+    const { values, positionals } = parseCommandLine(argv, { a: STRING, b: STRING, rev: STRING, runs: STRING, workspace: STRING, seed: STRING, json: BOOLEAN });
+    const workspace = path.resolve(io.cwd, stringValue(values, 'workspace') ?? '.');
+    const runs = wholeNumberValue(values, 'runs', 1);
+    const seed = numberValue(values, 'seed') ?? 1;
+    const json = values.json === true;
+    const a = stringValue(values, 'a');
+    const b = stringValue(values, 'b');
+    const rev = stringValue(values, 'rev');
+    if (rev !== undefined && (a !== undefined || b !== undefined)) throw new UsageError('use either --a/--b or --rev, not both');
+    if (rev === undefined && (a === undefined || b === undefined)) throw new UsageError('give both --a and --b, or --rev');
+    if (rev === undefined && positionals.length) throw new UsageError('benchmark names go with --rev; with --a/--b, quote each command');
 
     const comparisons: Comparison[] = [];
     try {
       if (rev === undefined) {
         comparisons.push(await compareOne(`${a} vs ${b}`, { command: a!, label: a! }, { command: b!, label: b! }, io, workspace, runs, seed, json));
       } else {
-        const { benches } = await selectBenchmarks(workspace, args.positional);
+        const { benches } = await selectBenchmarks(workspace, positionals);
         await withWorktree(workspace, rev, async (revDir, commit) => {
           if (!json) io.stderr(`comparing the working tree (B) with ${rev} = ${commit.slice(0, 12)} (A), checked out in a temporary worktree\n`);
           for (const bench of benches) {

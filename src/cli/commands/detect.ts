@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isAscii } from 'node:buffer';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { BOOLEAN, parseCommandLine, UsageError } from '../args';
 import { detectMany, NonFiniteValueError, type SeriesInput } from '../../core/detect';
 
 /**
@@ -35,17 +36,14 @@ export const command: CliCommand = {
   summary: 'find regressions and improvements in series of run values (JSON in, JSON out)',
   usage,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const files = argv.filter((a) => a === '-' || !a.startsWith('-'));
-    const flags = argv.filter((a) => a !== '-' && a.startsWith('-'));
-    const unknown = flags.filter((f) => f !== '--suspects' && f !== '--details');
-    if (unknown.length) throw new CliError(`unknown option ${unknown[0]}\n${usage}`);
-    if (files.length !== 1) throw new CliError(`expected exactly one FILE (or - for stdin)\n${usage}`);
+    const { values, positionals: files } = parseCommandLine(argv, { suspects: BOOLEAN, details: BOOLEAN }, { maxPositionals: 1 });
+    if (files.length !== 1) throw new UsageError('expected exactly one FILE (or - for stdin)');
     const file = files[0];
     const name = file === '-' ? '<stdin>' : file;
     const series = parseSeriesBytes(readInput(file, io), name);
     const verdicts = detectValidated(series, name);
-    const withSuspects = flags.includes('--suspects');
-    const details = flags.includes('--details');
+    const withSuspects = values.suspects === true;
+    const details = values.details === true;
     const results = verdicts.map((v) => {
       const changes = v.changes
         .filter((c) => c.confirmed || withSuspects)

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { renderMetricsText } from '../../core/export/openmetrics';
 import { ExportError, sendOtlp, toOtlpRequest } from '../../core/export/otlp';
@@ -12,6 +11,7 @@ import { shareableRecord, type SharePolicy } from '../../core/share/shareable';
 import { lookupTable } from '../../core/own-keys';
 import { resolveHistoryDir } from '../../core/store/history-store';
 import { withHistoryAt } from '../history-access';
+import { BOOLEAN, listValue, parseCommandLine, STRING, stringValue, UsageError } from '../args';
 import { version } from '../../../package.json';
 
 const usage = `Usage: perf-pulse export TARGET... [options]
@@ -67,29 +67,35 @@ function parseHeaders(raw: string[] | undefined): Record<string, string> {
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        prometheus: { type: 'string' },
-        pushgateway: { type: 'string' },
-        otlp: { type: 'string' },
-        job: { type: 'string' },
-        series: { type: 'string', multiple: true },
-        'all-runs': { type: 'boolean' },
-        'include-hostname': { type: 'boolean' },
-        header: { type: 'string', multiple: true },
-        workspace: { type: 'string' },
-        history: { type: 'string' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${usage}`);
-  }
-  if (!values.prometheus && !values.pushgateway && !values.otlp) throw new CliError(`choose a target: --prometheus FILE, --pushgateway URL or --otlp URL\n\n${usage}`);
+  const { values: given } = parseCommandLine(
+    argv,
+    {
+      prometheus: STRING,
+      pushgateway: STRING,
+      otlp: STRING,
+      job: STRING,
+      series: { type: 'string', multiple: true },
+      'all-runs': BOOLEAN,
+      'include-hostname': BOOLEAN,
+      header: { type: 'string', multiple: true },
+      workspace: STRING,
+      history: STRING,
+    },
+    { maxPositionals: 0 },
+  );
+  const values = {
+    prometheus: stringValue(given, 'prometheus'),
+    pushgateway: stringValue(given, 'pushgateway'),
+    otlp: stringValue(given, 'otlp'),
+    job: stringValue(given, 'job'),
+    series: listValue(given, 'series'),
+    'all-runs': given['all-runs'] === true,
+    'include-hostname': given['include-hostname'] === true,
+    header: listValue(given, 'header'),
+    workspace: stringValue(given, 'workspace'),
+    history: stringValue(given, 'history'),
+  };
+  if (!values.prometheus && !values.pushgateway && !values.otlp) throw new UsageError('choose a target: --prometheus FILE, --pushgateway URL or --otlp URL');
   const headers = parseHeaders(values.header);
   const workspaceDir = values.workspace ?? io.cwd;
   const historyDir = resolveHistoryDir({ workspaceDir, override: values.history, env: io.env });

@@ -7,6 +7,9 @@ import { DEFAULT_RETENTION, type RetentionOptions } from '../../core/store/reten
 import { resolveHistoryDir } from '../../core/store/location';
 import { assertHistoryWritable, historyExists } from '../history-access';
 import { fsProblem } from '../problems';
+import { formatValue } from '../../core/format';
+import { lookupTable, ownValue } from '../../core/own-keys';
+import { BOOLEAN, listValue, parseCommandLine, STRING, stringValue, UsageError, wholeNumberValue, type OptionSpecs, type OptionValues } from '../args';
 
 const usage = `Usage: perf-pulse history <list|export|verify|compact|where> [options]
 
@@ -37,31 +40,53 @@ export const command: CliCommand = {
   summary: 'list, export, verify or compact the workspace history',
   usage,
   async run(argv, io) {
-    const { location, rest } = takeLocationArgs(argv);
-    const [sub, ...args] = rest;
-    const dir = historyDirFor(location, io);
+    const { values, positionals } = parseCommandLine(argv, HISTORY_OPTIONS);
+    const [sub, ...args] = positionals;
+    if (!sub) throw new UsageError('expected a sub-command: list, export, verify, compact or where');
+    const allowed = ownValue(SUB_OPTIONS, sub);
+    if (!allowed) throw new UsageError(`unknown sub-command '${sub}': expected list, export, verify, compact or where`);
+    const foreign = Object.keys(values).find((name) => name !== 'workspace' && name !== 'history' && !allowed.includes(name));
+    if (foreign) throw new UsageError(`unknown option --${foreign} for history ${sub}`);
+    // `--series a b`: the names after --series are series too.
+    if (args.length && !(sub === 'export' && values.series)) throw new UsageError(`unexpected argument ${args[0]}`);
+    const dir = historyDirFor({ workspace: stringValue(values, 'workspace'), history: stringValue(values, 'history') }, io);
     switch (sub) {
       case 'list':
-        return list(dir, args, io);
+        return list(dir, values.json === true, io);
       case 'export':
-        return exportHistory(dir, args, io);
+        return exportHistory(dir, values, [...(listValue(values, 'series') ?? []), ...args], io);
       case 'verify':
-        return verify(dir, args, io);
+        return verify(dir, values.json === true, values['acknowledge-losses'] === true, io);
       case 'compact':
-        return compact(dir, args, io);
-      case 'where':
-        noExtra(args);
+        return compact(dir, values, io);
+      default:
         io.stdout(dir + '\n');
         return 0;
-      default:
-        throw new CliError(sub ? `unknown sub-command '${sub}'\n${usage}` : usage);
     }
   },
 };
 
-function noExtra(args: string[]): void {
-  if (args.length) throw new CliError(`unexpected argument ${args[0]}`);
-}
+const HISTORY_OPTIONS: OptionSpecs = {
+  workspace: STRING,
+  history: STRING,
+  json: BOOLEAN,
+  format: STRING,
+  out: STRING,
+  series: { type: 'string', multiple: true },
+  'acknowledge-losses': BOOLEAN,
+  'keep-samples': STRING,
+  'max-runs': STRING,
+  'max-age-days': STRING,
+};
+
+/** The options of each sub-command besides --workspace and --history. */
+const SUB_OPTIONS: Readonly<Record<string, readonly string[]>> = lookupTable({
+  list: ['json'],
+  export: ['format', 'out', 'series'],
+  verify: ['json', 'acknowledge-losses'],
+  compact: ['keep-samples', 'max-runs', 'max-age-days'],
+  where: [],
+});
 
 async function withStore<T>(dir: string, io: CliIO, fn: (store: HistoryStore) => Promise<T>, options: { retention?: Partial<RetentionOptions>; action?: string } = {}): Promise<T> {
   let store: HistoryStore;
@@ -97,9 +122,7 @@ function warnProblems(store: HistoryStore, io: CliIO): void {
   }
 }
 
-async function list(dir: string, args: string[], io: CliIO): Promise<number> {
-  const json = args.includes('--json');
-  noExtra(args.filter((a) => a !== '--json'));
+async function list(dir: string, json: boolean, io: CliIO): Promise<number> {
   if (!(await historyExists(dir))) {
     if (json) io.stdout('[]\n');
     else io.stdout(`No history yet in ${dir}\n`);
@@ -110,7 +133,7 @@ async function list(dir: string, args: string[], io: CliIO): Promise<number> {
     if (json) {
       io.stdout(JSON.stringify(series, null, 2) + '\n');
     } else {
-      const rows = series.map((s) => [s.seriesId, s.name, s.metric, String(s.runs), `${formatNumber(s.lastValue)} ${s.unit}`, new Date(s.lastTimestamp).toISOString().slice(0, 16).replace('T', ' '), s.machineId]);
+      const rows = series.map((s) => [s.seriesId, s.name, s.metric, String(s.runs), formatValue(s.lastValue, s.unit), new Date(s.lastTimestamp).toISOString().slice(0, 16).replace('T', ' '), s.machineId]);
       const head = ['SERIES', 'NAME', 'METRIC', 'RUNS', 'LAST', 'WHEN (UTC)', 'MACHINE'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
       const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n';
@@ -122,28 +145,10 @@ async function list(dir: string, args: string[], io: CliIO): Promise<number> {
   });
 }
 
-function formatNumber(v: number): string {
-  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
-}
-
-async function exportHistory(dir: string, args: string[], io: CliIO): Promise<number> {
-  let format: 'json' | 'csv' = 'json';
-  let out: string | undefined;
-  const wanted: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--format' || a.startsWith('--format=')) {
-      const v = a.includes('=') ? a.slice(9) : args[++i];
-      if (v !== 'json' && v !== 'csv') throw new CliError(`--format must be json or csv, not ${v ?? 'nothing'}`);
-      format = v;
-    } else if (a === '--out' || a.startsWith('--out=')) {
-      out = a.includes('=') ? a.slice(6) : args[++i];
-      if (!out) throw new CliError('--out needs a FILE');
-    } else if (a === '--series') {
-      while (i + 1 < args.length && !args[i + 1].startsWith('--')) wanted.push(args[++i]);
-      if (!wanted.length) throw new CliError('--series needs at least one series id or name');
-    } else throw new CliError(`unexpected argument ${a}`);
-  }
+async function exportHistory(dir: string, values: OptionValues, wanted: string[], io: CliIO): Promise<number> {
+  const format = stringValue(values, 'format') ?? 'json';
+  if (format !== 'json' && format !== 'csv') throw new CliError(`--format must be json or csv (got "${format}")`);
+  const out = stringValue(values, 'out');
   // A backup must never get an empty file and exit 0 because the history is missing or unreadable.
   if (!(await historyExists(dir))) throw new CliError(`no history in ${dir}: nothing to export (check --history, --workspace or PERF_PULSE_HISTORY)`);
   return withStore(dir, io, async (store) => {
@@ -179,10 +184,7 @@ async function exportHistory(dir: string, args: string[], io: CliIO): Promise<nu
   });
 }
 
-async function verify(dir: string, args: string[], io: CliIO): Promise<number> {
-  const json = args.includes('--json');
-  const acknowledge = args.includes('--acknowledge-losses');
-  noExtra(args.filter((a) => a !== '--json' && a !== '--acknowledge-losses'));
+async function verify(dir: string, json: boolean, acknowledge: boolean, io: CliIO): Promise<number> {
   if (!(await historyExists(dir))) {
     io.stdout(json ? JSON.stringify({ dir, segments: 0, records: 0, problems: [], mismatches: [], indexProblems: [], notes: [] }) + '\n' : `No history yet in ${dir}: nothing to verify\n`);
     return 0;
@@ -212,16 +214,12 @@ async function verify(dir: string, args: string[], io: CliIO): Promise<number> {
   });
 }
 
-async function compact(dir: string, args: string[], io: CliIO): Promise<number> {
+async function compact(dir: string, values: OptionValues, io: CliIO): Promise<number> {
   const retention: Partial<RetentionOptions> = {};
-  const flags: Record<string, keyof RetentionOptions> = { '--keep-samples': 'keepSamplesRuns', '--max-runs': 'maxRunsPerSeries', '--max-age-days': 'maxAgeDays' };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].includes('=') ? args[i].split('=', 2) : [args[i], undefined];
-    const key = Object.prototype.hasOwnProperty.call(flags, flag) ? flags[flag] : undefined;
-    if (!key) throw new CliError(`unexpected argument ${args[i]}`);
-    const value = Number(inline ?? args[++i]);
-    if (!Number.isInteger(value) || value < 0) throw new CliError(`${flag} needs a whole number ≥ 0`);
-    retention[key] = value;
+  const limits: Array<[string, keyof RetentionOptions]> = [['keep-samples', 'keepSamplesRuns'], ['max-runs', 'maxRunsPerSeries'], ['max-age-days', 'maxAgeDays']];
+  for (const [flag, key] of limits) {
+    const value = wholeNumberValue(values, flag, 0);
+    if (value !== undefined) retention[key] = value;
   }
   if (!(await historyExists(dir))) {
     io.stdout(`No history yet in ${dir}: nothing to compact\n`);
@@ -250,22 +248,6 @@ async function compact(dir: string, args: string[], io: CliIO): Promise<number> 
 export interface HistoryLocationArgs {
   workspace?: string;
   history?: string;
-}
-
-/** Takes `--workspace`/`--history` (also `--name=value`) out of argv; returns the rest. */
-export function takeLocationArgs(argv: string[]): { location: HistoryLocationArgs; rest: string[] } {
-  const location: HistoryLocationArgs = {};
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (flag === '--workspace' || flag === '--history') {
-      const value = inline ?? argv[++i];
-      if (!value) throw new CliError(`${flag} needs a DIR`);
-      location[flag === '--workspace' ? 'workspace' : 'history'] = value;
-    } else rest.push(a);
-  }
-  return { location, rest };
 }
 
 export function historyDirFor(location: HistoryLocationArgs, io: CliIO): string {

@@ -5,7 +5,8 @@ import { FORMATS, ParseError } from '../../core/parsers';
 import { byteSizeOption } from '../byte-size-option';
 import { HistoryStore, StoreError } from '../../core/store/history-store';
 import { importFile } from '../../core/store/import';
-import { historyDirFor, takeLocationArgs } from './history';
+import { historyDirFor } from './history';
+import { BOOLEAN, parseCommandLine, STRING, stringValue, UsageError } from '../args';
 import { assertHistoryWritable } from '../history-access';
 import { fsProblem, oneLine } from '../problems';
 
@@ -45,29 +46,26 @@ export const command: CliCommand = {
   summary: 'add benchmark results or exported/CI histories to the workspace history',
   usage,
   async run(argv, io) {
-    const { location, rest } = takeLocationArgs(argv);
-    const files: string[] = [];
-    let format: string | undefined;
-    let thisMachine = false;
-    let maxBytes: number | undefined;
+    const { values, positionals: files } = parseCommandLine(argv, {
+      format: STRING,
+      'this-machine': BOOLEAN,
+      commit: STRING,
+      branch: STRING,
+      'max-input-size': STRING,
+      workspace: STRING,
+      history: STRING,
+    });
+    const format = stringValue(values, 'format');
+    const thisMachine = values['this-machine'] === true;
+    const size = stringValue(values, 'max-input-size');
+    const maxBytes = size !== undefined ? byteSizeOption(size) : undefined;
     const vcs: VcsInfo = {};
-    for (let i = 0; i < rest.length; i++) {
-      const a = rest[i];
-      const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-      const value = () => {
-        const v = inline ?? rest[++i];
-        if (!v) throw new CliError(`${flag} needs a value`);
-        return v;
-      };
-      if (flag === '--format') format = value();
-      else if (flag === '--this-machine') thisMachine = true;
-      else if (flag === '--commit') vcs.commit = value();
-      else if (flag === '--branch') vcs.branch = value();
-      else if (flag === '--max-input-size') maxBytes = byteSizeOption(value());
-      else if (a.startsWith('-')) throw new CliError(`unknown option ${a}\n${usage}`);
-      else files.push(a);
-    }
-    if (!files.length) throw new CliError(`expected at least one FILE\n${usage}`);
+    const commit = stringValue(values, 'commit');
+    const branch = stringValue(values, 'branch');
+    if (commit) vcs.commit = commit;
+    if (branch) vcs.branch = branch;
+    if (!files.length) throw new UsageError('expected at least one FILE');
+    const location = { workspace: stringValue(values, 'workspace'), history: stringValue(values, 'history') };
     const known = ['perf-pulse', 'perf-pulse-json', 'perf-pulse-csv', ...FORMATS];
     if (format && !known.includes(format)) throw new CliError(`unknown format '${format}'. Known formats: ${known.join(', ')}`);
     let machine: MachineFingerprint | undefined;

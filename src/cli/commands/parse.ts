@@ -4,6 +4,7 @@ import { oneLine } from '../problems';
 import type { Measurement } from '../../core/model';
 import { FORMAT_DESCRIPTIONS, FORMATS, ParseError, parseFile, parseText } from '../../core/parsers';
 import { byteSizeOption } from '../byte-size-option';
+import { BOOLEAN, parseCommandLine, STRING, stringValue, UsageError } from '../args';
 
 /**
  * `perf-pulse parse FILE [--format NAME]`: what a benchmark output or test report holds, as JSON.
@@ -41,32 +42,13 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  let format: string | undefined;
-  let full = false;
-  let maxBytes: number | undefined;
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--format') {
-      format = argv[++i];
-      if (format === undefined) throw new CliError(`--format needs a NAME (one of ${FORMATS.join(', ')})`);
-    } else if (a.startsWith('--format=')) {
-      format = a.slice('--format='.length);
-    } else if (a === '--max-input-size' || a.startsWith('--max-input-size=')) {
-      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (value === undefined) throw new CliError('--max-input-size needs a SIZE such as 200MB');
-      maxBytes = byteSizeOption(value);
-    } else if (a === '--full') {
-      full = true;
-    } else if (a.startsWith('-') && a !== '-') {
-      throw new CliError(`unknown option ${a}\n${usage}`);
-    } else {
-      files.push(a);
-    }
-  }
-  if (files.length !== 1) throw new CliError(`expected exactly one FILE (or - for stdin)\n${usage}`);
+  const { values, positionals: files } = parseCommandLine(argv, { format: STRING, full: BOOLEAN, 'max-input-size': STRING }, { maxPositionals: 1 });
+  if (files.length !== 1) throw new UsageError('expected exactly one FILE (or - for stdin)');
+  const format = stringValue(values, 'format');
   if (format !== undefined && !FORMATS.includes(format)) throw new CliError(`unknown format '${format}'. Known formats: ${FORMATS.join(', ')}`);
-  return { file: files[0], format, full, ...(maxBytes ? { maxBytes } : {}) };
+  const size = stringValue(values, 'max-input-size');
+  const maxBytes = size !== undefined ? byteSizeOption(size) : undefined;
+  return { file: files[0], format, full: values.full === true, ...(maxBytes ? { maxBytes } : {}) };
 }
 
 /** The contract's shape: exactly these keys, samples only when present. */

@@ -5,7 +5,8 @@ import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
 import { buildReport, toHtml, toJson, toJUnit, toMarkdown } from '../../core/report';
 import { resolveHistoryDir } from '../../core/store/history-store';
 import { analyzeWorkspaceHistory, openHistory } from '../history-access';
-import { parseArgs, sensitivityOf, str } from './check';
+import { sensitivityOf, str } from './check';
+import { BOOLEAN, parseCommandLine, STRING } from '../args';
 
 const usage = `Usage: perf-pulse report [options]
 
@@ -42,8 +43,11 @@ export const command: CliCommand = {
   summary: 'write the report (Markdown, JSON, HTML or JUnit) of the recorded history',
   usage,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { flags, files } = parseArgs(argv, ['workspace', 'history', 'format', 'output', 'base-branch', 'sensitivity'], ['include-hostname'], usage);
-    if (files.length) throw new CliError(`unexpected argument ${files[0]}\n${usage}`);
+    const { values: flags } = parseCommandLine(
+      argv,
+      { workspace: STRING, history: STRING, format: STRING, output: STRING, 'base-branch': STRING, sensitivity: STRING, 'include-hostname': BOOLEAN },
+      { maxPositionals: 0 },
+    );
     const format = str(flags, 'format') ?? 'md';
     if (!Object.prototype.hasOwnProperty.call(RENDER, format)) throw new CliError(`--format must be md, json, html or junit (got "${format}")`);
     const sensitivity = sensitivityOf(str(flags, 'sensitivity'));

@@ -1,60 +1,91 @@
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
-import { lookupTable } from '../../core/own-keys';
 import { oneLine } from '../problems';
 import { assertHistoryWritable } from '../history-access';
 import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
 import { formatBytes, formatSeconds } from '../../core/format';
-import { RunCancelledError, runBenchmarksSettled, toRunRecords, type BenchmarkResult, type SettledBenchmark } from '../../core/runner';
+import { BOOLEAN, parseCommandLine, STRING, stringValue, UsageError, wholeNumberValue, type OptionSpecs, type OptionValues } from '../args';
+import { colourWanted, paint as paint_, underCi, type Paint } from '../colour';
+import { LiveLine } from '../progress';
+import { hyperfineJson, hyperfineMarkdown, relativeSummaryLines } from '../run-exports';
+import { writeOut } from '../write-out';
+import { resolvePolicy, RunCancelledError, runBenchmarksSettled, toRunRecords, type BenchmarkResult, type RunPolicy, type SettledBenchmark } from '../../core/runner';
 
 const usage = `Usage: perf-pulse run [NAME...] [options]
+       perf-pulse run [options] -- 'CMD' ['CMD'...]
 
 Runs the benchmarks of perfpulse.json (all, or the named ones) with warm-up, enough
 runs for a stable median, outlier flags, CPU time and peak memory, and records every
 result in the workspace history.
 
+After --, each argument is a command to time ad hoc, with no config file (as hyperfine
+does); it is started as a configured command would be (directly, or through the shell
+when it uses shell syntax). Ad-hoc results are not recorded in the history. With two
+or more commands the output ends with how much faster the fastest ran than each other
+(mean ratio ± its standard deviation, as hyperfine computes it).
+
 Options:
-  --workspace DIR   the workspace folder (default: the current folder)
-  --json            print { "results": [...] } (times in seconds) instead of a table
-  --history DIR     the history folder (default: as the editor resolves it)
-  --no-record       do not add the results to the history
+  --workspace DIR        the workspace folder (default: the current folder)
+  --json                 print { "results": [...] } (times in seconds) instead of a table
+  --history DIR          the history folder (default: as the editor resolves it)
+  --no-record            do not add the results to the history
+  -r, --runs N           exactly N runs of each (default: until the median is precise,
+                         at least 10 runs and 3 s; or the benchmark's settings)
+  -w, --warmup N         N warm-up runs before measuring (default 1, or the benchmark's)
+  -p, --prepare CMD      run CMD before every run (warm-up runs too), untimed
+  --export-json FILE     write the results as hyperfine's JSON export does
+  --export-markdown FILE write hyperfine's Markdown table (mean ± σ, min, max, relative)
+
+On a terminal, a live line per benchmark shows the runs done, the current median ± MAD
+and the time left, and is erased when the benchmark ends; there is none when the
+output is not a terminal or CI is set. Colour: NO_COLOR turns it off, FORCE_COLOR on.
 
 Exit codes: 0 every benchmark ran; 2 a config or run error (the reason is on stderr);
 130 interrupted (Ctrl-C stops every child process first).
 `;
 
-export interface CliArgs {
-  flags: Record<string, string | true>;
-  positional: string[];
+const RUN_OPTIONS: OptionSpecs = {
+  workspace: STRING,
+  history: STRING,
+  json: BOOLEAN,
+  'no-record': BOOLEAN,
+  runs: { type: 'string', short: 'r' },
+  warmup: { type: 'string', short: 'w' },
+  prepare: { type: 'string', short: 'p' },
+  'export-json': STRING,
+  'export-markdown': STRING,
+};
+
+/** The benchmarks to run: ad-hoc commands after `--`, else the configured ones (all, or the named ones). */
+async function benchmarksToRun(workspace: string, names: string[], adHoc: string[] | undefined): Promise<BenchmarkConfig[]> {
+  if (adHoc === undefined) return (await selectBenchmarks(workspace, names)).benches;
+  if (names.length) throw new UsageError(`give benchmark names or ad-hoc commands after --, not both (got ${names[0]})`);
+  if (!adHoc.length) throw new UsageError('expected at least one command after --');
+  const empty = adHoc.find((c) => c.trim() === '');
+  if (empty !== undefined) throw new UsageError('an ad-hoc command is empty');
+  return adHoc.map((command) => ({ name: command, command }));
 }
 
-/** `--name value`, `--name=value` and boolean flags; unknown options are an error that shows the usage. */
-export function parseCliArgs(argv: string[], valued: readonly string[], booleans: readonly string[], usageText: string): CliArgs {
-  const flags = lookupTable<string | true>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--') || arg === '--') {
-      if (arg === '--') positional.push(...argv.slice(i + 1));
-      else positional.push(arg);
-      if (arg === '--') break;
-      continue;
+/** --runs, --warmup and --prepare over every benchmark's own settings. */
+function withOverrides(benches: BenchmarkConfig[], values: OptionValues): BenchmarkConfig[] {
+  const runs = wholeNumberValue(values, 'runs', 1);
+  const warmup = wholeNumberValue(values, 'warmup', 0);
+  const prepare = stringValue(values, 'prepare');
+  if (runs === undefined && warmup === undefined && prepare === undefined) return benches;
+  return benches.map((b) => {
+    const out: BenchmarkConfig = { ...b };
+    if (runs !== undefined) {
+      // A fixed count replaces the adaptive limits, as in the config.
+      out.runs = runs;
+      delete out.minRuns;
+      delete out.maxRuns;
+      delete out.minTime;
+      delete out.maxTime;
     }
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (booleans.includes(name) && eq < 0) flags[name] = true;
-    else if (valued.includes(name)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '') throw new CliError(`option --${name} needs a value\n\n${usageText}`);
-      flags[name] = value;
-    } else throw new CliError(`unknown option ${arg}\n\n${usageText}`);
-  }
-  return { flags, positional };
-}
-
-export function flagValue(args: CliArgs, name: string): string | undefined {
-  const v = args.flags[name];
-  return typeof v === 'string' ? v : undefined;
+    if (warmup !== undefined) out.warmup = warmup;
+    if (prepare !== undefined) out.prepare = prepare;
+    return out;
+  });
 }
 
 /** The configured benchmarks, or the named ones; config problems become clean CLI errors. */
@@ -110,12 +141,21 @@ export function resultJson(r: BenchmarkResult): Record<string, unknown> {
   return out;
 }
 
-function pad(cells: string[][]): string {
+function pad(cells: string[][], paint: Paint = paint_(false)): string {
   const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  return cells.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    cells
+      .map((row, r) => {
+        const line = row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+        if (r === 0) return paint.bold(line);
+        // The name in colour: padding stays outside the escapes so the columns line up.
+        return paint.cyan(row[0]) + line.slice(row[0].length);
+      })
+      .join('\n') + '\n'
+  );
 }
 
-export function resultTable(results: BenchmarkResult[]): string {
+export function resultTable(results: BenchmarkResult[], paint?: Paint): string {
   const rows = [['benchmark', 'median', '± MAD', 'min', 'max', 'runs', 'failed', 'outliers', 'user', 'system', 'peak RSS']];
   for (const r of results) {
     const opt = (v: number | undefined, f: (x: number) => string) => (v === undefined ? '-' : f(v));
@@ -133,7 +173,7 @@ export function resultTable(results: BenchmarkResult[]): string {
       opt(r.peakRssBytes, formatBytes),
     ]);
   }
-  return pad(rows);
+  return pad(rows, paint);
 }
 
 /** Appends the results to the history; a store problem is reported, never thrown away silently. */
@@ -155,48 +195,97 @@ export async function recordResults(settled: SettledBenchmark[], workspace: stri
 }
 
 export const command: CliCommand = {
-  summary: 'run the configured benchmarks and record the results',
+  summary: "run the configured benchmarks and record the results, or time commands ad hoc: run -- 'cmd a' 'cmd b'",
   usage,
   async run(argv, io) {
-    const args = parseCliArgs(argv, ['workspace', 'history'], ['json', 'no-record'], usage);
-    const workspace = path.resolve(io.cwd, flagValue(args, 'workspace') ?? '.');
-    const { benches } = await selectBenchmarks(workspace, args.positional);
-    if (args.flags['no-record'] !== true) {
+    const { values, positionals, afterDashes } = parseCommandLine(argv, RUN_OPTIONS, { allowDashes: true });
+    const workspace = path.resolve(io.cwd, stringValue(values, 'workspace') ?? '.');
+    const adHoc = afterDashes !== undefined;
+    if (adHoc && stringValue(values, 'history')) throw new UsageError('ad-hoc commands are not recorded: --history goes with configured benchmarks');
+    const benches = withOverrides(await benchmarksToRun(workspace, positionals, afterDashes), values);
+    // Ad-hoc commands are not recorded (as hyperfine records nothing): their names are command lines, not series.
+    const record = !adHoc && values['no-record'] !== true;
+    if (record) {
       // Minutes of benchmarks must not end in "cannot record": check the history first.
       const { resolveHistoryDir } = await import('../../core/store/location');
-      await assertHistoryWritable(resolveHistoryDir({ workspaceDir: workspace, override: flagValue(args, 'history'), env: io.env }));
+      await assertHistoryWritable(resolveHistoryDir({ workspaceDir: workspace, override: stringValue(values, 'history'), env: io.env }));
     }
-    const json = args.flags.json === true;
+    const json = values.json === true;
+    const terminal = io.terminal;
+    const outPaint = paint_(colourWanted(terminal?.stdout === true, io.env));
+    const errPaint = paint_(colourWanted(terminal?.stderr === true, io.env));
+    // The live line needs a terminal on both streams (it is drawn on stderr, the table goes to stdout).
+    const live = !json && terminal?.stdout && terminal.stderr && !underCi(io.env) ? new LiveLine({ write: io.stderr, columns: terminal.columns, paint: errPaint }) : undefined;
+    const stdout = live ? live.around(io.stdout) : io.stdout;
+    const stderr = live ? live.around(io.stderr) : io.stderr;
     const settled: SettledBenchmark[] = [];
+    const startedBenchmarks = new Set<number>();
     let cancelled = false;
     try {
       await runBenchmarksSettled(benches, {
         cwd: workspace,
         signal: io.signal,
-        log: json ? undefined : (line) => io.stderr(line + '\n'),
+        log: json
+          ? undefined
+          : (line) => {
+              // The runner names the command before its first progress event: the heading comes first.
+              if (live && settled.length < benches.length && !startedBenchmarks.has(settled.length)) startBenchmark(settled.length);
+              stderr((live ? errPaint.dim(line) : line) + '\n');
+            },
         onProgress: json
           ? undefined
           : (p) => {
-              if (p.phase === 'measure' && p.run === 0) io.stderr(`[${p.index + 1}/${p.total}] ${p.benchmark}…\n`);
+              if (live) {
+                if (!startedBenchmarks.has(p.index)) startBenchmark(p.index);
+                live.update(p);
+              } else if (p.phase === 'measure' && p.run === 0) io.stderr(`[${p.index + 1}/${p.total}] ${p.benchmark}…\n`);
             },
-        onResult: (s) => settled.push(s),
+        onResult: (s) => {
+          live?.end();
+          settled.push(s);
+        },
       });
     } catch (err) {
       if (!(err instanceof RunCancelledError)) throw err;
       cancelled = true;
+    } finally {
+      live?.dispose();
     }
     // Whatever finished is kept, even when interrupted.
-    if (args.flags['no-record'] !== true) await recordResults(settled, workspace, flagValue(args, 'history'), io);
+    if (record) await recordResults(settled, workspace, stringValue(values, 'history'), io);
     const results = settled.flatMap((s) => (s.result ? [s.result] : []));
+    const exportJson = stringValue(values, 'export-json');
+    if (exportJson && results.length) await writeOut(exportJson, hyperfineJson(results), io.cwd);
+    const exportMarkdown = stringValue(values, 'export-markdown');
+    if (exportMarkdown && results.length) await writeOut(exportMarkdown, hyperfineMarkdown(results), io.cwd);
     if (json) io.stdout(JSON.stringify({ results: results.map(resultJson) }, null, 2) + '\n');
-    else if (results.length) io.stdout(resultTable(results));
-    for (const r of results) for (const w of r.warnings) io.stderr(`warning: ${oneLine(`${r.name}: ${w}`)}\n`);
+    else if (results.length) {
+      io.stdout(resultTable(results, outPaint));
+      const summary = adHoc ? relativeSummaryLines(results, (t) => outPaint.bold(outPaint.green(t))) : [];
+      if (summary.length) io.stdout(`\n${outPaint.bold('Summary')}\n${summary.map((l) => `  ${l}\n`).join('')}`);
+    }
+    const problem = (text: string) => io.stderr(errPaint.red(text) + '\n');
+    for (const r of results) for (const w of r.warnings) io.stderr(`${errPaint.yellow('warning:')} ${oneLine(`${r.name}: ${w}`)}\n`);
     const errors = settled.filter((s) => s.error);
-    for (const s of errors) io.stderr(`perf-pulse run: ${oneLine(s.error!.message)}\n`);
+    for (const s of errors) problem(`perf-pulse run: ${oneLine(s.error!.message)}`);
     if (cancelled) {
-      io.stderr('perf-pulse run: interrupted; every benchmark process was stopped\n');
+      problem('perf-pulse run: interrupted; every benchmark process was stopped');
       return 130;
     }
     return errors.length ? 2 : 0;
+
+    function startBenchmark(index: number): void {
+      startedBenchmarks.add(index);
+      const bench = benches[index];
+      // A permanent heading per benchmark; the live line is drawn under it.
+      stderr(`${errPaint.bold(`[${index + 1}/${benches.length}]`)} ${bench.name}\n`);
+      let policy: RunPolicy | undefined;
+      try {
+        policy = bench.format ? undefined : resolvePolicy(bench);
+      } catch {
+        policy = undefined; // the runner reports the bad setting
+      }
+      live!.begin(bench.name, policy);
+    }
   },
 };

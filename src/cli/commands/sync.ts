@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { ShareError, syncHistory, type SyncReport } from '../../core/share/sync';
 import { resolveHistoryDir } from '../../core/store/history-store';
 import { withHistoryAt } from '../history-access';
+import { BOOLEAN, parseCommandLine, STRING, stringValue } from '../args';
 
 const usage = `Usage: perf-pulse sync [options]
 
@@ -73,36 +73,22 @@ function list(items: { commit: string; records: number }[]): string {
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        remote: { type: 'string' },
-        workspace: { type: 'string' },
-        history: { type: 'string' },
-        'no-push': { type: 'boolean' },
-        'include-dirty': { type: 'boolean' },
-        'include-hostname': { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${usage}`);
-  }
-  const workspaceDir = values.workspace ?? io.cwd;
-  const historyDir = resolveHistoryDir({ workspaceDir, override: values.history, env: io.env });
+  const { values } = parseCommandLine(
+    argv,
+    { remote: STRING, workspace: STRING, history: STRING, 'no-push': BOOLEAN, 'include-dirty': BOOLEAN, 'include-hostname': BOOLEAN, json: BOOLEAN },
+    { maxPositionals: 0 },
+  );
+  const workspaceDir = stringValue(values, 'workspace') ?? io.cwd;
+  const historyDir = resolveHistoryDir({ workspaceDir, override: stringValue(values, 'history'), env: io.env });
   return withHistoryAt(
     historyDir,
     async (store) => {
       const report = await syncHistory(store, {
         workspaceDir,
-        remote: values.remote,
+        remote: stringValue(values, 'remote'),
         push: !values['no-push'],
-        includeDirty: values['include-dirty'],
-        includeHostname: values['include-hostname'],
+        includeDirty: values['include-dirty'] === true,
+        includeHostname: values['include-hostname'] === true,
         signal: io.signal,
         env: io.env,
         log: (line) => io.stderr(line + '\n'),

@@ -51,23 +51,40 @@ export interface AnnotationOptions {
 
 /** One annotation per regression or budget finding (improvements are left to the report). */
 export function findingAnnotations(findings: readonly Finding[], options: AnnotationOptions): Annotation[] {
+  return placedAnnotations(
+    findings
+      .filter((f) => f.kind !== 'improvement')
+      .map((f) => ({
+        name: f.name,
+        level: options.fails(f) ? ('error' as const) : ('warning' as const),
+        title: `Perf Pulse: ${f.name} ${f.kind === 'budget' ? 'over budget' : 'regressed'}`,
+        message: f.message,
+        ...(f.location ? { location: f.location } : {}),
+      })),
+    options,
+  );
+}
+
+/** An annotation about a benchmark, before it is placed on the benchmark's source line. */
+export interface BenchmarkNote {
+  /** The benchmark (or series) name, whose configured `source` places it when `location` is absent. */
+  name: string;
+  level: AnnotationLevel;
+  title: string;
+  message: string;
+  location?: SourceLocation;
+}
+
+/** Annotations placed at each benchmark's source line (its own location, else its configured `source`). */
+export function placedAnnotations(notes: readonly BenchmarkNote[], options: Omit<AnnotationOptions, 'fails'>): Annotation[] {
   const sources = new Map<string, SourceLocation>();
   for (const b of options.benchmarks ?? []) if (b.source) sources.set(b.name, parseSourceSetting(b.source));
-  const out: Annotation[] = [];
-  for (const f of findings) {
-    if (f.kind === 'improvement') continue;
-    const location = f.location ?? sources.get(f.name);
+  return notes.map((n) => {
+    const location = n.location ?? sources.get(n.name);
     const file = location ? repositoryPath(location.file, options.workspace, options.repositoryRoot ?? options.workspace) : undefined;
     const line = location?.line !== undefined && Number.isSafeInteger(location.line) && location.line > 0 ? location.line : undefined;
-    out.push({
-      level: options.fails(f) ? 'error' : 'warning',
-      title: `Perf Pulse: ${f.name} ${f.kind === 'budget' ? 'over budget' : 'regressed'}`,
-      message: f.message,
-      ...(file ? { file } : {}),
-      ...(file && line !== undefined ? { line } : {}),
-    });
-  }
-  return out;
+    return { level: n.level, title: n.title, message: n.message, ...(file ? { file } : {}), ...(file && line !== undefined ? { line } : {}) };
+  });
 }
 
 /** The path GitHub matches against the diff, or undefined when the file lies outside the repository. */

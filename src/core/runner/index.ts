@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { parseText } from '../parsers';
+import { formatSeconds } from '../format';
 import type { BenchmarkConfig } from '../config';
 import { busyMachineWarning, loadAverage, machineFingerprint, vcsInfo } from '../env';
 import type { MachineFingerprint, Measurement, RunRecord, RunSummary, SourceLocation, VcsInfo } from '../model';
@@ -28,6 +29,8 @@ export interface RunProgress {
   total: number;
   phase: 'warmup' | 'measure' | 'prepare' | 'calibrate';
   run: number;
+  /** In the measure phase: the successful timings so far (a live view: read it during the call, do not keep it). */
+  samples?: readonly number[];
 }
 
 export interface RunOptions {
@@ -262,7 +265,7 @@ class Session {
       }
     }
     const cost = { wall: median(walls), user: user / runs, system: system / runs };
-    this.options.log?.(`shell start-up of ${p.file}: ${(cost.wall * 1e3).toFixed(3)} ms (median of ${runs}), subtracted from each run`);
+    this.options.log?.(`shell start-up of ${p.file}: ${formatSeconds(cost.wall)} (median of ${runs}), subtracted from each run`);
     return cost;
   }
 
@@ -400,7 +403,7 @@ function buildResult(m: Measurer, ctx: Context, options: RunOptions, launcher: L
   const warnings = [...ctx.warnings];
   if (failedRuns) warnings.push(`${failedRuns} of ${m.runs.length} runs failed and are not counted as timings`);
   if (summary.median < SHORT_RUN_SECONDS) {
-    warnings.push(`runs take under 5 ms (median ${(summary.median * 1e3).toFixed(2)} ms): process start-up dominates and small differences are not meaningful`);
+    warnings.push(`runs take under 5 ms (median ${formatSeconds(summary.median)}): process start-up dominates and small differences are not meaningful`);
   }
   if (launcher.kind === 'node' && summary.median < 0.1) {
     warnings.push(`timed through Node's child_process (${launcher.reason}): short runs may read up to about a millisecond off`);
@@ -453,12 +456,12 @@ async function warmUp(session: Session, p: Prepared, progress: (phase: RunProgre
 }
 
 /** One run, or with `batch` > 1 up to that many back to back (never beyond maxRuns). */
-async function measureStep(session: Session, m: Measurer, progress: (phase: RunProgress['phase'], run: number) => void, batch = 1): Promise<void> {
+async function measureStep(session: Session, m: Measurer, progress: (phase: RunProgress['phase'], run: number, samples?: readonly number[]) => void, batch = 1): Promise<void> {
   if (m.p.prepare) {
     progress('prepare', m.runs.length);
     await session.runPrepare(m.p);
   }
-  progress('measure', m.runs.length);
+  progress('measure', m.runs.length, m.samples);
   const count = Math.max(1, Math.min(batch, m.p.policy.maxRuns - m.runs.length));
   for (const run of await session.measureBatch(m.p, count)) {
     m.record(run);
@@ -469,7 +472,8 @@ async function measureStep(session: Session, m: Measurer, progress: (phase: RunP
 async function runPrepared(session: Session, p: Prepared, index: number, total: number): Promise<BenchmarkResult> {
   const { options } = session;
   const ctx = await context(p.cwd);
-  const progress = (phase: RunProgress['phase'], run: number) => options.onProgress?.({ benchmark: p.name, index, total, phase, run });
+  const progress = (phase: RunProgress['phase'], run: number, samples?: readonly number[]) =>
+    options.onProgress?.({ benchmark: p.name, index, total, phase, run, ...(samples ? { samples } : {}) });
   options.log?.(describeCommand(p.name, p.plan));
   const batched = batchable(p);
   if (p.plan.viaShell) {

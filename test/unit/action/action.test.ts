@@ -160,3 +160,104 @@ describe('action.yml (the GitHub Action)', function () {
     assert.deepEqual(readOutputs('a=1\nreport<<EOF\n/x/y z\nEOF\nb=two=2\n'), { a: '1', report: '/x/y z', b: 'two=2' });
   });
 });
+
+describe('action.yml with base-revision (check --base)', function () {
+  this.timeout(180_000);
+  let tmp: ReturnType<typeof tempDir>;
+  let actionPath: string;
+  let github: FakeGitHub;
+
+  before(async () => {
+    tmp = tempDir('pp-action-base-');
+    actionPath = join(tmp.dir, 'action');
+    mkdirSync(join(actionPath, 'dist'), { recursive: true });
+    copyFileSync(join(ROOT, 'action.yml'), join(actionPath, 'action.yml'));
+    await build({ entryPoints: [join(ROOT, 'src/cli/main.ts')], outfile: join(actionPath, 'dist/cli.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node18', mainFields: ['module', 'main'], logLevel: 'silent' });
+  });
+  after(() => tmp.dispose());
+  beforeEach(async () => (github = await startFakeGitHub()));
+  afterEach(() => github.close());
+
+  /**
+   * A pull request from `feature` into `main` where the benchmark's script sleeps 50 ms at the
+   * base and 250 ms in the pull request: a slowdown no load on the machine can hide (a busy
+   * machine only lengthens both sides' sleeps by the same waits).
+   */
+  function slowerPullRequest(name: string): { workspace: string; options: (run: number) => Omit<RunOptions, 'with'> } {
+    const workspace = join(tmp.dir, name);
+    mkdirSync(join(workspace, 'bench'), { recursive: true });
+    writeFileSync(join(workspace, 'bench/delay.sh'), '# the work\nsleep 0.05\n');
+    writeFileSync(join(workspace, 'bench/perfpulse.json'), JSON.stringify({ benchmarks: [{ name: 'delay', command: 'sh delay.sh', runs: 12, warmup: 1, source: 'delay.sh:2' }] }));
+    writeFileSync(join(workspace, '.gitignore'), 'bench/.perfpulse/\nbench/out/\n');
+    git(workspace, 'init', '-q', '-b', 'main');
+    git(workspace, 'config', 'user.name', 'Perf Pulse test');
+    git(workspace, 'config', 'user.email', 'test@example.invalid');
+    git(workspace, 'add', '-A');
+    git(workspace, 'commit', '-q', '-m', 'base');
+    const remote = `${workspace}-origin.git`;
+    git(workspace, 'init', '-q', '--bare', remote);
+    git(workspace, 'remote', 'add', 'origin', remote);
+    git(workspace, 'push', '-q', 'origin', 'main');
+    git(workspace, 'checkout', '-q', '-b', 'feature');
+    writeFileSync(join(workspace, 'bench/delay.sh'), '# the work\nsleep 0.25\n');
+    git(workspace, 'commit', '-q', '-am', 'five times slower');
+    const event = join(tmp.dir, `${name}-event.json`);
+    writeFileSync(event, JSON.stringify({ action: 'synchronize', pull_request: { number: 9 } }));
+    return {
+      workspace,
+      options: (run) => ({
+        actionPath,
+        workspace,
+        token: 'test-token',
+        runnerTemp: join(tmp.dir, `${name}-runner-${run}`),
+        env: {
+          GITHUB_EVENT_NAME: 'pull_request',
+          GITHUB_EVENT_PATH: event,
+          GITHUB_BASE_REF: 'main',
+          GITHUB_HEAD_REF: 'feature',
+          GITHUB_REPOSITORY: 'acme/widgets',
+          GITHUB_API_URL: github.apiUrl,
+          GITHUB_SERVER_URL: 'https://github.test',
+          GITHUB_RUN_ID: String(run),
+        },
+      }),
+    };
+  }
+
+  it('gates on the pull request base, annotates the slower benchmark, comments, then updates the comment', async () => {
+    const { workspace, options } = slowerPullRequest('pr-base');
+    const first = await runAction({ ...options(1), with: { 'working-directory': 'bench', 'base-revision': 'pull-request', report: 'out/perf-report.md' } });
+    assert.equal(first.steps[1].code, 1, first.steps[1].stderr);
+    assert.equal(first.outputs.verdict, 'fail');
+    assert.match(first.steps[1].stderr, /measuring the working tree against origin\/main = [0-9a-f]{12}/);
+    const report = readFileSync(join(workspace, 'bench/out/perf-report.md'), 'utf8');
+    assert.match(report, /interleaved comparison with the base revision/);
+    assert.ok(first.summary.includes(report.trim()), 'the report is in the job summary');
+    assert.match(first.stdout, /^::error file=bench\/delay\.sh,line=2,title=Perf Pulse%3A delay slower than origin\/main::delay \(wall time\): /m);
+    const [comment] = github.comments.get(9)!;
+    assert.ok(comment.body.startsWith(COMMENT_MARKER));
+    assert.ok(comment.body.includes(report.trim().split('\n')[0]), 'the comment carries the base comparison');
+    assert.ok(comment.body.includes('[This run](https://github.test/acme/widgets/actions/runs/1)'));
+
+    const second = await runAction({ ...options(2), with: { 'working-directory': 'bench', 'base-revision': 'origin/main', annotations: 'false' } });
+    assert.equal(second.outputs.verdict, 'fail', second.steps[1]?.stderr);
+    assert.doesNotMatch(second.stdout, /^::/m, 'annotations: false');
+    assert.deepEqual(github.requests.map((r) => r.method), ['GET', 'POST', 'GET', 'PATCH']);
+    assert.equal(github.comments.get(9)!.length, 1, 'one comment, updated in place');
+    assert.ok(github.comments.get(9)![0].body.includes('[This run](https://github.test/acme/widgets/actions/runs/2)'));
+  });
+
+  it('refuses base-revision with mode files or with base', async () => {
+    const { options } = slowerPullRequest('pr-base-bad');
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ mode: 'files', files: 'x.json', 'base-revision': 'pull-request' }, /::error title=Perf Pulse::input base-revision measures the configured benchmarks: it needs mode run/],
+      [{ base: 'main', 'base-revision': 'origin/main' }, /::error title=Perf Pulse::inputs base and base-revision exclude each other/],
+    ];
+    for (const [inputs, message] of cases) {
+      const run = await runAction({ ...options(3), with: { 'working-directory': 'bench', ...inputs } });
+      assert.match(run.stdout, message);
+      assert.equal(run.outputs.verdict, 'error');
+    }
+    assert.equal(github.requests.length, 0);
+  });
+});
