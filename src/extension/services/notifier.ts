@@ -5,6 +5,7 @@ import { diffStat as gitDiffStat, Git } from '../../core/git';
 import { Disposable } from '../disposable';
 import { readSettings } from '../settings';
 import type { FindingsService } from './findings-service';
+import { notificationLevel, toNotify } from './notify-policy';
 import { isMultiRootWorkspace } from './workspace';
 
 const NOTIFIED_KEY = 'perfPulse.notifiedFindings';
@@ -58,10 +59,7 @@ export class FindingNotifier extends Disposable {
   async notify(analysis: Analysis): Promise<void> {
     const level = readSettings()['notifications.level'];
     const notified = new Set(this.state.get<string[]>(this.notifiedKey, []));
-    // Only new findings: suspects and budgets at risk wait until they are confirmed (and are not remembered,
-    // so that they are told then); standing ones were already there; environment changes are told once per event.
-    const fresh = analysis.findings.filter((f) => f.kind !== 'improvement' && !notified.has(f.id) && (f.status === undefined || f.status === 'new'));
-    const environment = (analysis.environment ?? []).filter((e) => e.kind === 'regression' && !notified.has(`environment:${e.key}`));
+    const { findings: fresh, environment } = toNotify(analysis, notified);
     if (!fresh.length && !environment.length) return;
     if (!vscode.workspace.isTrusted) {
       // The history came with the repository: its names and commits are not shown from a notification.
@@ -109,7 +107,7 @@ export class FindingNotifier extends Disposable {
         this.log.info(`findings at ${range}:\n  ${stat.join('\n  ')}`);
       }
     }
-    const show = group.some((f) => f.severity === 'critical' || f.kind === 'budget') ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    const show = notificationLevel(group) === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     const compare = group.length === 1 && first.kind === 'regression' ? ['Compare with HEAD'] : [];
     const choice = await show(`${this.prefix}: ${text}`, 'Show', ...compare, 'Ignore');
     const folder = this.folderUri;

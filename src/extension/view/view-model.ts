@@ -71,7 +71,9 @@ export function numbersOf(series: SeriesAnalysis, group: ViewGroupKind, finding:
   if (finding?.kind === 'budget' || (group === 'at-risk' && budget)) {
     if (budget) {
       const side = series.direction === 'smaller' ? 'over' : 'under';
-      return `${formatValue(budget.current, series.unit).trim()} · budget ${formatValue(budget.limit, series.unit).trim()} · ${budget.overRuns} of ${budget.runsInWindow} runs ${side}`;
+      // Near the limit without a run over it yet: say so rather than "0 of 20 runs over".
+      const evidence = budget.overRuns ? `${budget.overRuns} of ${budget.runsInWindow} runs ${side}` : `near the limit`;
+      return `${formatValue(budget.current, series.unit).trim()} · budget ${formatValue(budget.limit, series.unit).trim()} · ${evidence}`;
     }
   }
   if (finding && finding.kind !== 'budget') {
