@@ -52,7 +52,8 @@ async function untrustedWorkspace(): Promise<HostileWorkspace> {
   const history = path.join(folder, '.perfpulse', 'history');
   // `git diff --stat FROM..TO` with FROM `--output=<folder>/.`…`/` and TO `/victim.txt` writes to
   // <folder>/…/../victim.txt, the target: the call the notifier made for this regression.
-  const hostileCommit = (i: number) => (i < 30 ? `--output=${folder}/${'./'.repeat(i)}` : `${'/.'.repeat(i - 30)}/victim.txt`);
+  // The runs after the change share one "commit", the newest: the regression is new, so it is one to tell about.
+  const hostileCommit = (i: number) => (i < 30 ? `--output=${folder}/${'./'.repeat(i)}` : '/victim.txt');
   const machine = machineFingerprintSync();
   const records: RunRecord[] = Array.from({ length: 42 }, (_, i) => {
     const level = i < 30 ? 0.01 : 0.013;

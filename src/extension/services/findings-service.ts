@@ -100,6 +100,17 @@ export class FindingsService extends Disposable {
     return [...seen.values()];
   }
 
+  /** The configured benchmarks whose series are defined in a file (for "Run Benchmark…" on that file). */
+  benchmarksDefinedIn(uri: vscode.Uri): string[] {
+    const names = new Set<string>();
+    for (const [seriesId, location] of this.locations) {
+      if (location.uri.toString() !== uri.toString()) continue;
+      const series = this.analysisValue?.series.find((s) => s.id === seriesId);
+      if (series?.source === 'benchmark') names.add(series.group ?? series.name);
+    }
+    return [...names];
+  }
+
   /** Where a series is defined, when it can be told. */
   async locationOf(seriesId: string): Promise<vscode.Location | undefined> {
     const known = this.locations.get(seriesId);

@@ -60,8 +60,11 @@ export class RunService extends Disposable {
     const folder = services.folder;
     const loaded = await this.config.load(folder);
     if (!loaded) return undefined;
+    // Run on a source file (its editor title or the explorer): offer the benchmarks defined there.
+    const inFile = arg instanceof vscode.Uri && !arg.path.endsWith('/perfpulse.json') ? services.findings.benchmarksDefinedIn(arg) : [];
+    const offered = inFile.length ? loaded.config.benchmarks.filter((b) => inFile.includes(b.name)) : loaded.config.benchmarks;
     const picked = await vscode.window.showQuickPick(
-      loaded.config.benchmarks.map((b) => ({ label: b.name, description: Array.isArray(b.command) ? b.command.join(' ') : b.command })),
+      offered.map((b) => ({ label: b.name, description: Array.isArray(b.command) ? b.command.join(' ') : b.command })),
       { placeHolder: 'Benchmark to run', canPickMany: true },
     );
     if (!picked?.length) return undefined;

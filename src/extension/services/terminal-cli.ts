@@ -4,30 +4,10 @@ import { delimiter, join } from 'node:path';
 import { Disposable } from '../disposable';
 import { affects, readSettings } from '../settings';
 import type { WorkspaceFolderServices } from './folders';
+import { launcherScripts } from './cli-launcher';
 
 /** The variable the CLI reads for its history folder (see core/store/location.ts). */
 export const HISTORY_ENV = 'PERF_PULSE_HISTORY';
-
-/** A string as one POSIX shell word: single-quoted, with each ' spelled '\''. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The launcher scripts: `perf-pulse` runs the extension's bundled CLI with the editor's own
- * Node (VS Code's executable, as Node through ELECTRON_RUN_AS_NODE), so nothing needs installing.
- */
-export function launcherScripts(nodePath: string, cliPath: string): { posix: string; windows: string } {
-  const posix = [
-    '#!/bin/sh',
-    '# Written by the Perf Pulse extension: its bundled CLI, run with the editor\'s Node.',
-    `ELECTRON_RUN_AS_NODE=1 exec ${shellQuote(nodePath)} ${shellQuote(cliPath)} "$@"`,
-    '',
-  ].join('\n');
-  // cmd.exe has no quoting for `"` inside a quoted word; paths cannot contain it on Windows.
-  const windows = ['@echo off', 'rem Written by the Perf Pulse extension: its bundled CLI, run with the editor\'s Node.', 'setlocal', 'set ELECTRON_RUN_AS_NODE=1', `"${nodePath}" "${cliPath}" %*`, ''].join('\r\n');
-  return { posix, windows };
-}
 
 /** Writes a file only when its content differs, through a rename so another window never runs half a script. */
 async function writeIfChanged(file: string, text: string, mode: number): Promise<void> {
@@ -40,9 +20,9 @@ async function writeIfChanged(file: string, text: string, mode: number): Promise
 
 /**
  * `perf-pulse` in VS Code's integrated terminal: the launcher's folder goes on the PATH of new
- * terminals (the environment variable collection), and each folder's terminals get that folder's
- * history through PERF_PULSE_HISTORY, so the CLI reads and writes what the editor shows. Only in
- * a trusted workspace; the `perfPulse.terminal.addCli` setting turns it off.
+ * terminals (the environment variable collection), and in a single-folder window PERF_PULSE_HISTORY
+ * names the folder's history, so the CLI reads and writes what the editor shows from any subfolder.
+ * Only in a trusted workspace; the `perfPulse.terminal.addCli` setting turns it off.
  */
 export class TerminalCli extends Disposable {
   private applying = Promise.resolve();
@@ -89,10 +69,12 @@ export class TerminalCli extends Disposable {
     collection.clear();
     collection.description = new vscode.MarkdownString('Puts `perf-pulse` (the CLI that comes with Perf Pulse) on the PATH, reading the history the editor shows.');
     collection.prepend('PATH', this.binDir + delimiter);
-    for (const services of this.folders.all()) {
-      const scoped = collection.getScoped({ workspaceFolder: services.folder });
-      scoped.replace(HISTORY_ENV, services.history.directory());
-    }
+    const folders = this.folders.all();
+    if (folders.length === 1) collection.replace(HISTORY_ENV, folders[0].history.directory());
+    // Several folders: the API scopes variables per folder, but a terminal does not reliably get its
+    // own folder's scope (VS Code 1.100's server gave a terminal in one folder another folder's value),
+    // and another folder's history is worse than none. Without the variable the CLI finds the history
+    // of the folder it runs in as the editor does (the editor registers each folder's history for it).
     this.log.info(`terminal: perf-pulse on the PATH from ${this.binDir}`);
   }
 }

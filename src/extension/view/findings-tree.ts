@@ -88,7 +88,7 @@ export class FindingsTree extends Disposable implements vscode.TreeDataProvider<
         const item = new vscode.TreeItem(node.services.folder.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `folder:${node.folder}`;
         const groups = this.groupsOf(node.services);
-        item.description = groups.length ? countsText(groups) : node.services.hasConfig ? 'no runs yet' : 'no perfpulse.json';
+        item.description = groups.length ? countsText(groups) : !node.services.findings.analysis ? 'analysing…' : node.services.hasConfig ? 'no runs yet' : 'no perfpulse.json';
         item.iconPath = vscode.ThemeIcon.Folder;
         item.resourceUri = node.services.folder.uri;
         item.contextValue = `folder${node.services.hasConfig ? ';hasConfig' : ''}`;
