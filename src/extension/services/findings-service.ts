@@ -1,5 +1,5 @@
 import vscode = require('vscode');
-import type { LoadedConfig } from '../../core/config';
+import { CONFIG_FILE_NAME, type LoadedConfig } from '../../core/config';
 import {
   analyzeIncrementally,
   editorCode,
@@ -96,7 +96,8 @@ export class FindingsService extends Disposable {
   /** Files that define a series of this folder (as far as they were located): where the editor offers to run them. */
   get sourceFiles(): vscode.Uri[] {
     const seen = new Map<string, vscode.Uri>();
-    for (const l of this.locations.values()) seen.set(l.uri.toString(), l.uri);
+    // perfpulse.json has actions of its own: a benchmark located only by its entry there is not a source file.
+    for (const l of this.locations.values()) if (!l.uri.path.endsWith(`/${CONFIG_FILE_NAME}`)) seen.set(l.uri.toString(), l.uri);
     return [...seen.values()];
   }
 
