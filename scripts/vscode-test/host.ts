@@ -180,8 +180,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     options.workspace,
   ];
   const out = fs.openSync(logFile, 'a');
+  // A multi-root workspace is a .code-workspace file: the server starts in its folder.
+  const isWorkspaceFile = options.workspace.endsWith('.code-workspace');
   const child = spawn(process.execPath, args, {
-    cwd: options.workspace,
+    cwd: isWorkspaceFile ? path.dirname(options.workspace) : options.workspace,
     env: { ...process.env, ...options.env },
     // Its own process group, so stop() also ends the extension host and helpers it starts.
     detached: true,
@@ -229,7 +231,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     logFile,
     process: child,
     workbenchUrl(payload) {
-      const query = new URLSearchParams({ folder: options.workspace });
+      const query = new URLSearchParams(isWorkspaceFile ? { workspace: options.workspace } : { folder: options.workspace });
       const entries: [string, string][] = [];
       const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${path.resolve(p)}`;
       if (payload?.extensionDevelopmentPath) entries.push(['extensionDevelopmentPath', remote(payload.extensionDevelopmentPath)]);

@@ -98,6 +98,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
+  // Started by the editor's terminal launcher with VS Code's own executable as Node (see
+  // src/extension/services/terminal-cli.ts): the benchmarks and tools it starts must not inherit that.
+  if (process.env.PERF_PULSE_FROM_EDITOR) {
+    delete process.env.ELECTRON_RUN_AS_NODE;
+    delete process.env.PERF_PULSE_FROM_EDITOR;
+  }
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {

@@ -4,19 +4,19 @@ import { join } from 'node:path';
 // node:crypto costs milliseconds, which would all count against activation.
 import { access } from 'node:fs';
 import { PerfStatusBar } from './status-bar';
-import { registerTrendsPanel, type TrendsPanelController } from './trends';
-import type { TrendsDataSource } from './trends/data-source';
+import { registerTrendsPanel } from './trends';
 import { LazyTrendsSource } from './lazy-trends-source';
+import { LazyFindingsTree } from './lazy-view';
 import { installTrustGate } from './trust-gate';
+// Types only: the services bundle is loaded at run time (below), never bundled into this one.
+import type { PerfPulseServices } from './services';
+import type { FINDINGS_VIEW_ID as ViewId } from './view/findings-tree';
 
-/** The stage-two container, loaded from its own bundle (see services/index.ts). */
-export interface PerfPulseServices extends vscode.Disposable {
-  execute(commandId: string, args: unknown[]): Promise<unknown>;
-  readonly trendsSource: TrendsDataSource;
-}
-export interface ServicesModule {
-  createServices(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, statusBar: PerfStatusBar, trends: TrendsPanelController): Promise<PerfPulseServices>;
-}
+/** The stage-two module's shape, taken from the module itself, so there is nothing to keep in step. */
+type ServicesModule = typeof import('./services');
+export type { PerfPulseServices };
+
+const FINDINGS_VIEW_ID: typeof ViewId = 'perfPulse.findings';
 
 /** What the extension exports: used by the integration tests and by other extensions. */
 export interface PerfPulseApi {
@@ -46,6 +46,16 @@ export function activate(context: vscode.ExtensionContext): PerfPulseApi {
   const trendsSource = new LazyTrendsSource(() => services().then((s) => s.trendsSource));
   const trends = registerTrendsPanel(context, trendsSource);
   context.subscriptions.push(trendsSource, trends);
+  // The view asks for its items when it is shown; only then does it need stage two.
+  const viewProvider = new LazyFindingsTree(() => services().then((s) => s.view));
+  const view = vscode.window.createTreeView(FINDINGS_VIEW_ID, { treeDataProvider: viewProvider, showCollapseAll: true });
+  context.subscriptions.push(viewProvider, view);
+  viewProvider.onDidChangeTreeData(() => {
+    void viewProvider.tree().then((tree) => {
+      const count = tree.activeCount();
+      view.badge = count ? { value: count, tooltip: `${count} regression${count === 1 ? '' : 's'} or breach${count === 1 ? '' : 'es'}, new or standing` } : undefined;
+    });
+  });
   const services = (): Promise<PerfPulseServices> =>
     (loading ??= (async () => {
       const t0 = performance.now();
@@ -93,7 +103,8 @@ async function hasSomethingToShow(context: vscode.ExtensionContext): Promise<boo
   const candidates = (vscode.workspace.workspaceFolders ?? [])
     .filter((f) => f.uri.scheme === 'file')
     .flatMap((f) => [join(f.uri.fsPath, 'perfpulse.json'), join(f.uri.fsPath, '.perfpulse')]);
-  if (context.storageUri) candidates.push(join(context.storageUri.fsPath, 'history'));
+  // A single folder's history, or (multi-root) the folders' own histories.
+  if (context.storageUri) candidates.push(join(context.storageUri.fsPath, 'history'), join(context.storageUri.fsPath, 'folders'));
   return (await Promise.all(candidates.map(exists))).some(Boolean);
 }
 

@@ -7,6 +7,10 @@ export interface StatusFinding {
   kind: 'regression' | 'budget' | 'improvement';
   seriesId: string;
   text: string;
+  /** new or standing: only new findings turn the item red. */
+  status?: 'new' | 'standing';
+  /** The workspace folder's URI, for the link to the trend. */
+  folder?: string;
 }
 
 type State =
@@ -74,12 +78,14 @@ export class PerfStatusBar extends Disposable {
         const regressions = findings.filter((f) => f.kind === 'regression').length;
         const parts = [regressions && `${regressions} regression${regressions === 1 ? '' : 's'}`, budgets && `${budgets} over budget`].filter(Boolean);
         item.text = `$(warning) ${parts.join(', ')}`;
-        item.backgroundColor = new vscode.ThemeColor(budgets || findings.some((f) => f.severity === 'critical') ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+        // Red for what is new and serious; what was already there stays a warning.
+        const alarming = findings.some((f) => f.status !== 'standing' && (f.kind === 'budget' || f.severity === 'critical'));
+        item.backgroundColor = new vscode.ThemeColor(alarming ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
         const md = new vscode.MarkdownString(undefined, true);
         md.isTrusted = { enabledCommands: ['perfPulse.showTrends', 'perfPulse.showFindings'] };
         md.appendMarkdown('**Perf Pulse findings**\n\n');
         for (const f of findings.slice(0, 5)) {
-          const args = encodeURIComponent(JSON.stringify([{ seriesId: f.seriesId }]));
+          const args = encodeURIComponent(JSON.stringify([{ seriesId: f.seriesId, ...(f.folder ? { folder: f.folder } : {}) }]));
           md.appendMarkdown(`- $(${f.kind === 'budget' ? 'error' : 'warning'}) [${escapeMarkdown(f.text)}](command:perfPulse.showTrends?${args})\n`);
         }
         if (findings.length > 5) md.appendMarkdown(`\n[and ${findings.length - 5} more…](command:perfPulse.showFindings)\n`);

@@ -52,7 +52,8 @@ async function untrustedWorkspace(): Promise<HostileWorkspace> {
   const history = path.join(folder, '.perfpulse', 'history');
   // `git diff --stat FROM..TO` with FROM `--output=<folder>/.`…`/` and TO `/victim.txt` writes to
   // <folder>/…/../victim.txt, the target: the call the notifier made for this regression.
-  const hostileCommit = (i: number) => (i < 30 ? `--output=${folder}/${'./'.repeat(i)}` : `${'/.'.repeat(i - 30)}/victim.txt`);
+  // The runs after the change share one "commit", the newest: the regression is new, so it is one to tell about.
+  const hostileCommit = (i: number) => (i < 30 ? `--output=${folder}/${'./'.repeat(i)}` : '/victim.txt');
   const machine = machineFingerprintSync();
   const records: RunRecord[] = Array.from({ length: 42 }, (_, i) => {
     const level = i < 30 ? 0.01 : 0.013;
@@ -130,14 +131,21 @@ describe('an untrusted workspace (VS Code driven from outside)', function () {
     assert.ok(!fs.existsSync(path.join(workspace.folder, 'dist')), 'no build ran');
   });
 
-  it("notifies the regression without running git: the record's `--output=` commits write nothing", async () => {
-    // The notifier asks git for the files changed between the commits before it shows the toast.
+  it("says only that Perf Pulse does not run in Restricted Mode: no text of the history's commits, and git never runs", async () => {
+    // The history came with the repository: its `--output=…` commits must reach neither git nor the screen.
+    const toasts = () =>
+      session.page.evaluate(() => Array.from(document.querySelectorAll('.notification-toast, .notifications-list-container .monaco-list-row')).map((e) => e.textContent ?? ''));
     await session.page.waitForFunction(
-      () => Array.from(document.querySelectorAll('.notification-toast, .notifications-list-container .monaco-list-row')).some((e) => /Perf Pulse: .*sort/.test(e.textContent ?? '')),
+      () => Array.from(document.querySelectorAll('.notification-toast, .notifications-list-container .monaco-list-row')).some((e) => /Perf Pulse does not run in Restricted Mode/.test(e.textContent ?? '')),
       undefined,
       { timeout: 90_000 },
     );
     await screenshot(session.page, screenshotPath('untrusted-notification.png'));
+    const perfPulse = (await toasts()).filter((t) => /Perf Pulse/.test(t));
+    for (const text of perfPulse) {
+      assert.ok(!/output|victim|\/\.\/|\.\/\./.test(text), `a notification shows part of a commit string from the history: ${text}`);
+      assert.match(text, /Perf Pulse does not run in Restricted Mode\./, `a Perf Pulse notification other than the Restricted Mode one: ${text}`);
+    }
     assert.equal(fs.readFileSync(workspace.target, 'utf8'), workspace.targetBytes, 'the file outside the workspace keeps its bytes');
     assert.ok(!fs.existsSync(workspace.marker), `git ran the repository's programs: ${fs.existsSync(workspace.marker) ? fs.readFileSync(workspace.marker, 'utf8') : ''}`);
   });

@@ -5,7 +5,8 @@ import { findDefinitions, kindsForFile, matchDefinition } from '../../core/locat
 import type { SeriesAnalysis } from '../../core/findings';
 import { Disposable } from '../disposable';
 import type { ConfigDiagnostics } from '../config-diagnostics';
-import type { FindingsService } from './findings-service';
+import { affects, readSettings } from '../settings';
+import type { WorkspaceFolderServices } from './folders';
 
 /**
  * Above each recognised benchmark definition: a lens to run it and one with its latest
@@ -16,13 +17,13 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
   readonly onDidChangeCodeLenses = this.changed.event;
 
   constructor(
-    private readonly findings: FindingsService,
+    private readonly folders: WorkspaceFolderServices,
     private readonly config: ConfigDiagnostics,
   ) {
     super();
-    this._register(findings.onDidChange(() => this.changed.fire()));
+    this._register(folders.onDidChangeFindings(() => this.changed.fire()));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('perfPulse.codeLens')) this.changed.fire();
+      if (affects(e, ['codeLens'])) this.changed.fire();
     }));
   }
 
@@ -41,8 +42,12 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
   }
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    if (!vscode.workspace.getConfiguration('perfPulse.codeLens').get<boolean>('enabled', true)) return [];
-    const analysis = this.findings.analysis;
+    if (!readSettings(document.uri)['codeLens.enabled']) return [];
+    // The numbers of the folder the file is in: each folder has its own history.
+    const services = this.folders.forUri(document.uri);
+    if (!services) return [];
+    const folder = services.key;
+    const analysis = services.findings.analysis;
     const lenses: vscode.CodeLens[] = [];
     if (document.uri.path.endsWith(`/${CONFIG_FILE_NAME}`)) {
       const loaded = await this.config.check(document.uri);
@@ -50,9 +55,9 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
         const line = loaded!.benchmarkLines[bench.name];
         if (!line) continue;
         const range = new vscode.Range(line - 1, 0, line - 1, 0);
-        lenses.push(this.runLens(range, bench.name));
+        lenses.push(this.runLens(range, bench.name, folder));
         const series = this.latest(analysis?.series.filter((s) => s.name === bench.name && s.metric === 'time'));
-        if (series) lenses.push(this.valueLens(range, series));
+        if (series) lenses.push(this.valueLens(range, series, folder));
       }
       return lenses;
     }
@@ -62,9 +67,9 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
       const matches = analysis.series.filter((s) => matchDefinition(s.name, [def]) !== undefined && s.metric === 'time');
       const range = new vscode.Range(def.line - 1, 0, def.line - 1, 0);
       const benchmark = matches.map((s) => benchmarkNameOf(s)).find((n): n is string => !!n);
-      if (benchmark) lenses.push(this.runLens(range, benchmark));
+      if (benchmark) lenses.push(this.runLens(range, benchmark, folder));
       const series = this.latest(matches);
-      if (series) lenses.push(this.valueLens(range, series));
+      if (series) lenses.push(this.valueLens(range, series, folder));
     }
     return lenses;
   }
@@ -73,15 +78,15 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
     return list?.filter((s) => s.latest).sort((a, b) => b.latest!.timestamp - a.latest!.timestamp)[0];
   }
 
-  private runLens(range: vscode.Range, benchmark: string): vscode.CodeLens {
-    return new vscode.CodeLens(range, { title: '$(play) Run', tooltip: `Run ${benchmark} with Perf Pulse`, command: 'perfPulse.runBenchmark', arguments: [benchmark] });
+  private runLens(range: vscode.Range, benchmark: string, folder: string): vscode.CodeLens {
+    return new vscode.CodeLens(range, { title: '$(play) Run', tooltip: `Run ${benchmark} with Perf Pulse`, command: 'perfPulse.runBenchmark', arguments: [{ benchmark, folder }] });
   }
 
-  private valueLens(range: vscode.Range, s: SeriesAnalysis): vscode.CodeLens {
+  private valueLens(range: vscode.Range, s: SeriesAnalysis, folder: string): vscode.CodeLens {
     const value = formatValue(s.latest!.value, s.unit);
     const change = s.change ? ` (${formatChange(s.change.ratio)} vs baseline)` : '';
     const flag = s.status === 'regressed' || s.status === 'over-budget' ? '$(warning) ' : '';
-    return new vscode.CodeLens(range, { title: `${flag}median ${value}${change}`, tooltip: `${s.name}: ${s.runs} runs, ${s.status}. Click for the trend.`, command: 'perfPulse.showTrends', arguments: [{ seriesId: s.id }] });
+    return new vscode.CodeLens(range, { title: `${flag}median ${value}${change}`, tooltip: `${s.name}: ${s.runs} runs, ${s.status}. Click for the trend.`, command: 'perfPulse.showTrends', arguments: [{ seriesId: s.id, folder }] });
   }
 }
 

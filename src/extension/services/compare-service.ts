@@ -4,7 +4,8 @@ import { compareSamples, type AbResult } from '../../core/detect/ab';
 import { formatSeconds } from '../../core/format';
 import { tools } from './load-tools';
 import type { ConfigDiagnostics } from '../config-diagnostics';
-import { primaryFolder, requireTrust } from './workspace';
+import type { WorkspaceFolderServices } from './folders';
+import { requireTrust } from './workspace';
 
 export interface HeadComparison {
   name: string;
@@ -20,13 +21,16 @@ export interface HeadComparison {
 export class CompareService {
   constructor(
     private readonly config: ConfigDiagnostics,
+    private readonly folders: WorkspaceFolderServices,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  async compareWithHead(name?: string): Promise<HeadComparison | undefined> {
+  /** `name`: the benchmark (asked for when absent); `where`: what names the folder (see WorkspaceFolderServices.resolve). */
+  async compareWithHead(name?: string, where?: unknown): Promise<HeadComparison | undefined> {
     if (!requireTrust('run benchmarks')) return undefined;
-    const folder = primaryFolder();
-    if (!folder) return undefined;
+    const services = await this.folders.resolve(where, 'Compare a benchmark of which folder?', (f) => f.hasConfig);
+    if (!services) return undefined;
+    const folder = services.folder;
     const loaded = await this.config.load(folder);
     if (!loaded) return undefined;
     const timed = loaded.config.benchmarks.filter((b) => !b.format);

@@ -1,5 +1,5 @@
 import vscode = require('vscode');
-import type { LoadedConfig } from '../../core/config';
+import { CONFIG_FILE_NAME, type LoadedConfig } from '../../core/config';
 import {
   analyzeIncrementally,
   editorCode,
@@ -18,17 +18,18 @@ import {
 import type { RunRecord } from '../../core/model';
 import { Disposable } from '../disposable';
 import { ConfigDiagnostics } from '../config-diagnostics';
-import type { PerfStatusBar } from '../status-bar';
 import type { HistoryService } from './history-service';
 import { SourceLocator } from './source-locator';
 import { detectOffThread } from './detect-off-thread';
-import { primaryFolder } from './workspace';
+import { affects, readSettings } from '../settings';
 
 export const RUN_SCHEME = 'perf-pulse-run';
 const ANALYSIS_DEBOUNCE_MS = 250;
 /** The analysis holds the extension host's thread for at most this long at a time. */
 const ANALYSIS_SLICE_MS = 10;
 const CACHE_FILE = 'analysis-cache.bin';
+/** Series located for the view's "go to source" and the editor-title actions; more are located on demand. */
+const LOCATE_LIMIT = 500;
 
 /** A finding with the place in the source it was put on. */
 export interface LocatedFinding {
@@ -43,17 +44,19 @@ export function judgedRuns(runs: RunRecord[]): RunRecord[] {
 }
 
 /**
- * Turns the history into findings, and findings into diagnostics on the source and the
- * status-bar badge. Recomputed (debounced) whenever the history, the config or the
- * decisions change.
+ * Turns one folder's history into findings, and findings into diagnostics on the source.
+ * Recomputed (debounced) whenever the history, the config or the decisions change; the
+ * status bar and the Perf Pulse view listen to `onDidChange`.
  */
 export class FindingsService extends Disposable {
   private readonly diagnostics = this._register(vscode.languages.createDiagnosticCollection('perf-pulse'));
   private readonly changed = this._register(new vscode.EventEmitter<Analysis>());
   readonly onDidChange = this.changed.event;
-  readonly locator = new SourceLocator();
+  readonly locator: SourceLocator;
   private analysisValue?: Analysis;
   private located: LocatedFinding[] = [];
+  private locations = new Map<string, vscode.Location>();
+  private config_?: LoadedConfig;
   private timer?: NodeJS.Timeout;
   private running?: Promise<Analysis>;
   private again = false;
@@ -64,16 +67,19 @@ export class FindingsService extends Disposable {
   constructor(
     private readonly history: HistoryService,
     private readonly config: ConfigDiagnostics,
-    private readonly statusBar: PerfStatusBar,
     private readonly log: vscode.LogOutputChannel,
+    readonly folder: vscode.WorkspaceFolder,
   ) {
     super();
+    this.locator = new SourceLocator(folder);
     this._register(history.onDidChange(() => this.schedule()));
-    this._register(config.onDidChange(() => this.schedule()));
-    this._register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('perfPulse.detection')) this.schedule();
+    this._register(config.onDidChange((uri) => {
+      if (vscode.workspace.getWorkspaceFolder(uri)?.uri.toString() === folder.uri.toString()) this.schedule();
     }));
-    const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/*{_test.go,.cc,.cpp,.py,.rs,.bench.ts,.bench.js,.java,.kt,.cs}', true, false, true));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (affects(e, ['detection'], folder.uri)) this.schedule();
+    }));
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*{_test.go,.cc,.cpp,.py,.rs,.bench.ts,.bench.js,.java,.kt,.cs}'), true, false, true));
     this._register(watcher.onDidChange(() => this.locator.invalidate()));
     this._register({ dispose: () => clearTimeout(this.timer) });
   }
@@ -85,6 +91,35 @@ export class FindingsService extends Disposable {
   /** Active findings shown in the editor, with where they are shown. */
   get findings(): readonly LocatedFinding[] {
     return this.located;
+  }
+
+  /** Files that define a series of this folder (as far as they were located): where the editor offers to run them. */
+  get sourceFiles(): vscode.Uri[] {
+    const seen = new Map<string, vscode.Uri>();
+    // perfpulse.json has actions of its own: a benchmark located only by its entry there is not a source file.
+    for (const l of this.locations.values()) if (!l.uri.path.endsWith(`/${CONFIG_FILE_NAME}`)) seen.set(l.uri.toString(), l.uri);
+    return [...seen.values()];
+  }
+
+  /** The configured benchmarks whose series are defined in a file (for "Run Benchmark…" on that file). */
+  benchmarksDefinedIn(uri: vscode.Uri): string[] {
+    const names = new Set<string>();
+    for (const [seriesId, location] of this.locations) {
+      if (location.uri.toString() !== uri.toString()) continue;
+      const series = this.analysisValue?.series.find((s) => s.id === seriesId);
+      if (series?.source === 'benchmark') names.add(series.group ?? series.name);
+    }
+    return [...names];
+  }
+
+  /** Where a series is defined, when it can be told. */
+  async locationOf(seriesId: string): Promise<vscode.Location | undefined> {
+    const known = this.locations.get(seriesId);
+    if (known) return known;
+    const series = this.analysisValue?.series.find((s) => s.id === seriesId);
+    const location = series ? await this.locator.locate(series, this.config_ ?? (await this.currentConfig())) : undefined;
+    if (location) this.locations.set(seriesId, location);
+    return location;
   }
 
   seriesByName(name: string): SeriesAnalysis[] {
@@ -135,8 +170,7 @@ export class FindingsService extends Disposable {
   }
 
   private async currentConfig(): Promise<LoadedConfig | undefined> {
-    const folder = primaryFolder();
-    return folder ? this.config.check(ConfigDiagnostics.uriFor(folder)) : undefined;
+    return this.config.check(ConfigDiagnostics.uriFor(this.folder));
   }
 
   private async compute(): Promise<Analysis> {
@@ -148,7 +182,7 @@ export class FindingsService extends Disposable {
       return undefined;
     });
     const benchmarkBudgets = Object.fromEntries((config?.config.benchmarks ?? []).filter((b) => b.budget).map((b) => [b.name, b.budget!]));
-    const sensitivity = vscode.workspace.getConfiguration('perfPulse.detection').get<'low' | 'default' | 'high'>('sensitivity', 'default');
+    const sensitivity = readSettings(this.folder.uri)['detection.sensitivity'];
     const cacheFile = this.history.stateFile(CACHE_FILE);
     let cacheNote = 'cache in memory';
     if (!this.cacheLoaded) {
@@ -178,8 +212,18 @@ export class FindingsService extends Disposable {
       const location = series ? await this.locator.locate(series, config) : undefined;
       located.push({ finding, series, location });
     }
+    // Every series' source (bounded), for "go to source" and the actions on benchmark files.
+    const locations = new Map<string, vscode.Location>();
+    for (const { finding, location } of located) if (location) locations.set(finding.seriesId, location);
+    for (const series of analysis.series.slice(0, LOCATE_LIMIT)) {
+      if (series.ignored || locations.has(series.id) || series.source === 'terminal') continue;
+      const location = await this.locator.locate(series, config).catch(() => undefined);
+      if (location) locations.set(series.id, location);
+    }
     this.analysisValue = analysis;
     this.located = located;
+    this.locations = locations;
+    this.config_ = config;
     this.publish();
     this.log.info(
       `analysis: ${analysis.series.length} series, ${located.length} active finding(s) in ${(performance.now() - t0).toFixed(0)} ms ` +
@@ -203,7 +247,7 @@ export class FindingsService extends Disposable {
         const when = finding.lastGood.commit ? finding.lastGood.commit.slice(0, 7) : new Date(finding.lastGood.timestamp).toISOString();
         d.relatedInformation = [
           new vscode.DiagnosticRelatedInformation(
-            new vscode.Location(runUri(finding.seriesId, finding.lastGood.recordId), new vscode.Position(0, 0)),
+            new vscode.Location(runUri(this.folder, finding.seriesId, finding.lastGood.recordId), new vscode.Position(0, 0)),
             `last good run: ${when}`,
           ),
         ];
@@ -215,20 +259,12 @@ export class FindingsService extends Disposable {
     }
     this.diagnostics.clear();
     for (const { uri, list } of byFile.values()) this.diagnostics.set(uri, list);
-    // The badge counts what the code did: environment changes, suspects and budgets at risk are not counted.
-    this.statusBar.setFindings(
-      this.located.filter(({ finding }) => !finding.status || finding.status === 'new' || finding.status === 'standing').map(({ finding }) => ({
-        severity: finding.severity,
-        kind: finding.kind,
-        seriesId: finding.seriesId,
-        text: finding.message,
-      })),
-    );
   }
 }
 
-export function runUri(seriesId: string, recordId: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: RUN_SCHEME, path: `/${seriesId}/${recordId}.json` });
+/** A recorded run as a read-only document; the query names the folder whose history holds it. */
+export function runUri(folder: vscode.WorkspaceFolder, seriesId: string, recordId: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: RUN_SCHEME, path: `/${seriesId}/${recordId}.json`, query: `folder=${encodeURIComponent(folder.uri.toString())}` });
 }
 
 function severityOf(f: Finding): vscode.DiagnosticSeverity {
@@ -238,12 +274,13 @@ function severityOf(f: Finding): vscode.DiagnosticSeverity {
 
 /** Shows a recorded run (the target of "last good run" links) as read-only JSON. */
 export class RunDocumentProvider implements vscode.TextDocumentContentProvider {
-  constructor(private readonly history: HistoryService) {}
+  constructor(private readonly historyOf: (folderUri: string | null) => HistoryService | undefined) {}
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const [, seriesId, file] = uri.path.split('/');
     const recordId = file.replace(/\.json$/, '');
-    const run = (await this.history.readSeries(seriesId)).find((r) => r.id === recordId);
+    const history = this.historyOf(new URLSearchParams(uri.query).get('folder'));
+    const run = history ? (await history.readSeries(seriesId)).find((r) => r.id === recordId) : undefined;
     return run ? JSON.stringify(run, null, 2) + '\n' : `// This run (${recordId}) is no longer in the history.\n`;
   }
 }

@@ -2,7 +2,6 @@ import vscode = require('vscode');
 import type { LoadedConfig } from '../../core/config';
 import type { SeriesAnalysis } from '../../core/findings';
 import { findDefinitions, findTestLine, matchDefinition, parseSourceSetting, suiteFileGlobs, type Definition } from '../../core/locate/definitions';
-import { primaryFolder } from './workspace';
 
 /** Files where harness definitions may live; bounded so a huge repository stays cheap. */
 const DEFINITION_GLOB = '**/*{_test.go,.cc,.cpp,.cxx,.py,.rs,.bench.ts,.bench.js,.bench.mts,.bench.mjs,.java,.kt,.cs}';
@@ -15,6 +14,8 @@ const MAX_FILES = 3000;
  * entry in tasks.json or package.json, or the benchmark's entry in perfpulse.json.
  */
 export class SourceLocator {
+  constructor(private readonly folder: vscode.WorkspaceFolder) {}
+
   private definitions?: Promise<Array<{ uri: vscode.Uri; defs: Definition[] }>>;
 
   /** Forget cached scans (a file was saved, created or deleted). */
@@ -23,8 +24,7 @@ export class SourceLocator {
   }
 
   async locate(series: Pick<SeriesAnalysis, 'name' | 'source' | 'location' | 'group'> & { benchmark?: string }, config: LoadedConfig | undefined): Promise<vscode.Location | undefined> {
-    const folder = primaryFolder();
-    if (!folder) return undefined;
+    const folder = this.folder;
     const benchName = series.benchmark ?? series.name;
     const bench = config?.config.benchmarks.find((b) => b.name === benchName);
     if (bench?.source) {
@@ -57,7 +57,7 @@ export class SourceLocator {
   /** A JUnit-style test without a file attribute: its class or module name mapped to a file, then the test's line in it. */
   private async findTest(suite: string, test: string): Promise<vscode.Location | undefined> {
     for (const glob of suiteFileGlobs(suite)) {
-      for (const uri of await vscode.workspace.findFiles(glob, EXCLUDE_GLOB, 5)) {
+      for (const uri of await vscode.workspace.findFiles(new vscode.RelativePattern(this.folder, glob), EXCLUDE_GLOB, 5)) {
         try {
           const line = findTestLine(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), test);
           return this.at(uri, line);
@@ -88,7 +88,7 @@ export class SourceLocator {
 
   private scan(): Promise<Array<{ uri: vscode.Uri; defs: Definition[] }>> {
     this.definitions ??= (async () => {
-      const uris = await vscode.workspace.findFiles(DEFINITION_GLOB, EXCLUDE_GLOB, MAX_FILES);
+      const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(this.folder, DEFINITION_GLOB), EXCLUDE_GLOB, MAX_FILES);
       const out: Array<{ uri: vscode.Uri; defs: Definition[] }> = [];
       for (const uri of uris) {
         try {

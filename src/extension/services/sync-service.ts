@@ -3,9 +3,10 @@ import type { SyncReport } from '../../core/share/sync';
 import { tools } from './load-tools';
 import { Disposable } from '../disposable';
 import type { HistoryService } from './history-service';
-import { primaryFolder, requireTrust } from './workspace';
+import { readSettings } from '../settings';
+import { requireTrust } from './workspace';
 
-/** Shares the history through git notes (`refs/notes/perf-pulse`), on demand or after each run. */
+/** Shares one folder's history through git notes (`refs/notes/perf-pulse`), on demand or after each run. */
 export class SyncService extends Disposable {
   private running?: Promise<SyncReport | undefined>;
 
@@ -19,12 +20,12 @@ export class SyncService extends Disposable {
 
   private async run({ quiet }: { quiet: boolean }): Promise<SyncReport | undefined> {
     if (!requireTrust('sync the history through git')) return undefined;
-    const folder = primaryFolder();
-    if (!folder) return undefined;
+    const folder = this.history.folder;
     const store = await this.history.ready();
     const { syncHistory, ShareError } = tools();
-    const remote = vscode.workspace.getConfiguration('perfPulse.sync').get<string>('remote') || undefined;
-    const includeHostname = vscode.workspace.getConfiguration('perfPulse.share').get<boolean>('includeHostname', false);
+    const settings = readSettings(folder.uri);
+    const remote = settings['sync.remote'] || undefined;
+    const includeHostname = settings['share.includeHostname'];
     try {
       const report = await vscode.window.withProgress(
         { location: quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: 'Perf Pulse: syncing history through git notes' },

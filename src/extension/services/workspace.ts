@@ -1,9 +1,19 @@
 import vscode = require('vscode');
 
-/** The folder Perf Pulse works on: the first local workspace folder (multi-root: the one with a perfpulse.json). */
-export function primaryFolder(): vscode.WorkspaceFolder | undefined {
-  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
-  return folders[0];
+/** The workspace folders Perf Pulse works on: local ones (it runs processes and reads files on disk). */
+export function localFolders(): readonly vscode.WorkspaceFolder[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+}
+
+/** A `.code-workspace` (even with one folder): each folder then keeps its state apart in the window's storage. */
+export function isMultiRootWorkspace(): boolean {
+  return vscode.workspace.workspaceFile !== undefined;
+}
+
+/** The local folder that holds `uri`, if any. */
+export function folderOf(uri: vscode.Uri | undefined): vscode.WorkspaceFolder | undefined {
+  const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+  return folder?.uri.scheme === 'file' ? folder : undefined;
 }
 
 /** Runs nothing in an untrusted workspace: says so and returns false. */

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { tools } from '../load-tools';
 import { recordFromMeasurement } from '../../../core/records';
 import { Disposable } from '../../disposable';
-import type { HistoryService } from '../history-service';
+import type { WorkspaceFolderServices } from '../folders';
+import { affects, readSettings } from '../../settings';
 import { captureContext, captureEnabled } from './capture-context';
-import { primaryFolder } from '../workspace';
 
 const DEBOUNCE_MS = 400;
 /** Content hashes of reports already ingested, kept across restarts (bounded). */
@@ -21,15 +21,16 @@ export class ReportCapture extends Disposable {
   private watchers: vscode.Disposable[] = [];
 
   constructor(
-    private readonly history: HistoryService,
+    private readonly folders: WorkspaceFolderServices,
     private readonly state: vscode.Memento,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
     this.watch();
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('perfPulse.capture.reportGlobs')) this.watch();
+      if (affects(e, ['capture.reportGlobs'])) this.watch();
     }));
+    this._register(folders.onDidChange(() => this.watch()));
     this._register({ dispose: () => this.unwatch() });
   }
 
@@ -42,9 +43,12 @@ export class ReportCapture extends Disposable {
 
   private watch(): void {
     this.unwatch();
-    const folder = primaryFolder();
-    if (!folder) return;
-    const globs = vscode.workspace.getConfiguration('perfPulse.capture').get<string[]>('reportGlobs', []);
+    // Each folder with its own globs, recorded into its own history.
+    for (const { folder } of this.folders.all()) this.watchFolder(folder);
+  }
+
+  private watchFolder(folder: vscode.WorkspaceFolder): void {
+    const globs = readSettings(folder.uri)['capture.reportGlobs'];
     for (const glob of globs) {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob));
       watcher.onDidCreate((uri) => this.schedule(uri));
@@ -66,7 +70,7 @@ export class ReportCapture extends Disposable {
   }
 
   private schedule(uri: vscode.Uri): void {
-    if (!captureEnabled('reports')) return;
+    if (!captureEnabled('reports', this.folders.forUri(uri)?.folder)) return;
     if (uri.fsPath.includes('/node_modules/')) return;
     const key = uri.toString();
     clearTimeout(this.timers.get(key));
@@ -85,6 +89,8 @@ export class ReportCapture extends Disposable {
       this.log.warn(`report ${uri.fsPath}: cannot read it: ${err}`);
       return 0;
     }
+    const services = this.folders.forUri(uri);
+    if (!services) return 0;
     const hash = createHash('sha1').update(text).digest('hex');
     const seen = this.state.get<string[]>(SEEN_KEY, []);
     if (seen.includes(hash)) return 0;
@@ -100,10 +106,10 @@ export class ReportCapture extends Disposable {
       this.log.warn(`report ${vscode.workspace.asRelativePath(uri)} was not recorded: ${message}`);
       return 0;
     }
-    const ctx = await captureContext('report');
+    const ctx = await captureContext('report', services.folder);
     ctx.config = { file: vscode.workspace.asRelativePath(uri), format };
     const records = measurements.map((m) => recordFromMeasurement(m, ctx));
-    await this.history.append(records);
+    await services.history.append(records);
     await this.state.update(SEEN_KEY, [...seen, hash].slice(-SEEN_LIMIT));
     this.log.info(`report ${vscode.workspace.asRelativePath(uri)} (${format}): recorded ${records.length} measurement(s)`);
     return records.length;

@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { durationRecord } from '../../../core/records';
 import { Disposable } from '../../disposable';
-import type { HistoryService } from '../history-service';
+import type { WorkspaceFolderServices } from '../folders';
 import { captureContext, captureEnabled } from './capture-context';
 
 /**
@@ -11,7 +11,7 @@ import { captureContext, captureEnabled } from './capture-context';
 export class TaskCapture extends Disposable {
   private readonly started = new Map<vscode.TaskExecution, number>();
 
-  constructor(private readonly history: HistoryService, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly folders: WorkspaceFolderServices, private readonly log: vscode.LogOutputChannel) {
     super();
     this._register(vscode.tasks.onDidStartTaskProcess((e) => {
       if (captureEnabled('tasks')) this.started.set(e.execution, performance.now());
@@ -27,11 +27,15 @@ export class TaskCapture extends Disposable {
     const task = e.execution.task;
     const group = task.group?.id;
     const exitCode = e.exitCode ?? -1;
+    // A folder's task goes to that folder's history; a workspace-wide one to the first folder's.
+    const scope = task.scope;
+    const services = (typeof scope === 'object' && scope ? this.folders.get(scope.uri.toString()) : undefined) ?? this.folders.first();
+    if (!services) return;
     try {
-      const ctx = await captureContext('task', { exitCode, failed: exitCode !== 0, taskSource: task.source }, group);
+      const ctx = await captureContext('task', services.folder, { exitCode, failed: exitCode !== 0, taskSource: task.source }, group);
       ctx.config = { label: task.name, source: task.source, type: task.definition.type };
       const record = durationRecord(task.name, seconds, ctx);
-      await this.history.append([record]);
+      await services.history.append([record]);
       this.log.info(`task "${task.name}" took ${seconds.toFixed(3)} s (exit ${exitCode})`);
     } catch (err) {
       this.log.warn(`could not record task "${task.name}": ${err}`);

@@ -1,7 +1,8 @@
 import vscode = require('vscode');
 import { durationRecord } from '../../../core/records';
 import { Disposable } from '../../disposable';
-import type { HistoryService } from '../history-service';
+import type { WorkspaceFolderServices } from '../folders';
+import { readSettings } from '../../settings';
 import { captureContext, captureEnabled } from './capture-context';
 
 /** Compiles the configured patterns, skipping (and reporting) any that are not valid regular expressions. */
@@ -30,7 +31,7 @@ export class TerminalCapture extends Disposable {
   private readonly started = new Map<vscode.TerminalShellExecution, { at: number; line: string }>();
   private patterns: RegExp[] = [];
 
-  constructor(private readonly history: HistoryService, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly folders: WorkspaceFolderServices, private readonly log: vscode.LogOutputChannel) {
     super();
     this.loadPatterns();
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -41,7 +42,7 @@ export class TerminalCapture extends Disposable {
   }
 
   private loadPatterns(): void {
-    const configured = vscode.workspace.getConfiguration('perfPulse.capture').get<string[]>('terminalPatterns', []);
+    const configured = readSettings()['capture.terminalPatterns'];
     this.patterns = compilePatterns(configured, (p, message) => this.log.warn(`perfPulse.capture.terminalPatterns: "${p}" is not a valid regular expression (${message}); ignored`));
   }
 
@@ -49,7 +50,7 @@ export class TerminalCapture extends Disposable {
     if (!captureEnabled('terminal')) return;
     const commandLine = e.execution.commandLine;
     const lowConfidence = commandLine.confidence === vscode.TerminalShellExecutionCommandLineConfidence.Low;
-    if (lowConfidence && !vscode.workspace.getConfiguration('perfPulse.capture').get<boolean>('terminalLowConfidence', false)) return;
+    if (lowConfidence && !readSettings()['capture.terminalLowConfidence']) return;
     const line = normaliseCommandLine(commandLine.value);
     if (!line || !this.patterns.some((p) => p.test(line))) return;
     this.started.set(e.execution, { at: performance.now(), line });
@@ -61,10 +62,13 @@ export class TerminalCapture extends Disposable {
     this.started.delete(e.execution);
     const seconds = (performance.now() - start.at) / 1000;
     const exitCode = e.exitCode ?? -1;
+    // The folder the command ran in keeps it; a command outside every folder goes to the first one.
+    const services = this.folders.forUri(e.execution.cwd) ?? this.folders.first();
+    if (!services) return;
     try {
-      const ctx = await captureContext('terminal', { exitCode, failed: exitCode !== 0 }, 'terminal');
+      const ctx = await captureContext('terminal', services.folder, { exitCode, failed: exitCode !== 0 }, 'terminal');
       ctx.config = { commandLine: start.line, cwd: e.execution.cwd?.fsPath ?? '' };
-      await this.history.append([durationRecord(start.line, seconds, ctx)]);
+      await services.history.append([durationRecord(start.line, seconds, ctx)]);
       this.log.info(`terminal "${start.line}" took ${seconds.toFixed(3)} s (exit ${exitCode})`);
     } catch (err) {
       this.log.warn(`could not record terminal command "${start.line}": ${err}`);
