@@ -105,6 +105,8 @@ export class LiveLine {
     const name = paint.bold(c.name);
     if (c.phase === 'calibrate') return `${name}  ${paint.dim('measuring the shell start-up…')}`;
     if (c.phase === 'warmup' || (c.phase === 'prepare' && c.measureStart === undefined)) return `${name}  ${paint.dim(`warm-up${c.policy ? ` ${Math.min(c.runs + 1, c.policy.warmup)}/${c.policy.warmup}` : ''}`)}`;
+    // A harness (a `format` benchmark) runs once and reports its own numbers: nothing to count.
+    if (!c.policy) return `${name}  ${paint.dim('running…')}`;
     const parts = [name];
     const expected = this.expectedRuns();
     parts.push(`${c.runs}/${expected === undefined ? '?' : expected.exact ? expected.runs : `~${expected.runs}`} runs`);

@@ -16,7 +16,7 @@ import { command as run } from '../../../src/cli/commands/run';
 import { command as sync } from '../../../src/cli/commands/sync';
 import { colourWanted, paint } from '../../../src/cli/colour';
 import { LiveLine } from '../../../src/cli/progress';
-import { hyperfineJson, hyperfineMarkdown, relativeSpeeds, relativeSummaryLines } from '../../../src/cli/run-exports';
+import { hyperfineJson, hyperfineMarkdown, meanAndDeviation, relativeSpeeds, relativeSummaryLines } from '../../../src/cli/run-exports';
 import { formatSeconds, formatSpread } from '../../../src/core/format';
 import { DEFAULT_POLICY, resolvePolicy, type BenchmarkResult } from '../../../src/core/runner';
 import { seedHistory, tempDir } from '../check-fixture';
@@ -152,6 +152,23 @@ describe('ad-hoc summary and exports (hyperfine\'s shapes and arithmetic)', () =
     assert.deepEqual(relativeSummaryLines([b, a]), [`'cmd a' ran 1.42 ± ${expected.toFixed(2)} times faster than 'cmd b'`]);
     assert.deepEqual(relativeSummaryLines([result('one', [1])]), []);
     assert.deepEqual(relativeSummaryLines([result('x', [1]), result('y', [2])]), ["'x' ran 2.00 times faster than 'y'"], 'one run each: no deviation to propagate');
+  });
+
+  it('says what hyperfine 1.15.0 said about the same times (summary lines, Markdown export, mean and σ)', () => {
+    const dir = path.join(ROOT, 'test/fixtures/hyperfine-summary');
+    const exported = JSON.parse(fs.readFileSync(path.join(dir, 'export.json'), 'utf8')) as { results: Array<{ command: string; mean: number; stddev: number; times: number[] }> };
+    const results = exported.results.map((r) => result(r.command, r.times));
+    for (const [i, r] of exported.results.entries()) {
+      const ours = meanAndDeviation(r.times);
+      assert.ok(Math.abs(ours.mean - r.mean) < 1e-12 && Math.abs(ours.stddev! - r.stddev) < 1e-12, r.command);
+      assert.equal(results[i].summary.min, Math.min(...r.times));
+    }
+    const printed = fs.readFileSync(path.join(dir, 'summary.txt'), 'utf8');
+    const fastest = /^ {2}(.+) ran$/m.exec(printed)![1];
+    const theirs = [...printed.matchAll(/^ {4}(.+) times faster than (.+)$/gm)].map((m) => `${fastest} ran ${m[1]} times faster than ${m[2]}`);
+    assert.equal(theirs.length, 2);
+    assert.deepEqual(relativeSummaryLines(results), theirs);
+    assert.equal(hyperfineMarkdown(results), fs.readFileSync(path.join(dir, 'export.md'), 'utf8'));
   });
 
   it('--export-json and --export-markdown have hyperfine\'s fields and table', () => {
