@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSettings, SETTING_KEYS, SETTINGS } from '../../src/extension/settings/schema';
 
@@ -52,7 +52,6 @@ describe('extension settings: one typed table, the same as package.json', () => 
   });
 
   it('is the only reader of the configuration in the extension', () => {
-    const { readdirSync, statSync } = require('node:fs') as typeof import('node:fs');
     const files = (dir: string): string[] =>
       readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
     const readers = files(join(__dirname, '../../src/extension')).filter((f) => /getConfiguration\(/.test(readFileSync(f, 'utf8')));

@@ -216,7 +216,6 @@ export const command: CliCommand = {
     const errPaint = paint_(colourWanted(terminal?.stderr === true, io.env));
     // The live line needs a terminal on both streams (it is drawn on stderr, the table goes to stdout).
     const live = !json && terminal?.stdout && terminal.stderr && !underCi(io.env) ? new LiveLine({ write: io.stderr, columns: terminal.columns, paint: errPaint }) : undefined;
-    const stdout = live ? live.around(io.stdout) : io.stdout;
     const stderr = live ? live.around(io.stderr) : io.stderr;
     const settled: SettledBenchmark[] = [];
     const startedBenchmarks = new Set<number>();
