@@ -1,4 +1,5 @@
 import { ParseError } from './errors';
+import { goBenchMeasurements, goBenchRows, type Row } from './go-test-bench';
 import { type FormatModule, isObject, asNumber, asString, textLines } from './shared';
 import { type SuiteTiming, type TestTiming, testReportMeasurements } from './test-report';
 
@@ -6,7 +7,12 @@ import { type SuiteTiming, type TestTiming, testReportMeasurements } from './tes
  * `go test -json` (test2json) event stream: one JSON object per line. `Elapsed` (seconds) on the
  * final `pass`/`fail`/`skip` event of a test is its time; on a package-level event (no `Test`) it
  * is the package's time. Suite = package, tests include subtests (`TestX/case`); total = sum of packages.
- * Lines that are not JSON (build output mixed in) are skipped.
+ * A skipped test (`skip`) has no duration. Lines that are not JSON (build output mixed in) are skipped.
+ *
+ * With `-bench`, the benchmark results are in the `output` events, read as `go test -bench` text
+ * (see go-test-bench.ts, same series names): a package's outputs are joined before they are split
+ * into lines, because test2json often cuts one result line in two events (`BenchmarkX-8 \t` then
+ * `  1000\t 123 ns/op\n`), and attributes them to whatever test ran last.
  */
 const FINAL = new Set(['pass', 'fail', 'skip']);
 
@@ -40,15 +46,31 @@ export const goTestJson: FormatModule = {
     if (all.length === 0) throw new ParseError('no go test -json events ({"Action": ...} lines) found');
     const tests: TestTiming[] = [];
     const suites: SuiteTiming[] = [];
+    const outputs = new Map<string, string[]>();
     for (const e of all) {
       const action = asString(e.Action) ?? '';
-      if (!FINAL.has(action)) continue;
       const pkg = asString(e.Package) ?? '(no package)';
+      if (action === 'output') {
+        const text = asString(e.Output);
+        if (text !== undefined) {
+          const list = outputs.get(pkg) ?? [];
+          list.push(text);
+          outputs.set(pkg, list);
+        }
+        continue;
+      }
+      if (!FINAL.has(action)) continue;
       const test = asString(e.Test);
-      const elapsed = asNumber(e.Elapsed);
+      const elapsed = action === 'skip' ? undefined : asNumber(e.Elapsed);
       if (test) tests.push({ suite: pkg, name: test, seconds: elapsed });
       else suites.push({ name: pkg, seconds: elapsed });
     }
-    return testReportMeasurements(tests, suites);
+    const rows: Row[] = [];
+    for (const [pkg, pieces] of outputs) {
+      // Only packages that printed a benchmark result are read again as text.
+      const text = pieces.join('');
+      if (text.includes('Benchmark')) rows.push(...goBenchRows(text, pkg));
+    }
+    return [...goBenchMeasurements(rows), ...testReportMeasurements(tests, suites, undefined, input.root)];
   },
 };
