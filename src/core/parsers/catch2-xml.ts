@@ -2,6 +2,7 @@ import { parser as saxParser } from 'sax';
 import type { Measurement, SourceLocation } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, asNumber, requireSome } from './shared';
+import { scaled } from './units';
 
 /**
  * Catch2's XML reporter (`-r xml`, v2 root `<Catch>`, v3 root `<Catch2TestRun>`): each
@@ -53,8 +54,8 @@ function measurements(text: string): Measurement[] {
     if (name === 'TestCase') testCase = undefined;
     if (name !== 'BenchmarkResults' || !bench) return;
     if (bench.mean !== undefined) {
-      const m: Measurement = { series: bench.name, metric: 'time', unit: 's', direction: 'smaller', value: bench.mean * NS };
-      if (bench.stddev !== undefined) m.spread = { kind: 'stddev', value: bench.stddev * NS };
+      const m: Measurement = { series: bench.name, metric: 'time', unit: 's', direction: 'smaller', value: scaled(bench.mean, NS) };
+      if (bench.stddev !== undefined) m.spread = { kind: 'stddev', value: scaled(bench.stddev, NS) };
       if (bench.iterations !== undefined) m.iterations = bench.iterations;
       if (testCase) {
         m.group = testCase.name;
