@@ -22,6 +22,8 @@ export interface TestTiming {
   name: string;
   /** Seconds; undefined when the report gives no time (skipped / pending tests). */
   seconds?: number;
+  /** Every time of a test the report ran several times (`go test -count N`); `seconds` is their median. */
+  samples?: number[];
   location?: SourceLocation;
 }
 
@@ -89,11 +91,11 @@ export class TestReportBuilder {
     if (finite(t.seconds)) this.suiteSums.set(t.suite, (this.suiteSums.get(t.suite) ?? 0) + t.seconds);
     const series = [t.suite, TEST_SEPARATOR, t.name].join('');
     // One literal per shape: a property added afterwards costs every measurement a separate property store.
-    this.out.push(
-      t.location
-        ? { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite, location: t.location }
-        : { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite },
-    );
+    const m: Measurement = t.location
+      ? { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite, location: t.location }
+      : { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite };
+    if (t.samples && t.samples.length > 1) m.samples = t.samples;
+    this.out.push(m);
   }
 
   /** The measurements: every test's, then every suite's, then the total. */

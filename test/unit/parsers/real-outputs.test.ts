@@ -73,10 +73,12 @@ describe('parsers: real outputs (Go 1.19)', () => {
     find(r, 'example.com/fib › TestFibTable/n=1');
   });
 
-  it('go test -json: a skipped test is not a duration', async () => {
+  it('go test -json: a skipped test is not a duration; -count 2 makes one series with two samples', async () => {
     const r = await parsed('go/go-test-json-bench.jsonl', 'go-test-json');
     missing(r, 'TestSkipped');
-    find(r, 'example.com/fib › TestFib');
+    assert.equal(names(r).filter((n) => n === 'example.com/fib › TestFib').length, 1);
+    assert.deepEqual(find(r, 'example.com/fib › TestFibTable/n=2').samples, [0, 0]);
+    close(find(r, 'example.com/fib').value, 0.131);
   });
 
   it('go test -bench: the -N suffix is a tag, not part of the name, and -json names the same series', async () => {
