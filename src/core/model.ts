@@ -60,6 +60,12 @@ export interface Measurement {
    * labels a series (series recorded before kept their ids).
    */
   suite?: string;
+  /**
+   * Facts about how the harness ran that are not part of the series' identity, e.g. Go's
+   * `gomaxprocs` (the `-N` suffix of a benchmark name), so that machines with different core
+   * counts share a series. Recorded in the run record's `extra`.
+   */
+  tags?: Record<string, string>;
 }
 
 /** The parsers' result: one file, one format, many measurements. */

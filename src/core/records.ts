@@ -52,7 +52,7 @@ export function recordFromMeasurement(m: Measurement, ctx: RecordContext): RunRe
   if (group) record.group = group;
   if (m.location) record.location = m.location;
   if (ctx.config) record.config = ctx.config;
-  const extra = { ...(m.iterations !== undefined ? { iterations: m.iterations } : {}), ...ctx.extra };
+  const extra = { ...m.tags, ...(m.iterations !== undefined ? { iterations: m.iterations } : {}), ...ctx.extra };
   if (Object.keys(extra).length) record.extra = extra;
   return record;
 }

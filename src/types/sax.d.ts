@@ -19,6 +19,7 @@ declare module 'sax' {
     column: number;
     onopentag: (tag: Tag) => void;
     onclosetag: (name: string) => void;
+    oncomment: (comment: string) => void;
     onerror: (error: Error) => void;
     write(chunk: string): this;
     close(): this;

@@ -87,7 +87,7 @@ export async function recordsFromFiles(
   format: string | undefined,
   machine: MachineFingerprint,
   vcs: VcsInfo,
-  options: { maxBytes?: number; warn?: (line: string) => void } = {},
+  options: { maxBytes?: number; warn?: (line: string) => void; root?: string } = {},
 ): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
   const timestamp = Date.now();
@@ -95,7 +95,8 @@ export async function recordsFromFiles(
     const full = path.resolve(cwd, file);
     let result;
     try {
-      result = await parseFile(full, { ...(format ? { format } : {}), ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+      // Test reports name files by absolute path: relative to the workspace, every machine records the same series.
+      result = await parseFile(full, { ...(format ? { format } : {}), ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}), root: options.root ?? cwd });
     } catch (err) {
       const message = (err as Error).message;
       throw new CliError(message.includes(full) || message.includes(file) ? message : `${file}: ${message}`);
@@ -219,7 +220,7 @@ export const command: CliCommand = {
     let current: RunRecord[];
     const failures: string[] = [];
     if (files.length) {
-      current = await recordsFromFiles(files, io.cwd, str(flags, 'format'), machine, vcs, { maxBytes, warn: (line) => io.stderr(`perf-pulse check: ${oneLine(line)}\n`) });
+      current = await recordsFromFiles(files, io.cwd, str(flags, 'format'), machine, vcs, { maxBytes, root: workspace, warn: (line) => io.stderr(`perf-pulse check: ${oneLine(line)}\n`) });
     } else {
       const benches = config?.config.benchmarks ?? [];
       if (!benches.length) throw new CliError(`${config?.file ?? 'perfpulse.json'}: no benchmarks configured and no result files given`);

@@ -84,7 +84,7 @@ export const command: CliCommand = {
       for (const file of files) {
         const full = path.resolve(io.cwd, file);
         try {
-          const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined, ...(maxBytes ? { maxBytes } : {}) });
+          const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined, root: io.cwd, ...(maxBytes ? { maxBytes } : {}) });
           const added = await store.appendNew(result.records, { earlierIds: result.earlierIds });
           const skipped = result.records.length - added;
           io.stdout(`${file}: ${added} run(s) added${skipped ? `, ${skipped} already in the history` : ''} (read as ${result.format})\n`);

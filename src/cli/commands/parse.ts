@@ -73,8 +73,8 @@ export const command: CliCommand = {
     try {
       result =
         args.file === '-'
-          ? parseText(await readStdin(), { format: args.format, fileName: '<stdin>' })
-          : await parseFile(resolve(io.cwd, args.file), { format: args.format, maxBytes: args.maxBytes });
+          ? parseText(await readStdin(), { format: args.format, fileName: '<stdin>', root: io.cwd })
+          : await parseFile(resolve(io.cwd, args.file), { format: args.format, maxBytes: args.maxBytes, root: io.cwd });
     } catch (err) {
       if (err instanceof ParseError) throw new CliError(args.file === '-' ? err.message : `${args.file}: ${err.reason}`);
       throw err;

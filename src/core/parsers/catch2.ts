@@ -8,8 +8,11 @@ import { type FormatModule, detectionHead, textLines, requireSome } from './shar
  *   `<mean> <unit> <low mean> <unit> <high mean> <unit>`
  *   `<std dev> <unit> <low std dev> <unit> <high std dev> <unit>`
  * The centre is Catch2's mean and the spread its standard deviation (kind `stddev`).
+ * With `--benchmark-no-analysis` the table has one line per benchmark and no spread:
+ *   `<name>   <samples> <iterations> <mean> <unit>` (its column header ends in `mean`).
  * The test case title between dashed rules is the group; the `file:line` below it the location.
  */
+const TABLE_HEADER = /^benchmark name\s+samples\s+iterations\s+(\S+)/;
 const TIME_UNITS = new Set(['ns', 'us', 'µs', 'μs', 'ms', 's']);
 const RULE = /^-{20,}\s*$/;
 
@@ -25,13 +28,16 @@ function triple(line: string): [number, number, number] | undefined {
   return out as [number, number, number];
 }
 
-/** The name and iterations of a benchmark's first line, or undefined. */
-function header(line: string): { name: string; iterations: number } | undefined {
+/**
+ * The name and iterations of a benchmark's first line, or undefined; `last` is its last number in
+ * seconds (the estimated run time, or the mean without analysis).
+ */
+function header(line: string): { name: string; iterations: number; last: number } | undefined {
   const t = line.trim().split(/\s+/);
   if (t.length < 5 || !TIME_UNITS.has(t[t.length - 1])) return undefined;
   const [samples, iterations, estimate] = t.slice(-4, -1);
-  if (!/^\d+$/.test(samples) || !/^\d+$/.test(iterations) || !/^\d+(?:\.\d+)?$/.test(estimate)) return undefined;
-  return { name: t.slice(0, -4).join(' '), iterations: Number(iterations) };
+  if (!/^\d+$/.test(samples) || !/^\d+$/.test(iterations) || !/^\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/.test(estimate)) return undefined;
+  return { name: t.slice(0, -4).join(' '), iterations: Number(iterations), last: scaled(Number(estimate), normaliseUnit(t[t.length - 1]).scale) };
 }
 
 /**
@@ -53,6 +59,7 @@ function measurements(text: string): Measurement[] {
   const out: Measurement[] = [];
   let group: string | undefined;
   let location: SourceLocation | undefined;
+  let noAnalysis = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (RULE.test(line) && i + 2 < lines.length && RULE.test(lines[i + 2]) && lines[i + 1].trim() !== '') {
@@ -62,7 +69,19 @@ function measurements(text: string): Measurement[] {
       i += 2;
       continue;
     }
+    const columns = TABLE_HEADER.exec(line.trim());
+    if (columns) {
+      noAnalysis = columns[1] === 'mean';
+      continue;
+    }
     const head = header(line);
+    if (head && noAnalysis) {
+      const m: Measurement = { series: [...wrappedNameBefore(lines, i), head.name].join(' '), metric: 'time', unit: 's', direction: 'smaller', value: head.last, iterations: head.iterations };
+      if (group) m.group = group;
+      if (location) m.location = { ...location };
+      out.push(m);
+      continue;
+    }
     if (!head || i + 2 >= lines.length) continue;
     const mean = triple(lines[i + 1]);
     const stddev = triple(lines[i + 2]);

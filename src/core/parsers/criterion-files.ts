@@ -6,13 +6,16 @@ import { scaled } from './units';
 /**
  * criterion.rs result files under `target/criterion/<id>/new/`:
  * - `estimates.json`: `{ Mean|Median|Slope|StdDev|MedianAbsDev: { point_estimate, confidence_interval: { lower_bound, upper_bound } } }`
- *   in nanoseconds. The centre is criterion's headline estimate (Slope when present, else Mean), the
+ *   in nanoseconds; criterion 0.3 and later write the keys in snake case (`mean`, `median`, `slope`,
+ *   `std_dev`, `median_abs_dev`) and `"slope": null` for flat sampling.
+ *   The centre is criterion's headline estimate (the slope when there is one, else the mean), the
  *   spread half its 95% confidence interval. With a sibling `sample.json` the samples are
  *   `times[i] / iters[i]` and the centre is their median.
  *   In a `change/estimates.json` (only Mean and Median, relative changes against the previous run)
  *   the values are ratios: it becomes one measurement of metric `change`, unit `ratio`.
  * - `sample.json`: `{ iters: [...], times: [...] }` (older versions: `[[iters...], [times...]]`).
- * The series is `full_id` from a sibling `benchmark.json`, else the folder path before `new/`, else `criterion`.
+ * The series is `full_id` from a sibling `benchmark.json` (for `change/`, the one in `new/`), else the
+ * folder path before `new/`, else `criterion`.
  */
 const NS = 1e-9;
 
@@ -31,13 +34,20 @@ function estimate(value: unknown): Estimate | undefined {
   return { point, halfWidth: lo !== undefined && hi !== undefined ? Math.abs(hi - lo) / 2 : undefined };
 }
 
+/** An estimate by its name in either spelling: criterion 0.2 `StdDev`, 0.3+ `std_dev`. */
+function field(j: Record<string, unknown>, older: string, newer: string): unknown {
+  return Object.prototype.hasOwnProperty.call(j, newer) ? j[newer] : Object.prototype.hasOwnProperty.call(j, older) ? j[older] : undefined;
+}
+
 function looksLikeEstimates(j: unknown): boolean {
-  return isObject(j) && isObject(j.Mean) && 'point_estimate' in j.Mean && isObject(j.Median);
+  if (!isObject(j)) return false;
+  const mean = field(j, 'Mean', 'mean');
+  return isObject(mean) && 'point_estimate' in mean && isObject(field(j, 'Median', 'median'));
 }
 
 function isChangeFile(j: Record<string, unknown>, fileName?: string): boolean {
   if (fileName && /[\\/]change[\\/][^\\/]*$/.test(fileName)) return true;
-  return !('StdDev' in j) && !('Slope' in j) && !('MedianAbsDev' in j);
+  return ['StdDev', 'std_dev', 'Slope', 'slope', 'MedianAbsDev', 'median_abs_dev'].every((key) => !(key in j));
 }
 
 /** Per-iteration times in seconds from a sample.json value, or undefined if it is not one. */
@@ -85,9 +95,9 @@ export const criterionEstimates: FormatModule = {
   detect: (input) => looksLikeEstimates(input.json()),
   parse(input) {
     const j = requireJson(input, 'criterion estimates.json');
-    if (!looksLikeEstimates(j) || !isObject(j)) throw new ParseError('criterion estimates.json must have "Mean" and "Median" estimates');
+    if (!looksLikeEstimates(j) || !isObject(j)) throw new ParseError('criterion estimates.json must have "mean" and "median" estimates');
     const series = seriesName(input);
-    const headline = estimate(j.Slope) ?? estimate(j.Mean);
+    const headline = estimate(field(j, 'Slope', 'slope')) ?? estimate(field(j, 'Mean', 'mean'));
     if (!headline) throw new ParseError('criterion estimates.json has no point estimate');
     if (isChangeFile(j, input.fileName)) {
       const m: Measurement = { series: `${series} (change)`, metric: 'change', unit: 'ratio', direction: 'smaller', value: headline.point };

@@ -7,8 +7,10 @@ import { scaled } from './units';
  * CTRF (Common Test Report Format) JSON: `{ results: { summary: { start, stop, duration? }, tests: [{ name,
  * duration, suite?: string[] | string, filePath?, line? }] } }`, durations in milliseconds.
  * Suite = the `suite` path joined by ` › `, else the file path; suite time = sum of its tests;
- * total = `summary.duration`, else `stop - start`.
+ * total = `summary.duration`, else `stop - start`. Tests of status `skipped`, `pending` or `other` did
+ * not run: their duration (0) is not a time.
  */
+const NOT_RUN = new Set(['skipped', 'pending', 'other']);
 const MS = 1e-3;
 
 export const ctrf: FormatModule = {
@@ -27,7 +29,7 @@ export const ctrf: FormatModule = {
       const name = asString(t.name) ?? '(unnamed)';
       const file = asString(t.filePath);
       const suitePath = Array.isArray(t.suite) ? t.suite.filter((s): s is string => typeof s === 'string').join(TEST_SEPARATOR) : asString(t.suite);
-      const duration = asNumber(t.duration);
+      const duration = NOT_RUN.has(asString(t.status) ?? '') ? undefined : asNumber(t.duration);
       const timing: TestTiming = { suite: suitePath || file || '(root)', name, seconds: duration !== undefined ? scaled(duration, MS) : undefined };
       if (file) {
         const line = asNumber(t.line);
@@ -39,6 +41,6 @@ export const ctrf: FormatModule = {
     const start = asNumber(summary.start);
     const stop = asNumber(summary.stop);
     const duration = asNumber(summary.duration) ?? (start !== undefined && stop !== undefined && stop >= start ? stop - start : undefined);
-    return testReportMeasurements(tests, [], duration !== undefined ? scaled(duration, MS) : undefined);
+    return testReportMeasurements(tests, [], duration !== undefined ? scaled(duration, MS) : undefined, input.root);
   },
 };

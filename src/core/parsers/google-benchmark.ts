@@ -9,7 +9,31 @@ import { type FormatModule, type JsonObject, isObject, asNumber, asString, media
  * aggregate rows (mean/median/stddev/cv) are only used when no iteration rows exist
  * (`--benchmark_report_aggregates_only`). The primary metric is `real_time`; the spread is
  * the stddev aggregate. Rate counters `bytes_per_second` / `items_per_second` become extra metrics.
+ * User counters (`state.counters["name"]`: every other numeric field of a row) are series of their
+ * own, `<name> (<counter>)`, unit `count`. The JSON does not say whether a counter is a rate, so
+ * the direction is read from its name: bigger is better for `…per_second`, `…/s`, `…rate`,
+ * `…throughput`, `…hits`; smaller otherwise.
  */
+
+/** The fields Google Benchmark writes itself; any other number in a row is a user counter. */
+const OWN_FIELDS = new Set([
+  'name', 'family_index', 'per_family_instance_index', 'run_name', 'run_type', 'repetitions', 'repetition_index',
+  'threads', 'iterations', 'real_time', 'cpu_time', 'time_unit', 'bytes_per_second', 'items_per_second',
+  'aggregate_name', 'aggregate_unit', 'label', 'error_occurred', 'error_message', 'big_o', 'rms',
+  'cpu_coefficient', 'real_coefficient', 'complexity_n',
+]);
+
+const RATE_NAME = /(?:per_?sec(?:ond)?|\/s|rate|throughput|hits)$/i;
+
+function userCounters(rows: Row[]): string[] {
+  const names: string[] = [];
+  for (const r of rows) {
+    for (const key of Object.keys(r.raw)) {
+      if (!OWN_FIELDS.has(key) && typeof r.raw[key] === 'number' && !names.includes(key)) names.push(key);
+    }
+  }
+  return names;
+}
 interface Row {
   name: string;
   runType: string;
@@ -89,6 +113,13 @@ export const googleBenchmark: FormatModule = {
         const values = counter(source, key);
         if (values.length === 0) continue;
         const extra: Measurement = { series: `${name} (${key})`, metric: key, unit, direction: 'bigger', value: medianOf(values) };
+        if (values.length > 1) extra.samples = values;
+        out.push(extra);
+      }
+      for (const key of userCounters(source)) {
+        const values = counter(source, key);
+        if (values.length === 0) continue;
+        const extra: Measurement = { series: `${name} (${key})`, metric: key, unit: 'count', direction: RATE_NAME.test(key) ? 'bigger' : 'smaller', value: medianOf(values) };
         if (values.length > 1) extra.samples = values;
         out.push(extra);
       }

@@ -5,7 +5,10 @@ import { type FormatModule, isObject, asNumber, asString, numericArray, medianOf
 /**
  * hyperfine `--export-json`: `{ results: [{ command, mean, stddev, median, min, max, times: [s...] }] }`.
  * Times are already seconds; `times` are the raw per-run samples. The spread is hyperfine's stddev.
+ * hyperfine's mean user and system CPU times per run (`user`, `system`) are series of their own,
+ * `<command> (user)` and `<command> (system)` (metrics `user` and `system`, seconds, smaller is better).
  */
+const CPU_TIMES = ['user', 'system'] as const;
 export const hyperfine: FormatModule = {
   name: 'hyperfine',
   description: 'hyperfine --export-json',
@@ -29,6 +32,10 @@ export const hyperfine: FormatModule = {
       const stddev = asNumber(r.stddev);
       if (stddev !== undefined) m.spread = { kind: 'stddev', value: stddev };
       out.push(m);
+      for (const metric of CPU_TIMES) {
+        const seconds = asNumber(r[metric]);
+        if (seconds !== undefined) out.push({ series: `${command} (${metric})`, metric, unit: 's', direction: 'smaller', value: seconds });
+      }
     });
     return requireSome(out, 'hyperfine results');
   },

@@ -21,6 +21,7 @@ import { ctrf } from './ctrf';
 import { gabCustomBigger, gabCustomSmaller } from './gab-custom';
 import { bencherBmf } from './bencher-bmf';
 import { catch2 } from './catch2';
+import { catch2Xml } from './catch2-xml';
 import { goTestBench } from './go-test-bench';
 import { benchmarkJs } from './benchmarkjs';
 import { cargoLibtest, criterionBencher } from './libtest';
@@ -38,7 +39,9 @@ import { cargoLibtest, criterionBencher } from './libtest';
  * - Centre: the median of the raw samples when the format has them (kept in `samples`); otherwise
  *   the harness's own estimate, with its spread and what that spread means (`spread.kind`).
  * - Test reports: `<suite> › <test>` per test (metric `time`), `<suite>` per suite (`suite-time`)
- *   and `(total)` (`total-time`), see test-report.ts.
+ *   and `(total)` (`total-time`), see test-report.ts. Absolute file paths in names become relative to
+ *   the workspace root when the caller gives it (`root`); skipped tests are never durations.
+ * - Facts that describe a run but must not split a series (Go's GOMAXPROCS) are `tags`, not names.
  */
 export { ParseError } from './errors';
 export { parseGabDataJs, type HistoryEntry } from './gab-data-js';
@@ -52,6 +55,7 @@ export { normaliseUnit, type UnitInfo } from './units';
 const REGISTRY: readonly FormatModule[] = [
   gabDataJs,
   junit,
+  catch2Xml,
   goTestJson,
   hyperfine,
   pytestBenchmark,
@@ -97,6 +101,8 @@ export interface ParseOptions {
   fileName?: string;
   /** Files next to this one by base name, e.g. criterion's `sample.json` and `benchmark.json`. */
   siblings?: Record<string, string>;
+  /** The workspace root: test reports that name files by absolute path are named relative to it. */
+  root?: string;
 }
 
 function moduleNamed(name: string, file?: string): FormatModule {
@@ -161,7 +167,7 @@ function asParseError(err: unknown, moduleName: string, file: string | undefined
 export function parseText(text: string, options: ParseOptions = {}): ParseResult {
   const file = options.fileName;
   if (typeof text !== 'string') throw new ParseError('input is not text', { file });
-  const input = makeInput(text, file, options.siblings);
+  const input = makeInput(text, file, options.siblings, options.root);
   let module: FormatModule | undefined;
   if (options.format) module = moduleNamed(options.format, file);
   else module = REGISTRY.find((f) => safeDetect(f, input));
@@ -223,12 +229,21 @@ async function readSiblings(path: string): Promise<Record<string, string> | unde
   const name = baseName(path);
   if (name !== 'estimates.json' && name !== 'sample.json') return undefined;
   const siblings: Record<string, string> = {}; // plain-object-ok: keys are the fixed CRITERION_SIBLINGS
+  const folder = dirname(path);
   for (const sibling of CRITERION_SIBLINGS) {
     if (sibling === name) continue;
     try {
-      siblings[sibling] = await readFile(join(dirname(path), sibling), 'utf8');
+      siblings[sibling] = await readFile(join(folder, sibling), 'utf8');
     } catch {
       // A missing sibling only means fewer details.
+    }
+  }
+  // change/ holds no benchmark.json: the one in new/ names the benchmark (its folder name is sanitised).
+  if (!siblings['benchmark.json'] && baseName(folder) === 'change') {
+    try {
+      siblings['benchmark.json'] = await readFile(join(folder, '..', 'new', 'benchmark.json'), 'utf8');
+    } catch {
+      // Named by its folder then.
     }
   }
   return siblings;
@@ -242,7 +257,7 @@ const STREAM_CHUNK = 1024 * 1024;
  * reading. JUnit XML (the format whose reports grow largest) is parsed as it is read, chunk by
  * chunk, so its text is never held whole; every other format is read whole and parsed.
  */
-export async function parseFile(path: string, options: { format?: string; maxBytes?: number } = {}): Promise<ParseResult> {
+export async function parseFile(path: string, options: { format?: string; maxBytes?: number; root?: string } = {}): Promise<ParseResult> {
   if (options.format) moduleNamed(options.format, path);
   await checkInputSize(path, options.maxBytes);
   if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new ParseError('cannot read: is a directory, not a file', { file: path });
@@ -255,7 +270,7 @@ export async function parseFile(path: string, options: { format?: string; maxByt
       if (!junitReader && whole.length === 0) {
         if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         const streams = options.format ? options.format === 'junit' : junit.detect(makeInput(chunk, path)) && detectFormat(chunk, path) === 'junit';
-        if (streams) junitReader = new JUnitReader();
+        if (streams) junitReader = new JUnitReader(options.root);
       }
       if (junitReader) junitReader.write(chunk);
       else whole.push(chunk);
@@ -273,5 +288,5 @@ export async function parseFile(path: string, options: { format?: string; maxByt
     }
   }
   const siblings = await readSiblings(path);
-  return parseText(whole.join(''), { format: options.format, fileName: path, siblings });
+  return parseText(whole.join(''), { format: options.format, fileName: path, siblings, ...(options.root ? { root: options.root } : {}) });
 }

@@ -11,7 +11,10 @@ import { scaled } from './units';
  * run's `startTime` to the last suite's end (files run in parallel, so this is less than the sum).
  * jest's JSON is told from vitest's by the fields only jest writes (`openHandles`, `wasInterrupted`,
  * `numRuntimeErrorTestSuites`).
+ * Both name files by absolute path: with the workspace root known, suites are named relative to it.
+ * Skipped, pending, todo and disabled tests have no duration (whatever the report writes for them).
  */
+const NOT_RUN = new Set(['pending', 'skipped', 'todo', 'disabled']);
 const MS = 1e-3;
 
 function positive(n: number | undefined): number | undefined {
@@ -26,7 +29,7 @@ function isJest(j: JsonObject): boolean {
   return 'openHandles' in j || 'wasInterrupted' in j || 'numRuntimeErrorTestSuites' in j;
 }
 
-function parseJestShape(j: unknown, what: string) {
+function parseJestShape(j: unknown, what: string, root: string | undefined) {
   if (!looksLikeJestShape(j)) throw new ParseError(`${what} must have "testResults" and "numTotalTests"`);
   const tests: TestTiming[] = [];
   const suites: SuiteTiming[] = [];
@@ -47,7 +50,7 @@ function parseJestShape(j: unknown, what: string) {
       if (!isObject(c)) continue;
       const title = asString(c.title) ?? asString(c.fullName) ?? '(unnamed)';
       const ancestors = Array.isArray(c.ancestorTitles) ? c.ancestorTitles.filter((a): a is string => typeof a === 'string' && a !== '') : [];
-      const duration = asNumber(c.duration);
+      const duration = NOT_RUN.has(asString(c.status) ?? '') ? undefined : asNumber(c.duration);
       const t: TestTiming = { suite, name: [...ancestors, title].join(TEST_SEPARATOR), seconds: duration !== undefined ? scaled(duration, MS) : undefined };
       const loc = isObject(c.location) ? asNumber(c.location.line) : undefined;
       t.location = loc !== undefined && loc >= 1 ? { file: suite, line: Math.floor(loc) } : { file: suite };
@@ -56,7 +59,7 @@ function parseJestShape(j: unknown, what: string) {
   });
   const start = asNumber(j.startTime);
   const total = start !== undefined && lastEnd !== undefined && lastEnd >= start ? scaled(lastEnd - start, MS) : undefined;
-  return testReportMeasurements(tests, suites, total);
+  return testReportMeasurements(tests, suites, total, root);
 }
 
 export const jestJson: FormatModule = {
@@ -66,7 +69,7 @@ export const jestJson: FormatModule = {
     const j = input.json();
     return looksLikeJestShape(j) && isJest(j);
   },
-  parse: (input) => parseJestShape(requireJson(input, 'jest JSON'), 'jest JSON'),
+  parse: (input) => parseJestShape(requireJson(input, 'jest JSON'), 'jest JSON', input.root),
 };
 
 export const vitestJson: FormatModule = {
@@ -76,5 +79,5 @@ export const vitestJson: FormatModule = {
     const j = input.json();
     return looksLikeJestShape(j) && !isJest(j);
   },
-  parse: (input) => parseJestShape(requireJson(input, 'vitest JSON'), 'vitest JSON'),
+  parse: (input) => parseJestShape(requireJson(input, 'vitest JSON'), 'vitest JSON', input.root),
 };

@@ -2,7 +2,10 @@ import { parser as saxParser, type Tag } from 'sax';
 import type { Measurement, SourceLocation } from '../model';
 import { ParseError } from './errors';
 import { type FormatModule, asNumber, flatString } from './shared';
-import { type SuiteTiming, TestReportBuilder, TEST_SEPARATOR } from './test-report';
+import { type SuiteTiming, type TestTiming, TestReportBuilder, TEST_SEPARATOR } from './test-report';
+
+/** `status` attribute values some writers use instead of a `<skipped>` child. */
+const SKIPPED_STATUS = new Set(['skipped', 'notrun', 'disabled']);
 
 /**
  * JUnit XML as written by pytest, jest-junit, Maven Surefire, Gradle, go-junit-report/gotestsum,
@@ -11,6 +14,11 @@ import { type SuiteTiming, TestReportBuilder, TEST_SEPARATOR } from './test-repo
  * prefixed with its `classname` when that adds something (not empty, not the suite name, not already
  * inside the name), e.g. jest-junit's `Test 1 › Test 1.1 › Failing test`, pytest's
  * `test.module.Class › test_x`. `file`/`line` attributes become the location. Nested suites are walked.
+ * A `<testcase>` directly under `<testsuites>` (Node's `--test-reporter=junit` writes top-level tests
+ * so) belongs to the suite named by its `classname`, else `(root)`; that reporter's run time, the comment
+ * `<!-- duration_ms N -->` under the root, is the total when the root has no `time`.
+ * A test case with a `<skipped>` child (skipped, todo, disabled) has no duration: its `time` is how
+ * long the runner took to skip it, and is left out.
  *
  * The XML is read by a streaming (SAX) parser that keeps only the open elements and the timings:
  * reports of hundreds of thousands of tests and megabytes of captured output read in time and
@@ -50,7 +58,18 @@ function testName(name: string, classname: string | undefined, suite: string): s
 }
 
 /** What an open element is to the report: only suites and the `<testsuites>` root hold timings. */
-type Open = { kind: 'root' } | { kind: 'suite'; name: string } | { kind: 'other' };
+type Open = { kind: 'root' } | { kind: 'suite'; name: string } | { kind: 'test'; test: PendingTest } | { kind: 'other' };
+
+/** A test case whose children (`<skipped>`) are still to come: added to the report when it closes. */
+interface PendingTest {
+  suite: string;
+  name: string;
+  seconds?: number;
+  location?: SourceLocation;
+  skipped: boolean;
+}
+
+const ROOT_SUITE = '(root)';
 const ROOT: Open = { kind: 'root' };
 const OTHER: Open = { kind: 'other' };
 
@@ -64,7 +83,7 @@ function saxProblem(err: Error): string {
  * Throws ParseError from `write` or `finish` as soon as the document is not a JUnit report.
  */
 export class JUnitReader {
-  private readonly report = new TestReportBuilder();
+  private readonly report: TestReportBuilder;
   private readonly open: Open[] = [];
   private readonly sax = saxParser(true, { position: true });
   private readonly files = new Map<string, string>();
@@ -74,13 +93,22 @@ export class JUnitReader {
   private total: number | undefined;
   private rootSuiteTime: number | undefined;
 
-  constructor() {
+  /** `root`: the workspace root, for suite names and locations that are absolute paths. */
+  constructor(root?: string) {
+    this.report = new TestReportBuilder(root);
     this.sax.onerror = (err) => {
       throw new ParseError(`not well-formed XML (line ${this.sax.line + 1}): ${saxProblem(err)}`);
     };
     this.sax.onopentag = (tag) => this.openTag(tag);
+    // Node's reporter gives the run's time only as a comment under the root: `<!-- duration_ms 524.7 -->`.
+    this.sax.oncomment = (comment) => {
+      const parent = this.open[this.open.length - 1];
+      const ms = parent?.kind === 'root' && this.total === undefined ? /^\s*duration_ms\s+(\d+(?:\.\d+)?)\s*$/.exec(comment) : null;
+      if (ms) this.total = Number(ms[1]) / 1000;
+    };
     this.sax.onclosetag = () => {
-      this.open.pop();
+      const closed = this.open.pop();
+      if (closed?.kind === 'test') this.addTest(closed.test);
     };
   }
 
@@ -92,6 +120,12 @@ export class JUnitReader {
     this.sax.close();
     if (!this.rootSeen) throw new ParseError('JUnit XML has no root element');
     return this.report.finish(this.rootSuites === 1 ? this.rootSuiteTime : this.total);
+  }
+
+  private addTest(test: PendingTest): void {
+    const timing: TestTiming = { suite: test.suite, name: test.name, seconds: test.skipped ? undefined : test.seconds };
+    if (test.location) timing.location = test.location;
+    this.report.addTest(timing);
   }
 
   private openTag(tag: Tag): void {
@@ -118,11 +152,22 @@ export class JUnitReader {
       if (location) entry.location = location;
       this.report.addSuite(entry);
       open.push({ kind: 'suite', name });
-    } else if (tag.name === 'testcase' && parent?.kind === 'suite') {
+    } else if (tag.name === 'testcase' && (parent?.kind === 'suite' || parent?.kind === 'root')) {
       const rawName = attr(attributes, 'name') ?? '(unnamed)';
       const location = locationOf(attributes, this.files);
-      const name = testName(rawName, attr(attributes, 'classname'), parent.name);
-      this.report.addTest({ suite: parent.name, name, seconds: seconds(attributes), ...(location ? { location } : {}) });
+      const classname = attr(attributes, 'classname');
+      const suite = parent.kind === 'suite' ? parent.name : flatString(classname || ROOT_SUITE);
+      const name = testName(rawName, classname, suite);
+      const status = attr(attributes, 'status');
+      const test: PendingTest = { suite, name, seconds: seconds(attributes), skipped: status !== undefined && SKIPPED_STATUS.has(status) };
+      if (location) test.location = location;
+      // A self-closing test case has no <skipped> child to wait for (most of a large report).
+      if (tag.isSelfClosing) {
+        this.addTest(test);
+        open.push(OTHER);
+      } else open.push({ kind: 'test', test });
+    } else if (tag.name === 'skipped' && parent?.kind === 'test') {
+      parent.test.skipped = true;
       open.push(OTHER);
     } else {
       open.push(OTHER);

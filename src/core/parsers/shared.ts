@@ -13,6 +13,11 @@ export interface ParseInput {
   json(): unknown;
   /** What a parser skipped and the user should hear of (an entry with an unreadable value), one line each. */
   warnings: string[];
+  /**
+   * The workspace root, when the caller knows it. Reports that name tests by absolute file path
+   * (jest, vitest, mocha, CTRF) are named relative to it, so that a laptop and CI record the same series.
+   */
+  root?: string;
 }
 
 /** One harness or report format: a cheap, unambiguous `detect` and a `parse` that throws only `ParseError`. */
@@ -26,7 +31,7 @@ export interface FormatModule {
 
 const NOT_JSON = Symbol('not json');
 
-export function makeInput(raw: string, fileName?: string, siblings?: Record<string, string>): ParseInput {
+export function makeInput(raw: string, fileName?: string, siblings?: Record<string, string>, root?: string): ParseInput {
   // Editors on Windows like to start UTF-8 files with a byte-order mark; no harness means it.
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   let cached: unknown = undefined;
@@ -36,6 +41,7 @@ export function makeInput(raw: string, fileName?: string, siblings?: Record<stri
     fileName,
     siblings,
     warnings: [],
+    ...(root ? { root } : {}),
     json() {
       if (!parsed) {
         parsed = true;
@@ -151,4 +157,25 @@ export function baseName(path: string): string {
 export function flatString(s: string): string {
   s.charCodeAt(0);
   return s;
+}
+
+function isAbsolutePath(path: string): boolean {
+  return path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:[\\/]/.test(path);
+}
+
+/**
+ * A path as the workspace knows it: relative to `root` with `/` separators when it lies inside the
+ * root, else unchanged. Windows drive letters and separators are matched loosely, so that
+ * `C:\ws\test\a.js` and `/home/ci/ws/test/a.js` both become `test/a.js`.
+ */
+export function workspaceRelative(path: string, root: string | undefined): string {
+  if (!root || !isAbsolutePath(path)) return path;
+  const slashes = (p: string) => p.replace(/\\/g, '/');
+  const base = slashes(root).replace(/\/+$/, '');
+  const full = slashes(path);
+  if (base === '' || full.length <= base.length + 1 || full[base.length] !== '/') return path;
+  const head = full.slice(0, base.length);
+  const windows = /^[A-Za-z]:\//.test(base);
+  if (windows ? head.toLowerCase() !== base.toLowerCase() : head !== base) return path;
+  return full.slice(base.length + 1);
 }

@@ -1,4 +1,5 @@
 import type { Measurement, SourceLocation } from '../model';
+import { workspaceRelative } from './shared';
 
 /**
  * How every test report (JUnit XML, jest/vitest/mocha JSON, go test -json, CTRF) becomes measurements.
@@ -8,7 +9,10 @@ import type { Measurement, SourceLocation } from '../model';
  *                     else the sum of its tests);
  *   - one total:      series `(total)`, metric `total-time` (the report's own run time when it has one,
  *                     else the sum of the suites).
- * Tests without a time (typically skipped ones) are left out, but their suite is still listed.
+ * Tests without a time are left out, but their suite is still listed: a skipped, pending or todo test
+ * is never a duration (reports write 0 or a few microseconds for them), so parsers pass no time for it.
+ * Suite names and locations that are absolute paths inside the workspace root are made relative to it
+ * (see workspaceRelative), so the same tests keep the same series on every machine.
  */
 export const TEST_SEPARATOR = ' › ';
 export const TOTAL_SERIES = '(total)';
@@ -18,6 +22,8 @@ export interface TestTiming {
   name: string;
   /** Seconds; undefined when the report gives no time (skipped / pending tests). */
   seconds?: number;
+  /** Every time of a test the report ran several times (`go test -count N`); `seconds` is their median. */
+  samples?: number[];
   location?: SourceLocation;
 }
 
@@ -47,6 +53,19 @@ export class TestReportBuilder {
   private readonly suiteInfo = new Map<string, SuiteTiming>();
   private readonly suiteSums = new Map<string, number>();
 
+  /** `root`: the workspace root, when known. */
+  constructor(private readonly root?: string) {}
+
+  private relative(name: string): string {
+    return this.root ? workspaceRelative(name, this.root) : name;
+  }
+
+  private located(location: SourceLocation | undefined): SourceLocation | undefined {
+    if (!location || !this.root) return location;
+    const file = workspaceRelative(location.file, this.root);
+    return file === location.file ? location : { ...location, file };
+  }
+
   private note(name: string): void {
     if (!this.suiteSums.has(name)) {
       this.suiteSums.set(name, 0);
@@ -54,7 +73,9 @@ export class TestReportBuilder {
     }
   }
 
-  addSuite(s: SuiteTiming): void {
+  addSuite(suite: SuiteTiming): void {
+    const s = this.root ? { ...suite, name: this.relative(suite.name), location: this.located(suite.location) } : suite;
+    if (!s.location) delete s.location;
     this.note(s.name);
     const known = this.suiteInfo.get(s.name);
     // The same suite name twice (e.g. per-file JUnit suites) adds up.
@@ -63,17 +84,18 @@ export class TestReportBuilder {
   }
 
   /** Joined, not concatenated: `join` makes one flat string, `+` a tree of the parts that costs more than the text. */
-  addTest(t: TestTiming): void {
+  addTest(test: TestTiming): void {
+    const t = this.root ? { ...test, suite: this.relative(test.suite), location: this.located(test.location) } : test;
     this.note(t.suite);
     if (!finite(t.seconds) && !negative(t.seconds)) return;
     if (finite(t.seconds)) this.suiteSums.set(t.suite, (this.suiteSums.get(t.suite) ?? 0) + t.seconds);
     const series = [t.suite, TEST_SEPARATOR, t.name].join('');
     // One literal per shape: a property added afterwards costs every measurement a separate property store.
-    this.out.push(
-      t.location
-        ? { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite, location: t.location }
-        : { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite },
-    );
+    const m: Measurement = t.location
+      ? { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite, location: t.location }
+      : { series, metric: 'time', unit: 's', direction: 'smaller', value: t.seconds, group: t.suite };
+    if (t.samples && t.samples.length > 1) m.samples = t.samples;
+    this.out.push(m);
   }
 
   /** The measurements: every test's, then every suite's, then the total. */
@@ -94,8 +116,8 @@ export class TestReportBuilder {
   }
 }
 
-export function testReportMeasurements(tests: TestTiming[], suites: SuiteTiming[] = [], totalSeconds?: number): Measurement[] {
-  const builder = new TestReportBuilder();
+export function testReportMeasurements(tests: TestTiming[], suites: SuiteTiming[] = [], totalSeconds?: number, root?: string): Measurement[] {
+  const builder = new TestReportBuilder(root);
   for (const s of suites) builder.addSuite(s);
   for (const t of tests) builder.addTest(t);
   return builder.finish(totalSeconds);

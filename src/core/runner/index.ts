@@ -537,7 +537,7 @@ async function runHarness(session: Session, p: Prepared, bench: BenchmarkConfig,
   } else text = raw.stdout ?? '';
   let parsed: Measurement[];
   try {
-    parsed = parseText(text, { format: bench.format === 'auto' ? undefined : bench.format, fileName: outFile ?? `${p.name} (stdout)` }).measurements;
+    parsed = parseText(text, { format: bench.format === 'auto' ? undefined : bench.format, fileName: outFile ?? `${p.name} (stdout)`, root: options.cwd }).measurements;
   } catch (err) {
     throw new RunError(p.name, `cannot read the ${bench.format} output: ${(err as Error).message}`);
   }
@@ -736,6 +736,7 @@ export function toRunRecords(result: BenchmarkResult, bench: BenchmarkConfig): R
         ...(m.spread ? { spread: m.spread } : {}),
         group: m.group ?? bench.format,
         ...(m.location ? { location: m.location } : {}),
+        ...(m.tags ? { extra: { ...m.tags } } : {}),
       };
     });
   }

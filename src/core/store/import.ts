@@ -97,7 +97,7 @@ export interface ImportResult {
  * (Bencher Metric Format included), as one run dated by the file's mtime.
  * Errors are `ParseError`s that name the file.
  */
-export async function importFile(file: string, options: { format?: string; maxBytes?: number } & Omit<RecordContext, 'idSeed'> = {}): Promise<ImportResult> {
+export async function importFile(file: string, options: { format?: string; maxBytes?: number; root?: string } & Omit<RecordContext, 'idSeed'> = {}): Promise<ImportResult> {
   let text: string;
   let mtime: number;
   await checkInputSize(file, options.maxBytes);
@@ -129,7 +129,7 @@ export async function importFile(file: string, options: { format?: string; maxBy
   const content = createHash('sha1').update(text).digest('hex');
   // The parser reads the file again as it needs it (JUnit in chunks): the whole text need not stay alive meanwhile.
   text = '';
-  const parsed = await parseFile(file, { format: options.format, maxBytes: options.maxBytes });
+  const parsed = await parseFile(file, { format: options.format, maxBytes: options.maxBytes, ...(options.root ? { root: options.root } : {}) });
   const timestamp = options.timestamp ?? Math.round(mtime);
   const records = recordsFromMeasurements(parsed.measurements, parsed.format, {
     ...options,

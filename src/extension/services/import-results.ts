@@ -16,7 +16,8 @@ export async function importResults(history: HistoryService, log: vscode.LogOutp
   for (const uri of uris) {
     try {
       // A file's origin machine is unknown: imported series stay apart from this machine's (as with `perf-pulse import`).
-      const { records, format, earlierIds } = await tools().importFile(uri.fsPath);
+      const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+      const { records, format, earlierIds } = await tools().importFile(uri.fsPath, root ? { root } : {});
       const n = await store.appendNew(records, { earlierIds });
       added += n;
       log.info(`import ${uri.fsPath} (${format}): ${n} new record(s) of ${records.length}`);

@@ -18,7 +18,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-const SHARED_FILES = [...filesUnder(join(SHARED, 'formats')), ...filesUnder(join(SHARED, 'test-reports'))].sort();
+const SHARED_FILES = [...filesUnder(join(SHARED, 'formats')), ...filesUnder(join(SHARED, 'test-reports')), ...filesUnder(join(SHARED, 'real'))].sort();
 /** Shapes the shared files lack, so that mutations reach those code paths too. */
 const SYNTHETIC = [
   { name: 'tinybench.json', text: JSON.stringify([{ name: 't', result: { latency: { mean: 2, moe: 0.1, samples: [1, 2] } } }, { name: 'u', result: { mean: 1, rme: 3 } }]) },

@@ -25,13 +25,16 @@ describe('runner: harness benchmarks (output parsed instead of timed)', function
     assert.equal(records.length, r.parsed!.length);
     assert.deepEqual(records.map((x) => x.name), r.parsed!.map((m) => m.series));
     assert.ok(records.every((x) => x.source === 'benchmark' && x.machine.id === r.machine.id));
+    // The -48 GOMAXPROCS suffix is a tag in the record, not part of its name.
+    assert.ok(records.every((x) => x.extra?.gomaxprocs === '48' && !x.name.includes('-48')), records.map((x) => x.name).join(' | '));
   });
 
   it('reads the output file the harness writes (real hyperfine)', async function () {
     if (!hasHyperfine) this.skip();
     const bench = { name: 'hf', command: 'hyperfine -N --runs 3 --export-json out.json "sleep 0.01"', format: 'hyperfine', output: { file: 'out.json' } };
     const r = await runBenchmark(bench, { cwd: dir });
-    assert.equal(r.parsed?.length, 1);
+    // The run's time, and hyperfine's mean user and system CPU times as series of their own.
+    assert.deepEqual(r.parsed?.map((x) => x.series), ['sleep 0.01', 'sleep 0.01 (user)', 'sleep 0.01 (system)']);
     const [m] = r.parsed!;
     assert.equal(m.unit, 's');
     assert.equal(m.samples?.length, 3);

@@ -98,7 +98,9 @@ export class ReportCapture extends Disposable {
     let measurements;
     let format: string;
     try {
-      const parsed = parseText(text, { fileName: uri.fsPath });
+      // Relative to its workspace folder, a report's tests keep their series on every machine.
+      const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+      const parsed = parseText(text, { fileName: uri.fsPath, ...(root ? { root } : {}) });
       measurements = parsed.measurements;
       format = parsed.format;
     } catch (err) {
