@@ -150,6 +150,21 @@ describe('an untrusted workspace (VS Code driven from outside)', function () {
     assert.ok(!fs.existsSync(workspace.marker), `git ran the repository's programs: ${fs.existsSync(workspace.marker) ? fs.readFileSync(workspace.marker, 'utf8') : ''}`);
   });
 
+  it("puts no perf-pulse on the terminal's PATH in Restricted Mode", async () => {
+    const { page } = session;
+    await runCommandFromPalette(page, 'Terminal: Create New Terminal');
+    await page.locator('.terminal-wrapper .xterm').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await page.waitForTimeout(1_500);
+    await page.locator('.terminal-wrapper .xterm').first().click();
+    const probe = path.join(path.dirname(workspace.folder), 'pp-path.txt');
+    await page.keyboard.type(`{ command -v perf-pulse || echo no-perf-pulse; printf 'history=%s\\n' "\${PERF_PULSE_HISTORY-unset}"; echo end; } > '${probe}'\n`, { delay: 5 });
+    const deadline = Date.now() + 60_000;
+    while (!(fs.existsSync(probe) && fs.readFileSync(probe, 'utf8').includes('end')) && Date.now() < deadline) await page.waitForTimeout(300);
+    // Shell integration's own escape sequences may land in the file too: look for the lines.
+    const text = fs.readFileSync(probe, 'utf8');
+    assert.match(text, /no-perf-pulse\nhistory=unset\nend\n$/, text);
+  });
+
   it('exports a report without running git (no `git status`, so no fsmonitor hook)', async () => {
     const report = path.join(workspace.folder, 'perf-pulse-report.md');
     await runCommandFromPalette(session.page, 'Perf Pulse: Export Report…');

@@ -97,6 +97,25 @@ describe('the Perf Pulse view (VS Code driven from outside)', function () {
     assert.ok(labels.some((l) => l.startsWith('Run Benchmark')), `bench.js's title actions: ${labels.join(', ')}`);
   });
 
+  it("offers Perf Pulse's actions in the explorer's context menu of perfpulse.json", async () => {
+    const { page } = session;
+    await runCommandFromPalette(page, 'View: Show Explorer');
+    const file = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'perfpulse.json' }).first();
+    await file.waitFor({ state: 'visible', timeout: 30_000 });
+    await file.click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'visible', timeout: 30_000 });
+    const items = await menu.locator('.action-label').evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
+    await screenshot(page, screenshotPath('perf-pulse-explorer-context.png'));
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    // Back to the Perf Pulse view for the tests that follow (its container's own "show" command).
+    await runCommandFromPalette(page, 'View: Show Perf Pulse');
+    assert.ok(items.includes('Run All Benchmarks'), `the context menu offers: ${items.join(' | ')}`);
+    assert.ok(items.includes('Show Trends'), `the context menu offers: ${items.join(' | ')}`);
+    assert.ok(!items.includes('Import Results…'), 'perfpulse.json is not a results file');
+  });
+
   it('offers in the palette only what applies: findings commands yes, Create Config no (there is one)', async () => {
     const { page } = session;
     const labels = await searchCommandPalette(page, 'Perf Pulse: ', { until: (l) => l.some((x) => x.startsWith('Perf Pulse: Show Findings')) });
@@ -128,6 +147,7 @@ describe('the Perf Pulse view (VS Code driven from outside)', function () {
     assert.equal(fs.readFileSync(out('pp-env.txt'), 'utf8'), history());
     const listed = fs.readFileSync(out('pp-list.txt'), 'utf8');
     for (const name of ['sort', 'parse', 'late-arrival']) assert.match(listed, new RegExp(`\\b${name}\\b`), listed);
+    await runCommandFromPalette(page, 'Notifications: Clear All Notifications');
     await runCommandFromPalette(page, 'View: Toggle Maximized Panel');
     await page.waitForTimeout(1_000);
     await screenshot(page, screenshotPath('perf-pulse-terminal.png'));

@@ -56,7 +56,8 @@ export class FindingsService extends Disposable {
   private analysisValue?: Analysis;
   private located: LocatedFinding[] = [];
   private locations = new Map<string, vscode.Location>();
-  private config_?: LoadedConfig;
+  /** The config the last analysis used, for locating series on demand. */
+  private lastConfig?: LoadedConfig;
   private timer?: NodeJS.Timeout;
   private running?: Promise<Analysis>;
   private again = false;
@@ -117,7 +118,7 @@ export class FindingsService extends Disposable {
     const known = this.locations.get(seriesId);
     if (known) return known;
     const series = this.analysisValue?.series.find((s) => s.id === seriesId);
-    const location = series ? await this.locator.locate(series, this.config_ ?? (await this.currentConfig())) : undefined;
+    const location = series ? await this.locator.locate(series, this.lastConfig ?? (await this.currentConfig())) : undefined;
     if (location) this.locations.set(seriesId, location);
     return location;
   }
@@ -223,7 +224,7 @@ export class FindingsService extends Disposable {
     this.analysisValue = analysis;
     this.located = located;
     this.locations = locations;
-    this.config_ = config;
+    this.lastConfig = config;
     this.publish();
     this.log.info(
       `analysis: ${analysis.series.length} series, ${located.length} active finding(s) in ${(performance.now() - t0).toFixed(0)} ms ` +

@@ -39,6 +39,8 @@ class OpenHistory extends Disposable {
  */
 export class HistoryService extends Disposable {
   private opening?: Promise<OpenHistory>;
+  /** Stores opened and not yet closed (at most one; a test checks that reopening leaks none). */
+  private readonly live = new Set<OpenHistory>();
   private readonly changed = this._register(new vscode.EventEmitter<void>());
   /** Fires when records were added, by this window or by another process. */
   readonly onDidChange = this.changed.event;
@@ -91,7 +93,6 @@ export class HistoryService extends Disposable {
   get watchedStores(): number {
     return this.live.size;
   }
-  private readonly live = new Set<OpenHistory>();
 
   private opened(): Promise<OpenHistory> {
     return (this.opening ??= this.open());

@@ -38,6 +38,7 @@ export async function diffStat(dir: string, from: string, to: string, onRefused?
 export class FindingNotifier extends Disposable {
   private readonly notifiedKey: string;
   private readonly prefix: string;
+  private readonly folderPath: string;
 
   constructor(
     findings: FindingsService,
@@ -51,7 +52,7 @@ export class FindingNotifier extends Disposable {
     this.folderPath = folder.uri.fsPath;
     this._register(findings.onDidChange((analysis) => void this.notify(analysis)));
   }
-  private readonly folderPath: string;
+
   private get folderUri(): string {
     return vscode.Uri.file(this.folderPath).toString();
   }
