@@ -37,7 +37,14 @@ function afterConsoleOutput(input: ParseInput): unknown {
 function report(input: ParseInput): unknown {
   const whole = input.json();
   if (whole !== undefined) return whole;
-  return afterConsoleOutput(input) ?? requireJson(input, 'mocha JSON');
+  const at = REPORT_START.exec(input.text);
+  if (!at) return requireJson(input, 'mocha JSON');
+  try {
+    return JSON.parse(input.text.slice(at.index)) as unknown;
+  } catch (err) {
+    // The report after the console output is the part that is broken (a truncated file): say so.
+    throw new ParseError(`not valid JSON for mocha JSON (after the tests' console output): ${(err as Error).message}`);
+  }
 }
 
 export const mochaJson: FormatModule = {

@@ -177,6 +177,15 @@ describe('parsers: real outputs (mocha 12, CTRF from jest-ctrf-json-reporter)', 
     close(find(r, '(total)').value, 0.02);
   });
 
+  it('mocha JSON cut short after the console output: one line naming the file and the problem', () => {
+    const text = readShared('real/mocha/mocha-console-first.json');
+    assert.throws(() => parseText(text.slice(0, text.length / 2), { format: 'mocha-json', fileName: 'mocha.json' }), (err: Error) => {
+      assert.match(err.message, /^mocha\.json: not valid JSON for mocha JSON \(after the tests' console output\): /);
+      assert.ok(!err.message.includes('\n'));
+      return true;
+    });
+  });
+
   it('CTRF: pending and other (todo) tests are not durations; files relative to the workspace', async () => {
     const r = await parsed('ctrf/jest-ctrf.json', 'ctrf', LAPTOP);
     close(find(r, 'math.test.js > math › math adds').value, 0.023);
