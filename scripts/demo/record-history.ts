@@ -1,6 +1,7 @@
 // Records the history the demo workspace opens with (examples/demo/history/demo-history.json):
-// the real runner (`perf-pulse run`) on a scratch git copy of examples/demo, one run of every
-// benchmark per commit, over commits that tell a story:
+// the real runner (`perf-pulse run`) on a scratch git copy of examples/demo, two runs of every
+// benchmark per commit (so a shift in the machine's load between runs of one commit reads as
+// the environment, not as the code), over commits that tell a story:
 //   - json-roundtrip: the document grows a little with every commit (a drift towards its
 //     budget: the forecast);
 //   - sort-10k: commit REGRESSION_AT swaps in the slow sort (the SLOW switch of src/sort.js):
@@ -27,11 +28,12 @@ const repo = join(__dirname, '../..');
 const demo = join(repo, 'examples/demo');
 const out = join(demo, 'history/demo-history.json');
 const commitsArg = process.argv.indexOf('--commits');
-const COMMITS = commitsArg > 0 ? Number(process.argv[commitsArg + 1]) : 24;
-const REGRESSION_AT = Math.round(COMMITS * 0.7);
+const COMMITS = commitsArg > 0 ? Number(process.argv[commitsArg + 1]) : 12;
+const RUNS_PER_COMMIT = 2;
+const REGRESSION_AT = Math.round(COMMITS * 0.65);
 /** json-roundtrip's document: this many items at the first commit, growing by ITEMS_STEP per commit. */
 const ITEMS_START = 12_000;
-const ITEMS_STEP = 400;
+const ITEMS_STEP = 800;
 
 const exportOnly = process.argv.indexOf('--export-only');
 const scratch = exportOnly > 0 ? process.argv[exportOnly + 1] : mkdtempSync(join(tmpdir(), 'perf-pulse-demo-'));
@@ -51,7 +53,7 @@ async function record(): Promise<void> {
   cpSync(demo, work, { recursive: true, filter: (src) => !/[/\\](\.perfpulse|history|SLOW|dist)$/.test(src) });
   // Fewer runs per benchmark than the demo's own config: the history needs many commits, not
   // long runs of each.
-  const config = readFileSync(join(work, 'perfpulse.json'), 'utf8').replace(/"minRuns": \d+, "maxRuns": \d+, "minTime": \d+/g, '"minRuns": 5, "maxRuns": 5, "minTime": 0.1');
+  const config = readFileSync(join(work, 'perfpulse.json'), 'utf8').replace(/"minRuns": \d+, "maxRuns": \d+, "minTime": \d+/g, '"minRuns": 3, "maxRuns": 3, "minTime": 0.1');
   writeFileSync(join(work, 'perfpulse.json'), config);
   git('init', '-q', '-b', 'main');
   git('config', 'user.email', 'demo@perf-pulse.invalid');
@@ -66,7 +68,9 @@ async function record(): Promise<void> {
     }
     git('add', '-A');
     git('commit', '-q', '-m', message);
-    execFileSync(process.execPath, [join(repo, 'dist/cli.js'), 'run', '--workspace', work, '--history', history], { stdio: ['ignore', 'ignore', 'inherit'] });
+    for (let r = 0; r < RUNS_PER_COMMIT; r++) {
+      execFileSync(process.execPath, [join(repo, 'dist/cli.js'), 'run', '--workspace', work, '--history', history], { stdio: ['ignore', 'ignore', 'inherit'] });
+    }
     process.stderr.write(`commit ${c + 1}/${COMMITS} recorded\n`);
   }
 }

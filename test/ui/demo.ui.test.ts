@@ -76,6 +76,7 @@ describe('the demo workspace in its first minute', function () {
     assert.equal(names[0], 'sort-10k', `findings first: ${names.join(', ')}`);
     const statuses = await frame.locator('tr.row .badge').allTextContents();
     assert.ok(!statuses.includes('Too few runs'), `every series has a history: ${statuses.join(', ')}`);
+    await runCommandFromPalette(session.page, 'Notifications: Clear All Notifications');
     await screenshot(session.page, screenshotPath('demo-first-minute.png'));
   });
 

@@ -13,6 +13,7 @@ describe('trends: value formatting', () => {
     assert.equal(formatValue(1_500_000, 'ops/s'), '1.5M ops/s');
     assert.equal(formatValue(7, 'count'), '7');
     assert.equal(formatValue(NaN, 's'), '–');
+    assert.equal(formatValue(0, 's'), '0 s');
   });
 
   it('signs changes and tells bad news by direction', () => {

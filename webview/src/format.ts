@@ -34,7 +34,8 @@ export function formatValue(value: number, unit: string): string {
   const table = unit === 's' ? TIME_UNITS : unit === 'B' ? BYTE_UNITS : undefined;
   if (!table) return sharedFormatValue(value, unit);
   const a = Math.abs(value);
-  if (a === 0) return `0 ${table[table.length - 2][1]}`;
+  // Zero in the base unit: "0 s", "0 B" (not "0 µs" on a time axis).
+  if (a === 0) return unit === 's' ? '0 s' : '0 B';
   if (unit === 's' && a >= 60) return `${threeDigits(value / 60)} min`;
   const [scale, name] = table.find(([s]) => a >= s) ?? table[table.length - 1];
   return `${threeDigits(value / scale)} ${name}`;
