@@ -67,6 +67,10 @@ describe('the demo workspace in its first minute', function () {
     await runCommandFromPalette(session.page, 'Perf Pulse: Show Trends');
     frame = await webviewFrame(session.page, { timeout: 60_000 });
     await waitFor(frame, 'tr.row', 'the overview');
+    // With findings, the panel opens on them: the regression alone. The toggle shows every series.
+    assert.equal((await frame.locator('tr.row .name').allTextContents())[0], 'sort-10k');
+    const toggle = frame.locator('button[aria-label="Show findings only"]');
+    if ((await toggle.getAttribute('aria-pressed')) === 'true') await toggle.click();
     for (const name of ['sort-10k', 'json-roundtrip', 'fib-27', 'startup']) {
       await frame.locator('tr.row', { hasText: name }).first().waitFor({ state: 'attached', timeout: 30_000 });
     }
