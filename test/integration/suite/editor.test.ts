@@ -171,7 +171,7 @@ describe('editor: running, history, findings on the source', function () {
       assert.equal(code.target.path, '/trends');
       assert.equal(code.target.query, `series=${seriesId}`);
       const related = d.relatedInformation?.[0];
-      assert.match(related?.message ?? '', /^last good run: median 10(\.0)? ms, (on \S+, )?\d{4}-\d\d-\d\d$/);
+      assert.match(related?.message ?? '', /^last good run: median 10(\.\d)? ms, (on \S+, )?\d{4}-\d\d-\d\d$/);
       // It names the trend and the commit, not the record's internal file.
       assert.equal(related?.location.uri.path.split('/').pop(), `seeded trend at ${commitOf(29).slice(0, 7)}`);
     });
