@@ -8,6 +8,7 @@
 #   PORT=9000 npm run demo              # another port (default 8080, or a free one if taken)
 #   PERF_PULSE_DEMO_BROWSER=1 npm run demo  # the browser VS Code even when `code` exists
 #   npm run demo -- path/to/workspace   # another workspace
+#   bash scripts/demo/seed-history.sh --fresh   # the demo's history back to the recording
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,6 +31,11 @@ if [[ ! -e "$workspace/perfpulse.json" ]]; then
   fi
 fi
 workspace="$(cd "$workspace" && pwd)"
+if [[ "$workspace" == "$repo/examples/demo" ]]; then
+  # The demo opens with a recorded history: trends, a regression, a budget and a forecast
+  # before anything has run.
+  bash scripts/demo/seed-history.sh
+fi
 
 if command -v code >/dev/null && [[ -z "${PERF_PULSE_DEMO_BROWSER:-}" ]]; then
   echo "[demo] opening desktop VS Code on $workspace"

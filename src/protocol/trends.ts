@@ -97,6 +97,11 @@ export interface BudgetLine {
   max: number;
   /** Share of recent runs over budget, 0..1, when measured repeatedly. */
   spent?: number;
+  /** Runs of the window over the limit, and the runs in the window. */
+  overRuns?: number;
+  runsInWindow?: number;
+  /** Share of runs the error budget allows over the limit (0.05 = 5%). */
+  allowedShare?: number;
 }
 
 export interface ForecastBand {

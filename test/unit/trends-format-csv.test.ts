@@ -10,9 +10,10 @@ describe('trends: value formatting', () => {
     assert.equal(formatValue(42.5, 's'), '42.5 s');
     assert.equal(formatValue(90, 's'), '1.50 min');
     assert.equal(formatValue(2048, 'B'), '2.00 KiB');
-    assert.equal(formatValue(1_500_000, 'ops/s'), '1.50M ops/s');
-    assert.equal(formatValue(7, 'count'), '7.00');
+    assert.equal(formatValue(1_500_000, 'ops/s'), '1.5M ops/s');
+    assert.equal(formatValue(7, 'count'), '7');
     assert.equal(formatValue(NaN, 's'), '–');
+    assert.equal(formatValue(0, 's'), '0 s');
   });
 
   it('signs changes and tells bad news by direction', () => {

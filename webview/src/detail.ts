@@ -3,7 +3,7 @@ import { TrendChart } from './chart';
 import { exportFileName, seriesToCsv } from './csv';
 import { escapeHtml, h } from './dom';
 import { exportPng, exportText } from './exporter';
-import { formatChange, formatDate, formatPValue, formatValue, isWorse } from './format';
+import { budgetFact, formatChange, formatDate, formatPValue, formatValue, isWorse } from './format';
 import { STATUS_LABEL } from './overview-model';
 
 export interface DetailCallbacks {
@@ -163,8 +163,7 @@ export class DetailView {
       parts.push(fact('Last change', escapeHtml(`${formatChange(last.ratio)} ${last.kind} at ${run?.commit?.slice(0, 7) ?? `run ${last.index}`} ${formatPValue(last.pValue)}`), 'small'));
     }
     if (d.budget) {
-      const spent = d.budget.spent !== undefined ? ` · ${(d.budget.spent * 100).toFixed(0)}% of runs over` : '';
-      parts.push(fact('Budget', escapeHtml(`${d.budget.statistic} ≤ ${formatValue(d.budget.max, unit)}${spent}`), 'small'));
+      parts.push(fact('Budget', escapeHtml(budgetFact(d.budget, unit, d.series.direction)), 'small'));
     }
     if (d.forecast?.note) parts.push(fact('Forecast', escapeHtml(d.forecast.note), 'small'));
     this.facts.innerHTML = parts.join('');

@@ -1,4 +1,6 @@
 /** Number formatting for the panel. Pure: unit tests run it in Node. */
+import type { BudgetLine } from '../../src/protocol/trends';
+import { formatValue as sharedFormatValue } from '../../src/protocol/units';
 
 const TIME_UNITS: [number, string][] = [
   [3600, 'h'],
@@ -21,23 +23,41 @@ function threeDigits(x: number): string {
   return x.toFixed(digits);
 }
 
-/** A value with its unit scaled to read well: 0.00123 s → "1.23 ms", 2048 B → "2.00 KiB". */
+/**
+ * A value with its unit scaled to read well: 0.00123 s → "1.23 ms", 2048 B → "2.00 KiB".
+ * Times and sizes keep a fixed number of digits so axis labels line up; rates, counts and
+ * other units are written by the shared formatter (src/protocol/units.ts), as in the reports
+ * and the editor: "6.18 MB/s", "1.5M ops/s", "45", never an empty unit.
+ */
 export function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) return '–';
-  const table = unit === 's' ? TIME_UNITS : unit === 'B' ? BYTE_UNITS : unit === 'B/s' ? BYTE_UNITS : undefined;
-  if (table) {
-    const suffix = unit === 'B/s' ? '/s' : '';
-    const a = Math.abs(value);
-    if (a === 0) return `0 ${table[table.length - 2][1]}${suffix}`;
-    if (unit === 's' && a >= 60) return `${threeDigits(value / 60)} min`;
-    const [scale, name] = table.find(([s]) => a >= s) ?? table[table.length - 1];
-    return `${threeDigits(value / scale)} ${name}${suffix}`;
-  }
+  const table = unit === 's' ? TIME_UNITS : unit === 'B' ? BYTE_UNITS : undefined;
+  if (!table) return sharedFormatValue(value, unit);
   const a = Math.abs(value);
-  const prefixes: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  const hit = prefixes.find(([s]) => a >= s);
-  const text = hit ? `${threeDigits(value / hit[0])}${hit[1]}` : a >= 1 || a === 0 ? threeDigits(value) : value.toPrecision(3);
-  return unit && unit !== 'count' ? `${text} ${unit}` : text;
+  // Zero in the base unit: "0 s", "0 B" (not "0 µs" on a time axis).
+  if (a === 0) return unit === 's' ? '0 s' : '0 B';
+  if (unit === 's' && a >= 60) return `${threeDigits(value / 60)} min`;
+  const [scale, name] = table.find(([s]) => a >= s) ?? table[table.length - 1];
+  return `${threeDigits(value / scale)} ${name}`;
+}
+
+/**
+ * The budget fact of the detail header, bounded and explained: "median ≤ 11.0 ms · 3 of the
+ * last 20 runs over (5% allowed)". The share of runs over is at most 100% by construction.
+ */
+export function budgetFact(budget: BudgetLine, unit: string, direction: 'smaller' | 'bigger'): string {
+  const limit = `${budget.statistic} ${direction === 'smaller' ? '≤' : '≥'} ${formatValue(budget.max, unit)}`;
+  const side = direction === 'smaller' ? 'over' : 'under';
+  const allowed = budget.allowedShare !== undefined ? ` (${Number((budget.allowedShare * 100).toFixed(1))}% allowed)` : '';
+  if (budget.overRuns !== undefined && budget.runsInWindow) {
+    const over = Math.min(budget.overRuns, budget.runsInWindow);
+    return `${limit} · ${over} of the last ${budget.runsInWindow} run${budget.runsInWindow === 1 ? '' : 's'} ${side}${allowed}`;
+  }
+  if (budget.spent !== undefined && Number.isFinite(budget.spent)) {
+    const share = Math.round(Math.min(1, Math.max(0, budget.spent)) * 100);
+    return `${limit} · ${share}% of recent runs ${side}${allowed}`;
+  }
+  return limit;
 }
 
 /** A ratio as a signed percentage: 1.123 → "+12.3%", 0.9 → "−10.0%". */

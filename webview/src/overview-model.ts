@@ -125,3 +125,42 @@ export function sparklinePath(values: readonly number[], width: number, height: 
   });
   return d;
 }
+
+/** Names longer than this many characters are elided in the middle in the overview table. */
+export const NAME_CHARS = 48;
+/** A shared prefix shorter than this is left in place: dropping it would save little. */
+const MIN_PREFIX = 12;
+/** Where a series name may be cut: after a separator of its parts (pytest `::`, paths, dots, ` › `). */
+const SEPARATOR_END = /(::|\/|\.|›\s|\s)$/;
+
+/**
+ * The prefix that all the names share, up to the end of a separator (`a/b.py::`), when it is
+ * long enough to be worth dropping; '' otherwise. Long test ids share most of their text
+ * (`tests/benchmarks/test_micro_benchmarks.py::test_…`); the part after it tells them apart.
+ */
+export function sharedNamePrefix(names: readonly string[]): string {
+  if (names.length < 2) return '';
+  let prefix = names[0];
+  for (const name of names) {
+    let i = 0;
+    while (i < prefix.length && i < name.length && prefix[i] === name[i]) i++;
+    prefix = prefix.slice(0, i);
+    if (!prefix) return '';
+  }
+  // Back up to the end of a separator, and never swallow a whole name.
+  while (prefix && (!SEPARATOR_END.test(prefix) || names.some((n) => n.length === prefix.length))) prefix = prefix.slice(0, -1);
+  return prefix.length >= MIN_PREFIX ? prefix : '';
+}
+
+/**
+ * A series name as the overview shows it (the full name goes in the tooltip): without the
+ * prefix its neighbours share, then elided in the middle so both its start and the end that
+ * tells it apart stay: `tests/benchmarks/te…test_many_models_core_model`.
+ */
+export function displayName(name: string, sharedPrefix = '', max = NAME_CHARS): string {
+  const shown = sharedPrefix && name.startsWith(sharedPrefix) && name.length > sharedPrefix.length ? `…${name.slice(sharedPrefix.length)}` : name;
+  if (shown.length <= max) return shown;
+  const tail = Math.ceil((max - 1) * 0.6);
+  const head = max - 1 - tail;
+  return `${shown.slice(0, head)}…${shown.slice(shown.length - tail)}`;
+}

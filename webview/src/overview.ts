@@ -1,7 +1,7 @@
 import type { SeriesOverview, SeriesStatus, SortKey, TrendsViewState } from '../../src/protocol/trends';
 import { escapeHtml, h } from './dom';
 import { formatChange, formatValue, isWorse } from './format';
-import { STATUS_LABEL, STATUS_ORDER, countByStatus, groupOverview, queryOverview, sparklinePath } from './overview-model';
+import { STATUS_LABEL, STATUS_ORDER, countByStatus, displayName, groupOverview, queryOverview, sharedNamePrefix, sparklinePath } from './overview-model';
 
 const SPARK_W = 128;
 /** Rows (including group headings) in the first paint: more than any panel shows at once. */
@@ -144,7 +144,8 @@ export class OverviewView {
     const parts: string[] = [];
     for (const group of groups) {
       parts.push(`<tr class="group-row"><th colspan="7" scope="rowgroup">${escapeHtml(group.label)} <span class="count">(${group.rows.length})</span></th></tr>`);
-      for (const s of group.rows) parts.push(this.rowHtml(s));
+      const prefix = sharedNamePrefix(group.rows.map((s) => s.name));
+      for (const s of group.rows) parts.push(this.rowHtml(s, prefix));
     }
     if (rows.length === 0) parts.push(`<tr><td colspan="7" class="empty">${this.series.length ? 'No series match the search.' : 'No performance history yet: run a benchmark to see it here.'}</td></tr>`);
     const hadFocus = this.body.contains(document.activeElement);
@@ -171,7 +172,7 @@ export class OverviewView {
   }
 
 
-  private rowHtml(s: SeriesOverview): string {
+  private rowHtml(s: SeriesOverview, namePrefix: string): string {
     const change = formatChange(s.changeRatio);
     const changeClass = s.changeRatio === undefined || Math.abs(s.changeRatio - 1) < 0.005 ? '' : isWorse(s.changeRatio, s.direction) ? 'worse' : 'better';
     const latest = formatValue(s.latest, s.unit);
@@ -181,7 +182,7 @@ export class OverviewView {
     return (
       `<tr class="row status-${s.status}" data-id="${escapeHtml(s.id)}" tabindex="${s.id === this.focusId ? 0 : -1}" aria-label="${escapeHtml(label)}">` +
       `<td><span class="badge">${STATUS_LABEL[s.status]}</span></td>` +
-      `<td><div class="name" title="${escapeHtml(s.name)}">${escapeHtml(s.name)}</div>${sub ? `<div class="sub">${escapeHtml(sub)}</div>` : ''}</td>` +
+      `<td><div class="name" title="${escapeHtml(s.name)}">${escapeHtml(displayName(s.name, namePrefix))}</div>${sub ? `<div class="sub">${escapeHtml(sub)}</div>` : ''}</td>` +
       `<td><svg class="spark" width="${SPARK_W}" height="${SPARK_H}" viewBox="0 0 ${SPARK_W} ${SPARK_H}" aria-hidden="true"><path d="${path}"/></svg></td>` +
       `<td class="num">${escapeHtml(latest)}</td>` +
       `<td class="num"><span class="change ${changeClass}">${change}</span></td>` +

@@ -12,9 +12,9 @@ function sortNumbers(values) {
   return values.slice().sort((a, b) => a - b);
 }
 
-/** Deliberately slow: insertion sort of the first 4,000 values, then the built-in sort. */
+/** Deliberately slow: insertion sort of the first 6,000 values, then the built-in sort. */
 function insertionSortPart(values) {
-  const n = Math.min(values.length, 4000);
+  const n = Math.min(values.length, 6000);
   for (let i = 1; i < n; i++) {
     const v = values[i];
     let j = i - 1;

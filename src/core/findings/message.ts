@@ -1,5 +1,5 @@
 import type { Direction, Unit } from '../model';
-import { formatChange, formatValue } from '../format';
+import { changeWord, formatChange, formatValue } from '../format';
 import type { RunPoint } from './types';
 
 /** The one-sentence, numbers-first messages of findings, shared by the editor and every report. */
@@ -18,13 +18,6 @@ function since(point: RunPoint): string {
   return shortCommit(point.commit) ?? new Date(point.timestamp).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-/** "slower"/"faster" for times and other smaller-is-better metrics, "lower"/"higher" for throughput. */
-function word(direction: Direction, ratio: number): string {
-  const up = ratio >= 1;
-  if (direction === 'smaller') return up ? 'slower' : 'faster';
-  return up ? 'higher' : 'lower';
-}
-
 function percent(ratio: number): string {
   const pct = Math.abs(ratio - 1) * 100;
   return `${pct < 10 ? Number(pct.toFixed(1)) : Math.round(pct)}%`;
@@ -39,7 +32,10 @@ export function formatInterval(ci: readonly [number, number]): string {
   return `${fine(ci[0])} to ${fine(ci[1])}`;
 }
 
-/** `sort-10k is 18% slower since a1b2c3d (median 12.1 ms → 14.3 ms, 95% CI +12% to +24%, p < 0.001)` */
+/**
+ * `sort-10k is 18% slower since a1b2c3d (median 12.1 ms → 14.3 ms, 95% CI +12% to +24%, p < 0.001)`;
+ * sizes grow larger, counts more, rates higher (see `changeWord`).
+ */
 export function changeMessage(input: {
   name: string;
   direction: Direction;
@@ -55,7 +51,7 @@ export function changeMessage(input: {
   const details = [`median ${formatValue(before, unit)} → ${formatValue(after, unit)}`];
   if (input.ratioCi) details.push(`95% CI ${formatInterval(input.ratioCi)}`);
   if (input.pValue !== undefined) details.push(formatP(input.pValue));
-  return `${name} is ${percent(ratio)} ${word(direction, ratio)} since ${since(input.firstBad)} (${details.join(', ')})`;
+  return `${name} is ${percent(ratio)} ${changeWord(unit, ratio, direction)} since ${since(input.firstBad)} (${details.join(', ')})`;
 }
 
 /** `sort-10k median 14.3 ms is over its budget of 12 ms (error budget: 35% of the last 20 runs over)` */
@@ -83,4 +79,16 @@ export function budgetMessage(input: {
     `${input.name} ${input.statistic} ${formatValue(input.current, input.unit)} is ${side} its budget of ${formatValue(input.limit, input.unit)} ` +
     `(error budget: ${share}% of the last ${input.runsInWindow} runs ${side})`
   );
+}
+
+/**
+ * Where a regression's "last good run" points, in words: the trend of the series at that run's
+ * commit (or time). The editor shows it as the related information of the diagnostic, e.g.
+ * `sort-10k trend at a1b2c3d: last good run, median 12.1 ms on main, 2026-01-05`.
+ */
+export function lastGoodRunText(name: string, unit: Unit, lastGood: RunPoint): { place: string; message: string } {
+  const at = shortCommit(lastGood.commit) ?? new Date(lastGood.timestamp).toISOString().slice(0, 16).replace('T', ' ');
+  const day = new Date(lastGood.timestamp).toISOString().slice(0, 10);
+  const facts = [`median ${formatValue(lastGood.value, unit)}`, lastGood.branch ? `on ${lastGood.branch}` : undefined, day].filter(Boolean).join(', ');
+  return { place: `${name} trend at ${at}`, message: `last good run: ${facts}` };
 }

@@ -6,6 +6,7 @@ import {
   editorFindings,
   editorSeverity,
   editorText,
+  lastGoodRunText,
   loadDecisions,
   readAnalysisCache,
   writeAnalysisCache,
@@ -245,12 +246,11 @@ export class FindingsService extends Disposable {
         target: vscode.Uri.parse(`${vscode.env.uriScheme}://perf-pulse.perf-pulse/trends?series=${encodeURIComponent(finding.seriesId)}`),
       };
       if (finding.lastGood) {
-        const when = finding.lastGood.commit ? finding.lastGood.commit.slice(0, 7) : new Date(finding.lastGood.timestamp).toISOString();
+        // The related information names the trend and the commit of the last good run (its
+        // document shows that run), not the record's internal id.
+        const { place, message } = lastGoodRunText(finding.name, finding.unit, finding.lastGood);
         d.relatedInformation = [
-          new vscode.DiagnosticRelatedInformation(
-            new vscode.Location(runUri(this.folder, finding.seriesId, finding.lastGood.recordId), new vscode.Position(0, 0)),
-            `last good run: ${when}`,
-          ),
+          new vscode.DiagnosticRelatedInformation(new vscode.Location(runUri(this.folder, finding.seriesId, finding.lastGood.recordId, place), new vscode.Position(0, 0)), message),
         ];
       }
       const key = location.uri.toString();
@@ -263,9 +263,16 @@ export class FindingsService extends Disposable {
   }
 }
 
-/** A recorded run as a read-only document; the query names the folder whose history holds it. */
-export function runUri(folder: vscode.WorkspaceFolder, seriesId: string, recordId: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: RUN_SCHEME, path: `/${seriesId}/${recordId}.json`, query: `folder=${encodeURIComponent(folder.uri.toString())}` });
+/**
+ * A recorded run as a read-only document: `/SERIES/RECORD/LABEL`, where the label (shown as the
+ * document's name) is for people; the query names the folder whose history holds it.
+ */
+export function runUri(folder: vscode.WorkspaceFolder, seriesId: string, recordId: string, label = recordId): vscode.Uri {
+  return vscode.Uri.from({
+    scheme: RUN_SCHEME,
+    path: `/${seriesId}/${encodeURIComponent(recordId)}/${label.replace(/[/\\]/g, '∕')}`,
+    query: `folder=${encodeURIComponent(folder.uri.toString())}`,
+  });
 }
 
 function severityOf(f: Finding): vscode.DiagnosticSeverity {
@@ -278,8 +285,8 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider {
   constructor(private readonly historyOf: (folderUri: string | null) => HistoryService | undefined) {}
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const [, seriesId, file] = uri.path.split('/');
-    const recordId = file.replace(/\.json$/, '');
+    const [, seriesId, record] = uri.path.split('/');
+    const recordId = decodeURIComponent(record ?? '');
     const history = this.historyOf(new URLSearchParams(uri.query).get('folder'));
     const run = history ? (await history.readSeries(seriesId)).find((r) => r.id === recordId) : undefined;
     return run ? JSON.stringify(run, null, 2) + '\n' : `// This run (${recordId}) is no longer in the history.\n`;

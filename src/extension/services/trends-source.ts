@@ -63,7 +63,10 @@ export class HistoryTrendsSource extends Disposable implements TrendsDataSource 
       detail.baseline = { from: last ? last.index : 0, to: runs.length - 1, median: s.baseline, lo: s.baseline - 2 * noise, hi: s.baseline + 2 * noise };
     }
     // The panel shows the share of recent runs over the limit (0..1), not the share of the error budget used.
-    if (s.budget) detail.budget = { statistic: s.budget.statistic, max: s.budget.limit, spent: s.budget.runsInWindow ? s.budget.overRuns / s.budget.runsInWindow : undefined };
+    if (s.budget) {
+      const b = s.budget;
+      detail.budget = { statistic: b.statistic, max: b.limit, spent: b.runsInWindow ? b.overRuns / b.runsInWindow : undefined, overRuns: b.overRuns, runsInWindow: b.runsInWindow, allowedShare: b.allowedShare };
+    }
     if (s.forecast && s.latest) {
       const steps = Math.max(1, Math.min(Math.ceil(s.forecast.runs) + 2, 50));
       const spread = 2 * (s.noise ?? 0.02) * s.latest.value;
