@@ -38,7 +38,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     const command = await load();
     usage = command.usage;
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // Words after `--` belong to a command the sub-command runs (`trace -- node --help`), not to us.
+    const ours = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (ours.includes('--help') || ours.includes('-h')) {
       io.stdout(command.usage.endsWith('\n') ? command.usage : command.usage + '\n');
       return 0;
     }
