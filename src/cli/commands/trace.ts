@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { CONFIG_FILE_NAME, ConfigError, loadConfig, phasesFor } from '../../core/config';
 import { writeOut } from '../write-out';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { analyzeTrace, runTraced, toChromeTrace, DEFAULT_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, type BuildAnatomy, type NamedPhase } from '../../core/trace';
@@ -107,8 +110,20 @@ export function traceSummaryText(anatomy: BuildAnatomy, out: string, note?: stri
   return lines.join('\n') + '\n';
 }
 
-export async function traceCommand(argv: string[], io: CliIO, namedPhases: readonly NamedPhase[] = []): Promise<number> {
+/** The phases perfpulse.json (in the current folder, if there is one) names for this command. */
+async function configuredPhases(cwd: string, commandLine: string): Promise<NamedPhase[]> {
+  if (!existsSync(join(cwd, CONFIG_FILE_NAME))) return [];
+  try {
+    return phasesFor((await loadConfig(cwd)).config, commandLine);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+export async function traceCommand(argv: string[], io: CliIO): Promise<number> {
   const args = parseTraceArgs(argv);
+  const namedPhases = await configuredPhases(io.cwd, args.command.join(' '));
   const [file, ...rest] = args.command;
   const run = await runTraced({ file, args: rest, cwd: io.cwd, env: io.env, intervalSeconds: args.intervalSeconds, signal: io.signal, output: args.json ? 'stderr' : 'inherit' });
   if (run.startError !== undefined || run.rootPid === undefined) {

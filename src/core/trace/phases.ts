@@ -15,6 +15,8 @@ export interface RecognizedStep {
   wrapper: boolean;
   /** A shell or a helper like env and time: no phase of its own (what it runs is). */
   anonymous?: boolean;
+  /** Part of the step that started it (cc1, as and ld under a compiler driver). */
+  partOfParent?: boolean;
 }
 
 /** A phase named in perfpulse.json: processes whose command line contains `match`. */
@@ -107,7 +109,7 @@ export function recognizeStep(command: string): RecognizedStep | undefined {
     const source = rest.find((w) => /\.(c|cc|cpp|cxx|m|s|S)$/.test(w));
     return { tool: 'cc', name: `cc ${baseName(output ?? source ?? '')}`.trim(), wrapper: false };
   }
-  if (C_INTERNALS.has(program)) return { tool: 'cc', name: program, wrapper: false };
+  if (C_INTERNALS.has(program)) return { tool: 'cc', name: program, wrapper: false, partOfParent: true };
   if (BUNDLERS.has(program)) return { tool: program, name: program, wrapper: false };
   return undefined;
 }

@@ -177,21 +177,22 @@ function assignPhases(processes: TimelineProcess[], named: readonly NamedPhase[]
   const done = new Set<number>();
   const phaseOf = (p: TimelineProcess, depth = 0): string | undefined => {
     if (done.has(p.pid) || depth > 500) return p.phase;
-    const parent = p.unseen || p.ppid === p.pid ? byPid.get(p.pid) : byPid.get(p.ppid);
-    const inherited = parent && parent !== p ? phaseOf(parent, depth + 1) : parent?.phase;
-    if (p.unseen) return inherited;
+    const parent = p.ppid === p.pid ? undefined : byPid.get(p.ppid);
+    const inherited = parent ? phaseOf(parent, depth + 1) : undefined;
     const step = recognizeStep(p.command);
     // A compiler's own parts (cc1, as, ld) belong to the compile that started them.
-    const internal = step?.tool === 'cc' && !step.name.startsWith('cc') ;
+    const internal = step?.partOfParent === true;
     const own = step && !step.anonymous ? step.name : undefined;
     const phase = namedPhaseOf(p.command, named) ?? (internal && inherited ? inherited : own) ?? inherited;
     if (phase) p.phase = phase;
     done.add(p.pid);
     return phase;
   };
+  for (const p of processes) if (!p.unseen) phaseOf(p);
+  // Unseen short processes belong to the phase of the process that reaped them.
   for (const p of processes) {
-    const phase = phaseOf(p);
-    if (phase && p.unseen) p.phase = phase;
+    const owner = p.unseen ? byPid.get(p.pid) : undefined;
+    if (owner?.phase) p.phase = owner.phase;
   }
 }
 
