@@ -5,8 +5,13 @@ import { CONFIG_FILE_NAME, ConfigError, loadConfig, phasesFor } from '../../core
 import { writeOut } from '../write-out';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { analyzeTrace, runTraced, toChromeTrace, DEFAULT_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, type BuildAnatomy, type NamedPhase } from '../../core/trace';
+import { buildFigures, buildRecords, buildSeriesId, compareBuild, figuresOf, type BuildComparison } from '../../core/trace/compare';
+import { machineFingerprint, vcsInfo } from '../../core/env';
+import { openHistory } from '../history-access';
 
 const DEFAULT_OUT = 'perf-pulse-trace.json';
+/** How many earlier builds the comparison takes the median of. */
+const RECENT_BUILDS = 10;
 
 const usage = `Usage: perf-pulse trace [--interval SECONDS] [--out FILE] [--json] -- CMD [ARGS...]
 
@@ -22,6 +27,10 @@ Options:
   --json              print { "wallSeconds", "cpuSeconds", "parallelEfficiency", "peakRssBytes",
                       "criticalPath", "processes" } (times in seconds from the start) instead of
                       a table; the command's own stdout then goes to stderr
+  --record NAME       also keep this build in the history as the series NAME (its wall
+                      time, and one series per phase), and print how it compares with
+                      the median of the last ${RECENT_BUILDS} builds recorded under NAME
+  --history DIR       the history folder for --record (default: as the editor resolves it)
 
 Per-process sampling reads /proc (Linux). Elsewhere the trace holds the command alone.
 
@@ -33,6 +42,8 @@ export interface TraceArgs {
   intervalSeconds: number;
   out: string;
   json: boolean;
+  record?: string;
+  history?: string;
   command: string[];
 }
 
@@ -54,6 +65,8 @@ export function parseTraceArgs(argv: string[]): TraceArgs {
     };
     if (name === '--json' && eq < 0) args.json = true;
     else if (name === '--out') args.out = value();
+    else if (name === '--record') args.record = value();
+    else if (name === '--history') args.history = value();
     else if (name === '--interval') {
       const text = value();
       const seconds = Number(text);
@@ -134,7 +147,29 @@ export async function traceCommand(argv: string[], io: CliIO): Promise<number> {
   await writeOut(args.out, JSON.stringify(toChromeTrace(anatomy, run.rootPid, args.command.join(' '))) + '\n', io.cwd);
   if (args.json) io.stdout(JSON.stringify(traceSummaryJson(anatomy), null, 2) + '\n');
   else io.stdout(traceSummaryText(anatomy, args.out, run.trace.unsupportedReason));
+  if (args.record !== undefined) {
+    const comparison = await recordBuild(args.record, anatomy, args, io);
+    // With --json, stdout holds the contract's summary alone.
+    (args.json ? io.stderr : io.stdout)(['', 'against earlier builds:', ...comparison.lines.map((l) => `  ${l}`), ''].join('\n'));
+  }
   return run.exitCode ?? 1;
+}
+
+/** Compares the build with the median of the recent ones recorded under `name`, then records it. */
+async function recordBuild(name: string, anatomy: BuildAnatomy, args: TraceArgs, io: CliIO): Promise<BuildComparison> {
+  const [machine, vcs] = await Promise.all([machineFingerprint(), vcsInfo(io.cwd)]);
+  const store = await openHistory(io.cwd, args.history, io.env);
+  try {
+    const earlier = (await store.readSeries(buildSeriesId(name, machine.id)))
+      .sort((a, b) => a.timestamp - b.timestamp)
+      .slice(-RECENT_BUILDS)
+      .flatMap((r) => figuresOf(r) ?? []);
+    const comparison = compareBuild(buildFigures(anatomy), earlier);
+    await store.append(buildRecords(name, anatomy, { timestamp: Date.now(), vcs, machine, command: args.command.join(' ') }));
+    return comparison;
+  } finally {
+    await store.close();
+  }
 }
 
 export const command: CliCommand = {
