@@ -55,6 +55,20 @@ export interface PerfPulseConfig {
   version?: 1;
   benchmarks: BenchmarkConfig[];
   budgets?: BudgetConfig[];
+  /** Named phases of traced builds (see schemas/perfpulse.schema.json). */
+  phases?: PhaseConfig[];
+}
+
+/** A build phase a workspace names: processes whose command line contains `match`, for the tasks whose name or command contains `task`. */
+export interface PhaseConfig {
+  name: string;
+  match: string;
+  task?: string;
+}
+
+/** The phases that apply to one task or traced command (by its name or command line). */
+export function phasesFor(config: Pick<PerfPulseConfig, 'phases'>, taskOrCommand: string): PhaseConfig[] {
+  return (config.phases ?? []).filter((p) => p.task === undefined || taskOrCommand.includes(p.task));
 }
 
 /** One problem found in a config file, with its place (1-based line and column). */

@@ -3,7 +3,8 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://perf-pulse.dev/schemas/perfpulse.schema.json","title":"Perf Pulse workspace configuration (perfpulse.json)","description":"The benchmarks Perf Pulse runs in this workspace, and the performance budgets it checks.","type":"object","additionalProperties":false,"required":["benchmarks"],"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Configuration format version. Only 1 exists."},"benchmarks":{"type":"array","description":"Benchmarks to run with \"Perf Pulse: Run Benchmarks\" and `perf-pulse run`.","items":{"$ref":"#/definitions/benchmark"}},"budgets":{"type":"array","description":"Performance budgets (SLOs): a maximum for a statistic of a series. A breach is a finding.","items":{"$ref":"#/definitions/budget"}}},"definitions":{"duration":{"description":"A duration: a number of seconds, or a string with a unit such as \"2ms\", \"150us\", \"1.5s\", \"2min\".","oneOf":[{"type":"number","exclusiveMinimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h)\\s*$"}]},"quantity":{"description":"A limit: a number in the series' unit (seconds for times), or a string with a unit such as \"2ms\", \"60s\", \"512MB\".","oneOf":[{"type":"number"},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h|B|KB|MB|GB|KiB|MiB|GiB)\\s*$"}]},"statistic":{"enum":["median","mean","min","max","p90","p95","p99"],"description":"Which statistic of each run the budget limits."},"budgetBody":{"type":"object","required":["max"],"properties":{"statistic":{"$ref":"#/definitions/statistic","default":"median"},"max":{"$ref":"#/definitions/quantity"},"window":{"type":"integer","minimum":1,"default":20,"description":"Runs over which the error budget (share of runs over the limit) is counted."},"allowedShare":{"type":"number","minimum":0,"maximum":1,"default":0.05,"description":"Share of runs in the window that may exceed the limit before the budget counts as spent. A breach also needs evidence: 5 runs in the window with 2 or more over, or 3 runs whose 95% interval is over the limit; less is \"at risk\"."}}},"budget":{"allOf":[{"$ref":"#/definitions/budgetBody"},{"type":"object","required":["series"],"properties":{"series":{"type":"string","minLength":1,"description":"Series name (a benchmark, task or test name). `*` matches any characters."},"statistic":true,"max":true,"window":true,"allowedShare":true},"additionalProperties":false}]},"benchmark":{"type":"object","additionalProperties":false,"required":["name","command"],"properties":{"name":{"type":"string","minLength":1,"description":"Unique name of the benchmark; it names its series in the history."},"command":{"description":"What to run: a command line (run without a shell when it splits cleanly into arguments) or an argument vector.","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"type":"string"},"minItems":1}]},"cwd":{"type":"string","description":"Working directory, relative to the workspace folder."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment variables."},"runs":{"type":"integer","minimum":1,"description":"A fixed number of measured runs (sets both minRuns and maxRuns)."},"warmup":{"type":"integer","minimum":0,"description":"Runs before measuring, not recorded."},"minRuns":{"type":"integer","minimum":1,"default":10},"maxRuns":{"type":"integer","minimum":1,"default":100},"minTime":{"$ref":"#/definitions/duration","description":"Measure for at least this long (default 3 s)."},"maxTime":{"$ref":"#/definitions/duration","description":"Stop measuring after this long (default 30 s)."},"timeoutMs":{"type":"integer","minimum":1,"description":"Per-run timeout in milliseconds; the whole process tree is killed when it passes."},"prepare":{"type":"string","description":"A command run before each measured run (not timed), e.g. to clear a cache."},"shell":{"type":"boolean","description":"Force (true) or forbid (false) running through a shell. By default a shell is used only when the command needs one."},"format":{"type":"string","description":"The harness output format to parse instead of timing the command (e.g. go-test-bench, google-benchmark, hyperfine)."},"output":{"description":"Where the harness writes its results when `format` is set: \"stdout\" or a file.","oneOf":[{"const":"stdout"},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"}}}]},"source":{"description":"Where the benchmark is defined, for diagnostics: \"path/to/file.ts\" or \"path/to/file.ts:42\", or { file, line }.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1}}}]},"budget":{"$ref":"#/definitions/budgetBody","description":"A budget for this benchmark's time series."},"metrics":{"type":"array","minItems":1,"uniqueItems":true,"contains":{"const":"time"},"items":{"enum":["time","instructions"]},"description":"What to measure: \"time\" (always) and optionally \"instructions\", the instructions the program executes counted by Valgrind (cachegrind), its own series that does not move with machine load. For CPU-bound native programs; needs valgrind installed."},"instructionRuns":{"type":"integer","minimum":1,"maximum":100,"default":3,"description":"Runs under Valgrind for the \"instructions\" metric (the median is recorded)."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://perf-pulse.dev/schemas/perfpulse.schema.json","title":"Perf Pulse workspace configuration (perfpulse.json)","description":"The benchmarks Perf Pulse runs in this workspace, and the performance budgets it checks.","type":"object","additionalProperties":false,"required":["benchmarks"],"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Configuration format version. Only 1 exists."},"benchmarks":{"type":"array","description":"Benchmarks to run with \"Perf Pulse: Run Benchmarks\" and `perf-pulse run`.","items":{"$ref":"#/definitions/benchmark"}},"budgets":{"type":"array","description":"Performance budgets (SLOs): a maximum for a statistic of a series. A breach is a finding.","items":{"$ref":"#/definitions/budget"}},"phases":{"type":"array","description":"Named phases of builds and tasks, for `perf-pulse trace` and build timelines: a process whose command line contains `match` (and every process it starts) belongs to the phase `name`. Without this, phases are recognised from the tools (npm scripts, make, tsc, esbuild, jest/vitest workers, go, cargo).","items":{"$ref":"#/definitions/phase"}}},"definitions":{"phase":{"type":"object","additionalProperties":false,"required":["name","match"],"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"description":"The phase's name in timelines, reports and the history."},"match":{"type":"string","minLength":1,"maxLength":500,"description":"Text the command line of the phase's process contains (plain text, not a pattern)."},"task":{"type":"string","minLength":1,"maxLength":500,"description":"Only for the task or traced command whose name or command line contains this text; all of them when absent."}}},"duration":{"description":"A duration: a number of seconds, or a string with a unit such as \"2ms\", \"150us\", \"1.5s\", \"2min\".","oneOf":[{"type":"number","exclusiveMinimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h)\\s*$"}]},"quantity":{"description":"A limit: a number in the series' unit (seconds for times), or a string with a unit such as \"2ms\", \"60s\", \"512MB\".","oneOf":[{"type":"number"},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h|B|KB|MB|GB|KiB|MiB|GiB)\\s*$"}]},"statistic":{"enum":["median","mean","min","max","p90","p95","p99"],"description":"Which statistic of each run the budget limits."},"budgetBody":{"type":"object","required":["max"],"properties":{"statistic":{"$ref":"#/definitions/statistic","default":"median"},"max":{"$ref":"#/definitions/quantity"},"window":{"type":"integer","minimum":1,"default":20,"description":"Runs over which the error budget (share of runs over the limit) is counted."},"allowedShare":{"type":"number","minimum":0,"maximum":1,"default":0.05,"description":"Share of runs in the window that may exceed the limit before the budget counts as spent. A breach also needs evidence: 5 runs in the window with 2 or more over, or 3 runs whose 95% interval is over the limit; less is \"at risk\"."}}},"budget":{"allOf":[{"$ref":"#/definitions/budgetBody"},{"type":"object","required":["series"],"properties":{"series":{"type":"string","minLength":1,"description":"Series name (a benchmark, task or test name). `*` matches any characters."},"statistic":true,"max":true,"window":true,"allowedShare":true},"additionalProperties":false}]},"benchmark":{"type":"object","additionalProperties":false,"required":["name","command"],"properties":{"name":{"type":"string","minLength":1,"description":"Unique name of the benchmark; it names its series in the history."},"command":{"description":"What to run: a command line (run without a shell when it splits cleanly into arguments) or an argument vector.","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"type":"string"},"minItems":1}]},"cwd":{"type":"string","description":"Working directory, relative to the workspace folder."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment variables."},"runs":{"type":"integer","minimum":1,"description":"A fixed number of measured runs (sets both minRuns and maxRuns)."},"warmup":{"type":"integer","minimum":0,"description":"Runs before measuring, not recorded."},"minRuns":{"type":"integer","minimum":1,"default":10},"maxRuns":{"type":"integer","minimum":1,"default":100},"minTime":{"$ref":"#/definitions/duration","description":"Measure for at least this long (default 3 s)."},"maxTime":{"$ref":"#/definitions/duration","description":"Stop measuring after this long (default 30 s)."},"timeoutMs":{"type":"integer","minimum":1,"description":"Per-run timeout in milliseconds; the whole process tree is killed when it passes."},"prepare":{"type":"string","description":"A command run before each measured run (not timed), e.g. to clear a cache."},"shell":{"type":"boolean","description":"Force (true) or forbid (false) running through a shell. By default a shell is used only when the command needs one."},"format":{"type":"string","description":"The harness output format to parse instead of timing the command (e.g. go-test-bench, google-benchmark, hyperfine)."},"output":{"description":"Where the harness writes its results when `format` is set: \"stdout\" or a file.","oneOf":[{"const":"stdout"},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"}}}]},"source":{"description":"Where the benchmark is defined, for diagnostics: \"path/to/file.ts\" or \"path/to/file.ts:42\", or { file, line }.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1}}}]},"budget":{"$ref":"#/definitions/budgetBody","description":"A budget for this benchmark's time series."},"metrics":{"type":"array","minItems":1,"uniqueItems":true,"contains":{"const":"time"},"items":{"enum":["time","instructions"]},"description":"What to measure: \"time\" (always) and optionally \"instructions\", the instructions the program executes counted by Valgrind (cachegrind), its own series that does not move with machine load. For CPU-bound native programs; needs valgrind installed."},"instructionRuns":{"type":"integer","minimum":1,"maximum":100,"default":3,"description":"Runs under Valgrind for the \"instructions\" metric (the median is recorded)."}}}}};
+const schema19 = {"type":"object","additionalProperties":false,"required":["name","match"],"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"description":"The phase's name in timelines, reports and the history."},"match":{"type":"string","minLength":1,"maxLength":500,"description":"Text the command line of the phase's process contains (plain text, not a pattern)."},"task":{"type":"string","minLength":1,"maxLength":500,"description":"Only for the task or traced command whose name or command line contains this text; all of them when absent."}}};
 const schema12 = {"type":"object","additionalProperties":false,"required":["name","command"],"properties":{"name":{"type":"string","minLength":1,"description":"Unique name of the benchmark; it names its series in the history."},"command":{"description":"What to run: a command line (run without a shell when it splits cleanly into arguments) or an argument vector.","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"type":"string"},"minItems":1}]},"cwd":{"type":"string","description":"Working directory, relative to the workspace folder."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment variables."},"runs":{"type":"integer","minimum":1,"description":"A fixed number of measured runs (sets both minRuns and maxRuns)."},"warmup":{"type":"integer","minimum":0,"description":"Runs before measuring, not recorded."},"minRuns":{"type":"integer","minimum":1,"default":10},"maxRuns":{"type":"integer","minimum":1,"default":100},"minTime":{"$ref":"#/definitions/duration","description":"Measure for at least this long (default 3 s)."},"maxTime":{"$ref":"#/definitions/duration","description":"Stop measuring after this long (default 30 s)."},"timeoutMs":{"type":"integer","minimum":1,"description":"Per-run timeout in milliseconds; the whole process tree is killed when it passes."},"prepare":{"type":"string","description":"A command run before each measured run (not timed), e.g. to clear a cache."},"shell":{"type":"boolean","description":"Force (true) or forbid (false) running through a shell. By default a shell is used only when the command needs one."},"format":{"type":"string","description":"The harness output format to parse instead of timing the command (e.g. go-test-bench, google-benchmark, hyperfine)."},"output":{"description":"Where the harness writes its results when `format` is set: \"stdout\" or a file.","oneOf":[{"const":"stdout"},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"}}}]},"source":{"description":"Where the benchmark is defined, for diagnostics: \"path/to/file.ts\" or \"path/to/file.ts:42\", or { file, line }.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1}}}]},"budget":{"$ref":"#/definitions/budgetBody","description":"A budget for this benchmark's time series."},"metrics":{"type":"array","minItems":1,"uniqueItems":true,"contains":{"const":"time"},"items":{"enum":["time","instructions"]},"description":"What to measure: \"time\" (always) and optionally \"instructions\", the instructions the program executes counted by Valgrind (cachegrind), its own series that does not move with machine load. For CPU-bound native programs; needs valgrind installed."},"instructionRuns":{"type":"integer","minimum":1,"maximum":100,"default":3,"description":"Runs under Valgrind for the \"instructions\" metric (the median is recorded)."}}};
 const schema13 = {"description":"A duration: a number of seconds, or a string with a unit such as \"2ms\", \"150us\", \"1.5s\", \"2min\".","oneOf":[{"type":"number","exclusiveMinimum":0},{"type":"string","pattern":"^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min|m|h)\\s*$"}]};
 const func2 = Object.prototype.hasOwnProperty;
@@ -1219,7 +1220,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((key0 === "$schema") || (key0 === "version")) || (key0 === "benchmarks")) || (key0 === "budgets"))){
+if(!(((((key0 === "$schema") || (key0 === "version")) || (key0 === "benchmarks")) || (key0 === "budgets")) || (key0 === "phases"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1298,14 +1299,182 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.phases !== undefined){
+let data6 = data.phases;
+if(Array.isArray(data6)){
+const len2 = data6.length;
+for(let i2=0; i2<len2; i2++){
+let data7 = data6[i2];
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.name === undefined){
+const err6 = {instancePath:instancePath+"/phases/" + i2,schemaPath:"#/definitions/phase/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+if(data7.match === undefined){
+const err7 = {instancePath:instancePath+"/phases/" + i2,schemaPath:"#/definitions/phase/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+for(const key1 in data7){
+if(!(((key1 === "name") || (key1 === "match")) || (key1 === "task"))){
+const err8 = {instancePath:instancePath+"/phases/" + i2,schemaPath:"#/definitions/phase/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data7.name !== undefined){
+let data8 = data7.name;
+if(typeof data8 === "string"){
+if(func3(data8) > 100){
+const err9 = {instancePath:instancePath+"/phases/" + i2+"/name",schemaPath:"#/definitions/phase/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(func3(data8) < 1){
+const err10 = {instancePath:instancePath+"/phases/" + i2+"/name",schemaPath:"#/definitions/phase/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/phases/" + i2+"/name",schemaPath:"#/definitions/phase/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data7.match !== undefined){
+let data9 = data7.match;
+if(typeof data9 === "string"){
+if(func3(data9) > 500){
+const err12 = {instancePath:instancePath+"/phases/" + i2+"/match",schemaPath:"#/definitions/phase/properties/match/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(func3(data9) < 1){
+const err13 = {instancePath:instancePath+"/phases/" + i2+"/match",schemaPath:"#/definitions/phase/properties/match/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/phases/" + i2+"/match",schemaPath:"#/definitions/phase/properties/match/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data7.task !== undefined){
+let data10 = data7.task;
+if(typeof data10 === "string"){
+if(func3(data10) > 500){
+const err15 = {instancePath:instancePath+"/phases/" + i2+"/task",schemaPath:"#/definitions/phase/properties/task/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+if(func3(data10) < 1){
+const err16 = {instancePath:instancePath+"/phases/" + i2+"/task",schemaPath:"#/definitions/phase/properties/task/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/phases/" + i2+"/task",schemaPath:"#/definitions/phase/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/phases/" + i2,schemaPath:"#/definitions/phase/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
 }
 errors++;
 }

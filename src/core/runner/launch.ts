@@ -2,6 +2,7 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assertMayRunPrograms } from '../program-gate';
 import { doneFigures, parseLauncherReply } from './launcher-protocol';
 import type { LauncherChoice } from './native-launcher';
 import { killTree, mainThreadRunDelay, reapedChildrenCpu, TreeMemorySampler } from './proc';
@@ -324,4 +325,55 @@ export class StderrTail {
       // Already gone.
     }
   }
+}
+
+/** A program started to be watched (traced) rather than timed: its output goes where the caller's does. */
+export interface WatchedChild {
+  pid: number | undefined;
+  /** process.hrtime.bigint() just before the spawn. */
+  originNs: bigint;
+  /** Settles once the program has exited and been reaped. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; endNs: bigint; startError?: string }>;
+}
+
+/**
+ * Starts a program in a session and process group of its own (so that its whole tree can
+ * be found and stopped), passing the program gate first. stdout and stderr are the
+ * caller's (stdout onto the caller's stderr when the caller's stdout is for a report, or
+ * both to the null device);
+ * stdin is the null device, since a program in another session cannot read the
+ * terminal. Cancelling `signal` kills the tree.
+ */
+export function startWatched(spec: { file: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; output?: 'inherit' | 'stderr' | 'ignore' }, action: string): WatchedChild {
+  assertMayRunPrograms(action);
+  const originNs = process.hrtime.bigint();
+  let child;
+  try {
+    child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, stdio: spec.output === 'ignore' ? 'ignore' : ['ignore', spec.output === 'stderr' ? 2 : 'inherit', 'inherit'], detached: true, windowsHide: true });
+  } catch (err) {
+    const message = (err as Error).message;
+    return { pid: undefined, originNs, exited: Promise.resolve({ code: null, signal: null, endNs: process.hrtime.bigint(), startError: message }) };
+  }
+  const pid = child.pid;
+  if (pid !== undefined) track(pid);
+  const guard = new RunGuard({ signal: spec.signal }, () => {
+    if (pid !== undefined) killTree(pid);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; endNs: bigint; startError?: string }>((resolve) => {
+    let startError: string | undefined;
+    child.once('error', (err) => {
+      startError = err.message;
+      if (pid === undefined) {
+        guard.dispose();
+        resolve({ code: null, signal: null, endNs: process.hrtime.bigint(), startError });
+      }
+    });
+    child.once('exit', (code, sig) => {
+      const endNs = process.hrtime.bigint();
+      guard.dispose();
+      if (pid !== undefined) live.delete(pid);
+      resolve({ code, signal: sig, endNs, ...(startError ? { startError } : {}) });
+    });
+  });
+  return { pid, originNs, exited };
 }
