@@ -7,8 +7,10 @@
 #   ripgrep: code-server's search, and its install (which would download it otherwise)
 #   hyperfine: the runner's comparison with hyperfine; git: history sharing tests
 #   prometheus, prometheus-pushgateway: the export tests push to and query real servers
-#   valgrind: the instruction-count metric (cachegrind)
-PERF_PULSE_SYSTEM_PACKAGES=(ca-certificates git chromium libkrb5-dev ripgrep hyperfine build-essential python3 pkg-config prometheus prometheus-pushgateway valgrind)
+#   valgrind: the instruction-count metric (cachegrind) and callgrind profiles
+#   golang-go: Go benchmarks and their pprof profiles in the profile tests
+#   strace, time: the trace tests check the sampler against strace's record and GNU time's rusage
+PERF_PULSE_SYSTEM_PACKAGES=(ca-certificates git chromium libkrb5-dev ripgrep hyperfine build-essential python3 pkg-config prometheus prometheus-pushgateway valgrind golang-go strace time)
 
 perf_pulse_missing_packages() {
   local missing=() p
