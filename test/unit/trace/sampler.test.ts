@@ -78,7 +78,9 @@ describe('trace sampler on real process trees', function () {
     const truth = readTime(timeFile);
     const total = run.trace.processes.reduce((a, p) => a + p.cpuSeconds, 0);
     within(total, truth.cpu, 0.05, 'CPU of the tree');
-    assert.ok(run.trace.processes.some((p) => p.unseen), 'an entry for the processes no sample saw');
+    // Those no sample caught are there as the CPU their parent reaped (on a loaded machine, samples may catch all of them).
+    const caught = run.trace.processes.filter((p) => !p.unseen && isBusy(p.command, 0.02)).length;
+    if (caught < 20) assert.ok(run.trace.processes.some((p) => p.unseen && p.cpuSeconds > 0), `${20 - caught} processes no sample saw, and no entry for them`);
   });
 
   it('follows a daemon that left the session and lost its parent, by the marker in its environment', async () => {
