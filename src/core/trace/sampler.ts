@@ -375,6 +375,11 @@ export class ProcessTreeSampler {
     return found;
   }
 
+  /** How many of the tree's processes were alive at the last pass. */
+  get liveCount(): number {
+    return this.tracked.size;
+  }
+
   /** Stops sampling after one last pass (call once the root has been reaped); `rootEnd` in seconds from the origin. */
   finish(rootEnd?: number): TreeTrace {
     if (this.timer) clearInterval(this.timer);
