@@ -21,7 +21,7 @@ const only = opt('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
 const timeoutSeconds = Number(opt('--timeout') ?? 1800);
 
 // The order is the order of the sections in RESULTS.md; scripts not listed run after these.
-const PREFERRED = ['runner-vs-hyperfine', 'store', 'detect-quality', 'trends-paint', 'bundle-size', 'extension-host'];
+const PREFERRED = ['runner-vs-hyperfine', 'store', 'detect-quality', 'trends-paint', 'bundle-size', 'extension-host', 'trace-overhead'];
 const SELF = 'all';
 
 function discover() {

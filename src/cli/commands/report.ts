@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { ConfigError, loadConfig, type LoadedConfig } from '../../core/config';
 import { buildReport, toHtml, toJson, toJUnit, toMarkdown } from '../../core/report';
-import { resolveHistoryDir } from '../../core/store/history-store';
+import { resolveHistoryDir, type HistoryStore } from '../../core/store/history-store';
+import type { BuildAnatomyRow } from '../../core/report/model';
+import { BUILD_GROUP, buildAnatomyRows } from '../../core/trace/compare';
 import { analyzeWorkspaceHistory, openHistory } from '../history-access';
 import { sensitivityOf, str } from './check';
 import { BOOLEAN, parseCommandLine, STRING } from '../args';
@@ -64,7 +66,8 @@ export const command: CliCommand = {
     let text: string;
     try {
       const { analysis, baseBranch } = await analyzeWorkspaceHistory(store, { config, sensitivity, baseBranch: str(flags, 'base-branch') });
-      const report = buildReport(analysis, { generatedAt: Date.now(), ...(baseBranch ? { baseBranch } : {}), includeHostname: flags['include-hostname'] === true, workspaceDir: workspace });
+      const builds = await buildAnatomyOf(store);
+      const report = buildReport(analysis, { generatedAt: Date.now(), ...(baseBranch ? { baseBranch } : {}), includeHostname: flags['include-hostname'] === true, workspaceDir: workspace, builds });
       text = RENDER[format as keyof typeof RENDER](report);
     } finally {
       await store.close();
@@ -72,6 +75,12 @@ export const command: CliCommand = {
     return write(text, str(flags, 'output'), io);
   },
 };
+
+/** The traced builds kept by `perf-pulse trace --record` (their wall-time series). */
+async function buildAnatomyOf(store: HistoryStore): Promise<BuildAnatomyRow[]> {
+  const series = (await store.listSeries()).filter((s) => s.group === BUILD_GROUP);
+  return buildAnatomyRows(await Promise.all(series.map(async (s) => ({ name: s.name, records: await store.readSeries(s.seriesId) }))));
+}
 
 async function write(text: string, output: string | undefined, io: CliIO): Promise<number> {
   if (!output) {

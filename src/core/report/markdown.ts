@@ -84,6 +84,17 @@ export function toMarkdown(report: ReportModel): string {
     out.push('No series recorded yet.', '');
   }
 
+  if (report.builds?.length) {
+    out.push('## Build anatomy', '');
+    for (const b of report.builds) {
+      out.push(`### ${md(b.name)}`, '');
+      out.push(`${b.wallSeconds.toFixed(1)} s wall, ${b.cpuSeconds.toFixed(1)} s CPU, parallel efficiency ${(b.parallelEfficiency * 100).toFixed(0)}%. Critical path: ${md(b.criticalPath || '–')}.`, '');
+      for (const line of b.comparison) out.push(`- ${md(line)}`);
+      if (b.comparison.length) out.push('');
+      if (b.phases.length) append(out, table(['Phase', 'Seconds'], b.phases.map((p) => [p.name, p.seconds.toFixed(2)])), '');
+    }
+  }
+
   if (report.budgets.length) {
     out.push('## Budgets', '');
     for (const b of report.budgets) if (b.message) out.push(`- **over budget**: ${md(b.message)}`);

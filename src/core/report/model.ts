@@ -29,6 +29,20 @@ export interface ReportContext {
   workspaceDir?: string;
   /** The gate of the check this report is for; the default (`regression`) when absent. */
   failOn?: FailPolicy;
+  /** The anatomy of the latest traced build of each build series (see core/trace/compare.ts). */
+  builds?: BuildAnatomyRow[];
+}
+
+/** A traced build in the report: its latest figures and how it compares with the recent ones. */
+export interface BuildAnatomyRow {
+  name: string;
+  wallSeconds: number;
+  cpuSeconds: number;
+  parallelEfficiency: number;
+  criticalPath: string;
+  phases: Array<{ name: string; seconds: number }>;
+  /** e.g. "tsc +12.4 s (32.4 s, median 20.0 s)", "critical path moved from webpack to tsc". */
+  comparison: string[];
 }
 
 export interface SeriesRow {
@@ -128,6 +142,8 @@ export interface Recommendation {
 
 export interface ReportModel {
   title: string;
+  /** Traced builds: wall and CPU time, parallel efficiency, critical path, phases, change against recent builds. */
+  builds?: BuildAnatomyRow[];
   generatedAt: string;
   machine?: MachineFingerprint;
   vcs?: VcsInfo;
@@ -343,6 +359,7 @@ export function buildReport(analysis: Analysis, context: ReportContext): ReportM
       unknown: analysis.series.filter((s) => s.verdict?.kind === 'unknown' && !s.ignored).length,
     },
     ...(context.failOn ? { failOn: `${policy.level}${policy.standing ? ',standing' : ''}` } : {}),
+    ...(context.builds?.length ? { builds: context.builds } : {}),
     series,
     environment,
     watch,

@@ -3,6 +3,7 @@ import { median } from '../stats/summary';
 import type { MachineFingerprint, RunRecord, VcsInfo } from '../model';
 import { seriesIdOf } from '../series-id';
 import type { BuildAnatomy } from './timeline';
+import type { BuildAnatomyRow } from '../report/model';
 
 /**
  * One build against the median of recent ones, step by step ("tsc +12.4 s, critical path
@@ -143,4 +144,29 @@ export function buildRecords(name: string, anatomy: BuildAnatomy, context: { tim
     return { ...base, id: randomUUID(), seriesId: seriesIdOf(phaseName, 'time', context.machine.id), name: phaseName, metric: 'time', unit: 's', direction: 'smaller', value: p.seconds, group: BUILD_PHASE_GROUP };
   });
   return [wall, ...phases];
+}
+
+/** The report's rows for the build series: the latest build of each, against the median of the ones before it. */
+export function buildAnatomyRows(series: ReadonlyArray<{ name: string; records: readonly RunRecord[] }>, recent = 10): BuildAnatomyRow[] {
+  const rows: BuildAnatomyRow[] = [];
+  for (const s of series) {
+    const kept = [...s.records].sort((a, b) => a.timestamp - b.timestamp).flatMap((r) => {
+      const f = figuresOf(r);
+      return f ? [{ record: r, figures: f }] : [];
+    });
+    const latest = kept[kept.length - 1];
+    if (!latest) continue;
+    const earlier = kept.slice(-1 - recent, -1).map((k) => k.figures);
+    const path = latest.record.extra?.criticalPath;
+    rows.push({
+      name: s.name,
+      wallSeconds: latest.figures.wallSeconds,
+      cpuSeconds: latest.figures.cpuSeconds,
+      parallelEfficiency: latest.figures.parallelEfficiency,
+      criticalPath: typeof path === 'string' ? path : '',
+      phases: latest.figures.phases,
+      comparison: earlier.length ? compareBuild(latest.figures, earlier).lines : [],
+    });
+  }
+  return rows;
 }

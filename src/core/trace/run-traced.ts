@@ -44,6 +44,14 @@ export async function runTraced(options: TraceRunOptions): Promise<TraceRun> {
   sampler?.start();
   const exit = await child.exited;
   const wallSeconds = Number(exit.endNs - child.originNs) / 1e9;
+  if (options.signal?.aborted && sampler) {
+    // Cancelled: the whole tree was sent SIGKILL, which each process acts on when it next
+    // runs. Watch them go (up to 2 s) so that every one gets its end.
+    for (let i = 0; i < 100 && sampler.liveCount > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      sampler.sampleNow();
+    }
+  }
   const trace: TreeTrace = sampler?.finish(wallSeconds) ?? { supported: false, unsupportedReason: 'the command did not start', intervalSeconds: options.intervalSeconds, processes: [], samples: [], samplingSeconds: 0, passes: 0 };
   if (!trace.supported && child.pid !== undefined) {
     // Elsewhere than Linux: the command alone, timed by us.

@@ -91,6 +91,8 @@ interface Tracked {
   end?: number;
   zombie: boolean;
   joinedBy: SampledProcess['joinedBy'];
+  /** First seen with its parent's command line: a fork that may not have exec'd yet. */
+  forkOfParent: boolean;
 }
 
 export interface SamplerOptions {
@@ -202,10 +204,14 @@ export class ProcessTreeSampler {
 
 
   private update(p: Tracked, stat: ProcStat, t: number): void {
-    if (stat.comm !== p.comm) {
-      // It exec'd another program: the later command is the one doing the work.
+    if (stat.comm !== p.comm || p.forkOfParent) {
+      // It exec'd another program (the later command is the one doing the work), or, seen
+      // as a fork still carrying its parent's command line, it may have exec'd one of the
+      // same name since (sh running sh -c …).
       p.comm = stat.comm;
-      p.command = readCommandLine(p.pid) || stat.comm;
+      const command = readCommandLine(p.pid) || stat.comm;
+      if (command !== p.command) p.forkOfParent = false;
+      p.command = command;
     }
     p.ppid = stat.ppid;
     if (stat.state === 'Z' && !p.zombie) {
@@ -258,12 +264,14 @@ export class ProcessTreeSampler {
     const memory = stat.state === 'Z' ? undefined : readMemory(stat.pid);
     this.passCpu += stat.cpu;
     const start = Math.max(0, Math.min(t, stat.startTicks / TICKS_PER_SECOND - this.originBoot));
+    const command = readCommandLine(stat.pid) || stat.comm;
     this.tracked.set(stat.pid, {
+      forkOfParent: this.tracked.get(stat.ppid)?.command === command,
       pid: stat.pid,
       startTicks: stat.startTicks,
       ppid: stat.ppid,
       comm: stat.comm,
-      command: readCommandLine(stat.pid) || stat.comm,
+      command,
       start,
       lastSeen: t,
       prevSeen: start,
@@ -365,6 +373,11 @@ export class ProcessTreeSampler {
     }
     this.ended.push(...vanished);
     return found;
+  }
+
+  /** How many of the tree's processes were alive at the last pass. */
+  get liveCount(): number {
+    return this.tracked.size;
   }
 
   /** Stops sampling after one last pass (call once the root has been reaped); `rootEnd` in seconds from the origin. */

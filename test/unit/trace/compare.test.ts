@@ -6,6 +6,7 @@ import { compareBuild, figuresOf, type BuildFigures } from '../../../src/core/tr
 import { main } from '../../../src/cli/main';
 import { commands } from '../../../src/cli/commands';
 import { command as traceCli } from '../../../src/cli/commands/trace';
+import { command as reportCli } from '../../../src/cli/commands/report';
 import type { CliIO } from '../../../src/cli/cli-types';
 import { HistoryStore } from '../../../src/core/store/history-store';
 import type { RunRecord } from '../../../src/core/model';
@@ -46,25 +47,30 @@ describe('comparing a build with the median of recent ones', function () {
     const dir = mkdtempSync(join(tmpdir(), 'perf-pulse-trace-record-'));
     const registry = commands as Record<string, (typeof commands)[string]>;
     const lazy = registry.trace;
+    const lazyReport = registry.report;
     registry.trace = async () => traceCli;
+    registry.report = async () => reportCli;
     try {
       writeFileSync(join(dir, 'perfpulse.json'), JSON.stringify({ benchmarks: [], phases: [{ name: 'step-a', match: 'STEP=a' }, { name: 'step-b', match: 'STEP=b' }] }));
       const history = join(dir, 'history');
+      // Two steps one after the other, each named by a marker in its own command line.
+      // (`:` after the sleep keeps each shell from exec'ing sleep, which would drop the marker from its command line.)
+      writeFileSync(join(dir, 'build.sh'), 'sh -c "sleep $1; : STEP=a"\nsh -c "sleep $2; : STEP=b"\n');
       const build = async (a: number, b: number) => {
         let stdout = '';
         let stderr = '';
         const io: CliIO = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: dir, env: { ...process.env, PERF_PULSE_HISTORY: '' }, signal: new AbortController().signal };
-        const script = `sh -c 'sleep ${a} # STEP=a'; sh -c 'sleep ${b} # STEP=b'`;
-        const code = await main(['trace', '--interval', '0.1', '--json', '--record', 'demo build', '--history', history, '--', 'sh', '-c', script], io);
+        const code = await main(['trace', '--interval', '0.1', '--json', '--record', 'demo build', '--history', history, '--', 'sh', 'build.sh', String(a), String(b)], io);
         assert.equal(code, 0, stderr);
         JSON.parse(stdout); // the contract's summary alone on stdout
         return stderr;
       };
-      await build(0.6, 0.2);
-      await build(0.6, 0.2);
-      const third = await build(0.2, 1.0);
+      // Every step lasts at least four sampling intervals, so each is seen whatever the load.
+      await build(1.2, 0.4);
+      await build(1.2, 0.4);
+      const third = await build(0.4, 1.6);
       assert.match(third, /against the median of 2 earlier builds/);
-      assert.match(third, /step-b \+0\.\d s/);
+      assert.match(third, /step-b \+1\.\d s/);
       assert.match(third, /critical path moved from step-a to step-b/);
       const store = await HistoryStore.open(history);
       try {
@@ -73,12 +79,25 @@ describe('comparing a build with the median of recent ones', function () {
         const phaseB = (await store.listSeries()).find((s) => s.name === 'demo build › step-b')!;
         const runs = await store.readSeries(phaseB.seriesId);
         assert.equal(runs.length, 3);
-        assert.ok(runs[2].value > runs[0].value + 0.5);
+        assert.ok(runs[2].value > runs[0].value + 0.8);
       } finally {
         await store.close();
       }
+      // perf-pulse report shows the build's anatomy.
+      let report = '';
+      const io: CliIO = { stdout: (t) => (report += t), stderr: () => undefined, cwd: dir, env: { ...process.env }, signal: new AbortController().signal };
+      assert.equal(await main(['report', '--workspace', dir, '--history', history], io), 0);
+      assert.match(report, /## Build anatomy/);
+      assert.match(report, /### demo build/);
+      assert.match(report, /Critical path: [^\n]*step-b\./);
+      assert.match(report, /critical path moved from step-a to step-b/);
+      // Each phase's time, within a sampling interval (0.1 s) and a little scheduling of the one that slept 1 s.
+      const stepB = Number(/\| step-b \| (\d+\.\d\d) \|/.exec(report)?.[1]);
+      assert.ok(stepB >= 1.45 && stepB < 3, `step-b ${stepB}`);
+      assert.match(report, /\| step-a \| \d+\.\d\d \|/);
     } finally {
       registry.trace = lazy;
+      registry.report = lazyReport;
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -56,7 +56,10 @@ describe('trace sampler on real process trees', function () {
     const busy = ps.find((p) => isBusy(p.command, 0.4));
     const big = ps.find((p) => p.command.startsWith('perl') && p.command.includes('1024 * 1024'));
     assert.ok(sleeper && busy && big, ps.map((p) => p.command).join('\n'));
-    assert.ok(sleeper.end! - sleeper.start >= 0.6 - 0.02 && sleeper.end! - sleeper.start <= run.wallSeconds);
+    // An idle process's end is known to within the gap between two samples.
+    const times = run.trace.samples.map((x) => x.t);
+    const maxGap = Math.max(0.1, ...times.slice(1).map((t, i) => t - times[i]));
+    assert.ok(sleeper.end! - sleeper.start >= 0.6 - maxGap && sleeper.end! - sleeper.start <= run.wallSeconds, `sleep 0.6: ${sleeper.start} to ${sleeper.end}`);
     within(busy.cpuSeconds, 0.4, 0.15, 'busy loop CPU');
     assert.ok(big.peakRssBytes >= 60 * 1024 * 1024, `peak RSS ${big.peakRssBytes}`);
     const root = ps.find((p) => p.joinedBy === 'root')!;
@@ -75,7 +78,9 @@ describe('trace sampler on real process trees', function () {
     const truth = readTime(timeFile);
     const total = run.trace.processes.reduce((a, p) => a + p.cpuSeconds, 0);
     within(total, truth.cpu, 0.05, 'CPU of the tree');
-    assert.ok(run.trace.processes.some((p) => p.unseen), 'an entry for the processes no sample saw');
+    // Those no sample caught are there as the CPU their parent reaped (on a loaded machine, samples may catch all of them).
+    const caught = run.trace.processes.filter((p) => !p.unseen && isBusy(p.command, 0.02)).length;
+    if (caught < 20) assert.ok(run.trace.processes.some((p) => p.unseen && p.cpuSeconds > 0), `${20 - caught} processes no sample saw, and no entry for them`);
   });
 
   it('follows a daemon that left the session and lost its parent, by the marker in its environment', async () => {
@@ -139,6 +144,8 @@ describe('trace sampler on real process trees', function () {
     assert.equal(run.signal, 'SIGKILL');
     const children = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     for (const pid of children) {
+      // SIGKILL is delivered at once but acted on when the process next runs: on a loaded machine, a moment later.
+      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
       assert.ok(!alive(pid), `pid ${pid} still runs`);
       const p = run.trace.processes.find((q) => q.pid === pid);
       assert.ok(p, `pid ${pid} listed`);
