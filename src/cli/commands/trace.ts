@@ -1,3 +1,4 @@
+import { BOOLEAN, flagValue, parseCommandLine, STRING, stringValue, UsageError, type OptionSpecs } from '../args';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
@@ -47,41 +48,41 @@ export interface TraceArgs {
   command: string[];
 }
 
-/** The options before `--` and the command after it (kept here: the command's own words are never options of ours). */
-export function parseTraceArgs(argv: string[]): TraceArgs {
-  const args: TraceArgs = { intervalSeconds: DEFAULT_INTERVAL_SECONDS, out: DEFAULT_OUT, json: false, command: [] };
+const TRACE_OPTIONS: OptionSpecs = { interval: STRING, out: STRING, json: BOOLEAN, record: STRING, history: STRING };
+
+/**
+ * Splits our options from the traced command: at `--`, or (without one) at the first word that
+ * is not an option of ours, so the command's own flags (`make -j2`) never reach our parser.
+ */
+function splitAtCommand(argv: string[]): { ours: string[]; command: string[] } {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--') {
-      args.command = argv.slice(i + 1);
-      break;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      const v = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new CliError(`option ${name} needs a value`);
-      return v;
-    };
-    if (name === '--json' && eq < 0) args.json = true;
-    else if (name === '--out') args.out = value();
-    else if (name === '--record') args.record = value();
-    else if (name === '--history') args.history = value();
-    else if (name === '--interval') {
-      const text = value();
-      const seconds = Number(text);
-      if (!/^\d*\.?\d+$/.test(text) || !(seconds >= MIN_INTERVAL_SECONDS && seconds <= MAX_INTERVAL_SECONDS)) {
-        throw new CliError(`--interval must be a number of seconds from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS}, not "${text}"`);
-      }
-      args.intervalSeconds = seconds;
-    } else if (arg.startsWith('-')) throw new CliError(`unknown option ${arg} (the command goes after --)`);
-    else {
-      // No `--`: the first word that is not an option starts the command.
-      args.command = argv.slice(i);
-      break;
-    }
+    if (arg === '--') return { ours: argv.slice(0, i), command: argv.slice(i + 1) };
+    if (!arg.startsWith('-')) return { ours: argv.slice(0, i), command: argv.slice(i) };
+    const name = arg.replace(/^--?/, '').split('=')[0];
+    if (!arg.includes('=') && Object.prototype.hasOwnProperty.call(TRACE_OPTIONS, name) && TRACE_OPTIONS[name].type === 'string') i++;
   }
-  if (!args.command.length) throw new CliError('no command to trace: perf-pulse trace [options] -- CMD [ARGS...]');
+  return { ours: argv, command: [] };
+}
+
+/** The options before `--` and the command after it, read by the CLI's one argument layer. */
+export function parseTraceArgs(argv: string[]): TraceArgs {
+  const { ours, command } = splitAtCommand(argv);
+  const { values } = parseCommandLine(ours, TRACE_OPTIONS, { maxPositionals: 0 });
+  const args: TraceArgs = { intervalSeconds: DEFAULT_INTERVAL_SECONDS, out: stringValue(values, 'out') ?? DEFAULT_OUT, json: flagValue(values, 'json'), command };
+  const record = stringValue(values, 'record');
+  const history = stringValue(values, 'history');
+  if (record !== undefined) args.record = record;
+  if (history !== undefined) args.history = history;
+  const text = stringValue(values, 'interval');
+  if (text !== undefined) {
+    const seconds = Number(text);
+    if (!/^\d*\.?\d+$/.test(text) || !(seconds >= MIN_INTERVAL_SECONDS && seconds <= MAX_INTERVAL_SECONDS)) {
+      throw new CliError(`--interval must be a number of seconds from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS}, not "${text}"`);
+    }
+    args.intervalSeconds = seconds;
+  }
+  if (!args.command.length) throw new UsageError('no command to trace: perf-pulse trace [options] -- CMD [ARGS...]');
   return args;
 }
 
