@@ -51,6 +51,12 @@ export function runToRunNoise(logs: readonly number[]): number {
 
 export type ComparisonState = 'changed' | 'same' | 'unknown';
 
+/**
+ * What a comparison judged: each run's value (for timings, the median wall time of its samples), or
+ * each run's CPU time (user + system of the measured process), for CPU-bound timings.
+ */
+export type ComparisonBasis = 'value' | 'cpu';
+
 export interface CurrentComparison {
   /** checked level / baseline level. */
   ratio: number;
@@ -73,6 +79,12 @@ export interface CurrentComparison {
   needRuns?: number;
   /** For an unknown: why, in words. */
   reason?: string;
+  /** What was compared: each run's value, or its CPU time (compareCurrentRuns). */
+  basis: ComparisonBasis;
+  /** With the CPU basis: the earlier runs' median value (wall time), for tables that show values. */
+  valueBaseline?: number;
+  /** With the CPU basis: which CPU time of each run, the least of its samples or their median. */
+  cpuStatistic?: 'least' | 'median';
 }
 
 export interface CompareOptions {
@@ -90,12 +102,16 @@ function pct(x: number): string {
 /**
  * `earlier`: the runs the checked level is judged against (oldest first); `current`: the runs of the
  * checked commit (one, or several when the commit was measured before), the checked run last.
+ * Judged on each run's value (its median); see compareCurrentRuns for CPU-bound timings.
  */
 export function compareCurrent(earlier: readonly RunRecord[], current: RunRecord | readonly RunRecord[], options: CompareOptions = {}): CurrentComparison | undefined {
   const checked = Array.isArray(current) ? (current as readonly RunRecord[]) : [current as RunRecord];
+  return compareLevels(earlier.slice(-BASELINE_WINDOW).map((r) => r.value), checked.map((r) => r.value), options, 'value');
+}
+
+/** The checked levels `now` against the earlier levels `base` (oldest first, already windowed). */
+function compareLevels(base: readonly number[], now: readonly number[], options: CompareOptions, basis: ComparisonBasis): CurrentComparison | undefined {
   const minEffect = options.minEffect ?? 0.015;
-  const base = earlier.slice(-BASELINE_WINDOW).map((r) => r.value);
-  const now = checked.map((r) => r.value);
   if (!now.length || now.some((v) => !(v > 0) || !Number.isFinite(v)) || base.some((v) => !(v > 0) || !Number.isFinite(v))) return undefined;
   const currentMedian = median(now);
   const n = base.length;
@@ -104,7 +120,7 @@ export function compareCurrent(earlier: readonly RunRecord[], current: RunRecord
   const baselineMedian = median(base);
   const ratio = currentMedian / baselineMedian;
   const d = Math.log(ratio);
-  const common = { ratio, baselineMedian, currentMedian, baselineRuns: n, currentRuns: k };
+  const common = { ratio, baselineMedian, currentMedian, baselineRuns: n, currentRuns: k, basis };
   if (n < MIN_BASELINE_RUNS) {
     const need = MIN_BASELINE_RUNS - n;
     return {
@@ -139,6 +155,72 @@ export function compareCurrent(earlier: readonly RunRecord[], current: RunRecord
   const moved = `${pct(Math.abs(ratio - 1))} ${ratio > 1 ? 'higher' : 'lower'}`;
   const what = noisy ? `changes under ${pct(detectable)} cannot be told from it (this run: ${moved})` : `too much to tell ${moved} from it`;
   const advice = needRuns !== undefined ? `need ${needRuns} more run${needRuns === 1 ? '' : 's'} of this commit, or use check --base` : 'use check --base';
-  const reason = `run-to-run noise is ${pct(runNoise)} (from ${n} earlier runs), ${what}: ${advice}`;
+  const reason = `run-to-run noise is ${pct(runNoise)} (${basis === 'cpu' ? 'CPU time, ' : ''}from ${n} earlier runs), ${what}: ${advice}`;
   return { ...measured, significant: false, state: 'unknown', ...(needRuns !== undefined ? { needRuns } : {}), reason };
+}
+
+/** CPU seconds of a timed run (user + system of the measured process, per sample: its median), when it was recorded. */
+export function runCpuSeconds(r: RunRecord): number | undefined {
+  const user = r.extra?.user;
+  const system = r.extra?.system ?? 0;
+  if (r.unit !== 's' || typeof user !== 'number' || typeof system !== 'number') return undefined;
+  const cpu = user + system;
+  return cpu > 0 && Number.isFinite(cpu) ? cpu : undefined;
+}
+
+/** The least CPU seconds of a timed run's samples (`extra.cpuMin`), when it was recorded. */
+export function runLeastCpuSeconds(r: RunRecord): number | undefined {
+  const least = r.extra?.cpuMin;
+  return r.unit === 's' && typeof least === 'number' && least > 0 && Number.isFinite(least) ? least : undefined;
+}
+
+/**
+ * CPU over wall time at which a program counts as CPU-bound: its CPU time then stands for its running
+ * time. Judged against the least disturbed sample of all the runs, since on a busy machine even a
+ * CPU-bound program's typical sample spends most of its time waiting for a CPU.
+ */
+export const CPU_BOUND_SHARE = 0.5;
+
+/**
+ * The runs' CPU times when every run has one and the program is CPU-bound, else undefined: each run's
+ * least CPU time when every run recorded it (load only adds CPU time, so the least of a run's samples
+ * moves less between runs than their median), else each run's median CPU time.
+ */
+function cpuLevels(runs: readonly RunRecord[]): { levels: number[]; statistic: 'least' | 'median' } | undefined {
+  let fastest = Infinity;
+  for (const r of runs) for (const wall of r.samples?.length ? r.samples : [r.value]) if (wall > 0) fastest = Math.min(fastest, wall);
+  const median_ = runs.map(runCpuSeconds);
+  if (!runs.length || median_.some((c) => c === undefined) || !Number.isFinite(fastest)) return undefined;
+  // CPU-bound: judged on the median CPU time (the program's, not its luckiest sample's) against the least disturbed wall time.
+  if (median(median_ as number[]) / fastest < CPU_BOUND_SHARE) return undefined;
+  const least = runs.map(runLeastCpuSeconds);
+  return least.every((c) => c !== undefined) ? { levels: least as number[], statistic: 'least' } : { levels: median_ as number[], statistic: 'median' };
+}
+
+/**
+ * The checked runs against the earlier runs, on the best evidence the runs hold. Every timing is judged on
+ * its value (the median wall time of its samples). A CPU-bound timing whose runs all recorded their CPU
+ * time is judged on that too: load from other work comes and goes between runs and makes a CPU-bound
+ * program wait for a CPU, which its wall time counts and its CPU time barely does (on a shared 2-core
+ * machine the same command's run medians moved 5-fold in wall time, 1.6-fold in CPU time). Either
+ * basis clearing its own run-to-run noise is a change (the CPU time first); otherwise the verdict is the
+ * more precise basis': "same" when either can vouch for it, else the one whose noise hides the least.
+ * Each basis holds its own false-alarm rate, so two of them about double it (to about 1 in 350-500
+ * checks of a series with normal noise); every change must also lie beyond every earlier run.
+ */
+export function compareCurrentRuns(earlier: readonly RunRecord[], current: RunRecord | readonly RunRecord[], options: CompareOptions = {}): CurrentComparison | undefined {
+  const checked = Array.isArray(current) ? (current as readonly RunRecord[]) : [current as RunRecord];
+  const byValue = compareCurrent(earlier, checked, options);
+  if (!byValue) return undefined;
+  const window = earlier.slice(-BASELINE_WINDOW);
+  const cpu = cpuLevels([...window, ...checked]);
+  const byCpu = cpu ? compareLevels(cpu.levels.slice(0, window.length), cpu.levels.slice(window.length), options, 'cpu') : undefined;
+  if (!byCpu) return byValue;
+  byCpu.valueBaseline = byValue.baselineMedian;
+  byCpu.cpuStatistic = cpu!.statistic;
+  if (byCpu.significant) return byCpu;
+  if (byValue.significant) return byValue;
+  if (byCpu.state === 'same') return byCpu;
+  if (byValue.state === 'same') return byValue;
+  return (byCpu.detectable ?? Infinity) < (byValue.detectable ?? Infinity) ? byCpu : byValue;
 }
