@@ -205,8 +205,8 @@ function cpuLevels(runs: readonly RunRecord[]): { levels: number[]; statistic: '
  * machine the same command's run medians moved 5-fold in wall time, 1.6-fold in CPU time). Either
  * basis clearing its own run-to-run noise is a change (the CPU time first); otherwise the verdict is the
  * more precise basis': "same" when either can vouch for it, else the one whose noise hides the least.
- * Each basis holds its own false-alarm rate, so two of them about double it (to about 1 in 350-500
- * checks of a series with normal noise); every change must also lie beyond every earlier run.
+ * Each basis holds its own false-alarm rate, so two of them can at most double it (from about 1 in
+ * 700-1,000 checks of a series with normal noise); every change must also lie beyond every earlier run.
  */
 export function compareCurrentRuns(earlier: readonly RunRecord[], current: RunRecord | readonly RunRecord[], options: CompareOptions = {}): CurrentComparison | undefined {
   const checked = Array.isArray(current) ? (current as readonly RunRecord[]) : [current as RunRecord];
