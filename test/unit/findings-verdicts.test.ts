@@ -255,14 +255,32 @@ describe('verdicts: CPU-bound timings are judged on CPU time too (history mode)'
     assert.equal(compareCurrentRuns(mixed.slice(0, 30), mixed[30])!.cpuStatistic, 'median');
   });
 
-  it('a program that mostly waits is judged on its wall time only: a CPU change there is not its running time', async () => {
-    // CPU 10% of the wall time: +50% CPU is 5% of what the user waits for.
-    const runs = loadedRuns('sleep', [...loadedHistory(6).map((s) => ({ cpu: s.cpu, load: 1 })), { cpu: 0.19 * 1.5, load: 1 }], 0.1);
-    const c = compareCurrentRuns(runs.slice(0, 30), runs[30])!;
-    assert.equal(c.basis, 'value');
-    // Runs without CPU times (result files, older records) are judged as before.
-    const bare = runs.map((r) => ({ ...r, extra: {} }));
+  it('a program that mostly waits needs a CPU change that matters to its time: the minimum effect grows as wall over CPU time', () => {
+    // CPU times within 0.5% between runs, then 10% more CPU. For a program with a tenth of a CPU that is
+    // 1% of its time (its CPU minimum effect is 15%); for a CPU-bound one it is a 10% slowdown.
+    const quiet = (share: number) => {
+      const random = seededRandom(8);
+      return loadedRuns('p', [...Array.from({ length: 30 }, () => ({ cpu: 0.02 * Math.exp(0.005 * normal(random)), load: 1 })), { cpu: 0.022, load: 1 }], share);
+    };
+    const sleeper = quiet(0.1);
+    const waits = compareCurrentRuns(sleeper.slice(0, 30), sleeper[30])!;
+    assert.notEqual(waits.state, 'changed', JSON.stringify(waits));
+    const busy = quiet(1);
+    const cpuBound = compareCurrentRuns(busy.slice(0, 30), busy[30])!;
+    assert.equal(cpuBound.state, 'changed');
+    assert.equal(cpuBound.basis, 'cpu');
+    // Runs without CPU times (result files, older records) are judged on their values alone.
+    const bare = busy.map((r) => ({ ...r, extra: {} }));
     assert.equal(compareCurrentRuns(bare.slice(0, 30), bare[30])!.basis, 'value');
+  });
+
+  it('on a machine so busy that no sample had half a CPU, a 50% slower CPU-bound program still fails on CPU time', async () => {
+    // Every run waited: the least disturbed sample had a fifth of a CPU (load 25 on 2 cores).
+    const history = loadedHistory(12).map((s) => ({ ...s, load: 5 + 2 * s.load }));
+    const runs = loadedRuns('loop', [...history, { cpu: 0.19 * 1.5, load: 6 }]);
+    const a = await analyze([runs], checking([runs]));
+    assert.equal(failing(a).length, 1, JSON.stringify(a.series[0].verdict));
+    assert.equal(failing(a)[0].metric, "time (each run's CPU time: user + system)");
   });
 });
 

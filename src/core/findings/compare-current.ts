@@ -15,6 +15,8 @@ import { MAD_SCALE, median } from '../stats/summary';
  * "unknown", never a change.
  */
 
+/** Smallest relative change worth a verdict, unless the options say otherwise. */
+const DEFAULT_MIN_EFFECT = 0.015;
 /** Earlier runs needed before the run-to-run noise is known well enough to judge one run. */
 export const MIN_BASELINE_RUNS = 8;
 /** The most recent earlier runs that make the baseline. */
@@ -111,7 +113,7 @@ export function compareCurrent(earlier: readonly RunRecord[], current: RunRecord
 
 /** The checked levels `now` against the earlier levels `base` (oldest first, already windowed). */
 function compareLevels(base: readonly number[], now: readonly number[], options: CompareOptions, basis: ComparisonBasis): CurrentComparison | undefined {
-  const minEffect = options.minEffect ?? 0.015;
+  const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
   if (!now.length || now.some((v) => !(v > 0) || !Number.isFinite(v)) || base.some((v) => !(v > 0) || !Number.isFinite(v))) return undefined;
   const currentMedian = median(now);
   const n = base.length;
@@ -176,33 +178,50 @@ export function runLeastCpuSeconds(r: RunRecord): number | undefined {
 
 /**
  * CPU over wall time at which a program counts as CPU-bound: its CPU time then stands for its running
- * time. Judged against the least disturbed sample of all the runs, since on a busy machine even a
- * CPU-bound program's typical sample spends most of its time waiting for a CPU.
+ * time, and a CPU increase counts from the ordinary minimum effect. Judged against the least disturbed
+ * sample of all the runs, since on a busy machine even a CPU-bound program's typical sample spends most
+ * of its time waiting for a CPU.
  */
 export const CPU_BOUND_SHARE = 0.5;
 
 /**
- * The runs' CPU times when every run has one and the program is CPU-bound, else undefined: each run's
- * least CPU time when every run recorded it (load only adds CPU time, so the least of a run's samples
- * moves less between runs than their median), else each run's median CPU time.
+ * The runs' CPU times when every run has one, else undefined: each run's least CPU time when every run
+ * recorded it (load only adds CPU time, so the least of a run's samples moves less between runs than
+ * their median), else each run's median CPU time. With the minimum effect a CPU change must reach: the
+ * ordinary one for a CPU-bound program, else scaled by wall over CPU time (and doubled, see
+ * WAITING_EFFECT_MULTIPLE), so that a program that mostly waits (sleep, I/O: 1 ms of CPU in 20 ms) is not
+ * failed for a CPU change that is a sliver of its time.
+ * As `check --base` does (cpuMinEffect). On a machine so busy that even the least disturbed sample had
+ * under half a CPU (load 25 on 2 cores: a 250 ms loop got 0.2 of a CPU), the scaled effect stays far
+ * below a real slowdown of a CPU-bound program while still keeping a sleeper's trivial changes out.
  */
-function cpuLevels(runs: readonly RunRecord[]): { levels: number[]; statistic: 'least' | 'median' } | undefined {
+/**
+ * A program that mostly waits needs its CPU change to reach twice the minimum effect of its least disturbed
+ * wall time: the CPU time of a short program drifts with the machine (start-up, caches) by more than its
+ * run-to-run noise shows (`sleep 0.02`, 1.4 ms of CPU, moved 29% within a history whose noise read 8%).
+ */
+const WAITING_EFFECT_MULTIPLE = 2;
+
+function cpuLevels(runs: readonly RunRecord[], minEffect: number): { levels: number[]; statistic: 'least' | 'median'; minEffect: number } | undefined {
   let fastest = Infinity;
   for (const r of runs) for (const wall of r.samples?.length ? r.samples : [r.value]) if (wall > 0) fastest = Math.min(fastest, wall);
   const median_ = runs.map(runCpuSeconds);
   if (!runs.length || median_.some((c) => c === undefined) || !Number.isFinite(fastest)) return undefined;
-  // CPU-bound: judged on the median CPU time (the program's, not its luckiest sample's) against the least disturbed wall time.
-  if (median(median_ as number[]) / fastest < CPU_BOUND_SHARE) return undefined;
+  // The program's CPU time (its median, not its luckiest sample's) against the least disturbed wall time.
+  const share = median(median_ as number[]) / fastest;
+  const effect = share >= CPU_BOUND_SHARE ? minEffect : Math.min(1, (WAITING_EFFECT_MULTIPLE * minEffect) / share);
   const least = runs.map(runLeastCpuSeconds);
-  return least.every((c) => c !== undefined) ? { levels: least as number[], statistic: 'least' } : { levels: median_ as number[], statistic: 'median' };
+  const levels = least.every((c) => c !== undefined) ? { levels: least as number[], statistic: 'least' as const } : { levels: median_ as number[], statistic: 'median' as const };
+  return { ...levels, minEffect: effect };
 }
 
 /**
  * The checked runs against the earlier runs, on the best evidence the runs hold. Every timing is judged on
- * its value (the median wall time of its samples). A CPU-bound timing whose runs all recorded their CPU
- * time is judged on that too: load from other work comes and goes between runs and makes a CPU-bound
- * program wait for a CPU, which its wall time counts and its CPU time barely does (on a shared 2-core
- * machine the same command's run medians moved 5-fold in wall time, 1.6-fold in CPU time). Either
+ * its value (the median wall time of its samples). A timing whose runs all recorded their CPU time is
+ * judged on that too (a program that mostly waits against a larger minimum effect, see cpuLevels): load
+ * from other work comes and goes between runs and makes a CPU-bound program wait for a CPU, which its
+ * wall time counts and its CPU time barely does (on a shared 2-core machine the same command's run
+ * medians moved 5-fold in wall time, 1.6-fold in CPU time). Either
  * basis clearing its own run-to-run noise is a change (the CPU time first); otherwise the verdict is the
  * more precise basis': "same" when either can vouch for it, else the one whose noise hides the least.
  * Each basis holds its own false-alarm rate, so two of them can at most double it (from about 1 in
@@ -213,8 +232,8 @@ export function compareCurrentRuns(earlier: readonly RunRecord[], current: RunRe
   const byValue = compareCurrent(earlier, checked, options);
   if (!byValue) return undefined;
   const window = earlier.slice(-BASELINE_WINDOW);
-  const cpu = cpuLevels([...window, ...checked]);
-  const byCpu = cpu ? compareLevels(cpu.levels.slice(0, window.length), cpu.levels.slice(window.length), options, 'cpu') : undefined;
+  const cpu = cpuLevels([...window, ...checked], options.minEffect ?? DEFAULT_MIN_EFFECT);
+  const byCpu = cpu ? compareLevels(cpu.levels.slice(0, window.length), cpu.levels.slice(window.length), { ...options, minEffect: cpu.minEffect }, 'cpu') : undefined;
   if (!byCpu) return byValue;
   byCpu.valueBaseline = byValue.baselineMedian;
   byCpu.cpuStatistic = cpu!.statistic;
