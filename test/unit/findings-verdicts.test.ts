@@ -274,6 +274,19 @@ describe('verdicts: CPU-bound timings are judged on CPU time too (history mode)'
     assert.equal(compareCurrentRuns(bare.slice(0, 30), bare[30])!.basis, 'value');
   });
 
+  it('a load that eased between runs of one commit does not shrink the baseline to the runs after it', async () => {
+    // 40 runs of one commit; the load eased after run 32 (wall times drop 3-fold, a confirmed step), then a new commit 50% slower.
+    const same = 'b4b4652'.padEnd(40, '0');
+    const random = seededRandom(21);
+    const specs = Array.from({ length: 40 }, (_, i) => ({ cpu: 0.18 * Math.exp(0.04 * normal(random)), load: i < 33 ? 6 : 2, commit: same }));
+    const runs = loadedRuns('loop', [...specs, { cpu: 0.18 * 1.5, load: 2 }]);
+    const a = await analyze([runs], checking([runs]));
+    assert.ok(a.series[0].changes?.some((c) => c.index === 33 && c.confirmed), 'the detector sees the step');
+    const news = failing(a);
+    assert.equal(news.length, 1, JSON.stringify(a.series[0].verdict));
+    assert.match(news[0].reason!, /against 30 earlier runs/);
+  });
+
   it('on a machine so busy that no sample had half a CPU, a 50% slower CPU-bound program still fails on CPU time', async () => {
     // Every run waited: the least disturbed sample had a fifth of a CPU (load 25 on 2 cores).
     const history = loadedHistory(12).map((s) => ({ ...s, load: 5 + 2 * s.load }));

@@ -326,11 +326,20 @@ function analyzeSeries(
   let sameCommitAgree = false;
   if (inCi && !(acceptedIndex >= n - 1)) {
     // The current level: from the last confirmed change before the checked run, unless the checked commit made it.
+    // A shift between runs of one (other) commit is the machine, not a new level of the code: the runs before it
+    // stay in the baseline, their spread part of the run-to-run noise (else a load that eased left a handful of
+    // runs to judge by, and "unknown" for every check until more came).
+    const machineShift = (k: number) => {
+      const commit = runs[changes[k].index]?.vcs?.commit;
+      return commit !== undefined && commit !== checkedCommit && runs.slice(levelStart(k), changes[k].index).some((r) => r.vcs?.commit === commit);
+    };
+    let levelK = settledK;
+    while (levelK >= 0 && changes[levelK].confirmed && machineShift(levelK)) levelK--;
     let levelFrom = Math.max(0, acceptedIndex);
-    const settled = settledK >= 0 ? changes[settledK] : undefined;
+    const settled = levelK >= 0 ? changes[levelK] : undefined;
     if (settled?.confirmed) {
       const madeByChecked = checkedCommit !== undefined && runs[settled.index]?.vcs?.commit === checkedCommit;
-      levelFrom = Math.max(levelFrom, madeByChecked ? levelStart(settledK) : settled.index);
+      levelFrom = Math.max(levelFrom, madeByChecked ? levelStart(levelK) : settled.index);
     }
     const window = runs.slice(levelFrom, firstChecked);
     const sameCommit = checkedCommit ? window.filter((r) => r.vcs?.commit === checkedCommit) : [];
