@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { analyzeHistory, type AnalyzeOptions } from '../../src/core/findings/analyze';
 import { evaluateBudget } from '../../src/core/findings/budget';
-import { compareCurrent, compareCurrentRuns, MIN_BASELINE_RUNS } from '../../src/core/findings/compare-current';
+import { compareCurrent, MIN_BASELINE_RUNS } from '../../src/core/findings/compare-current';
 import type { Analysis, Finding } from '../../src/core/findings/types';
 import { editorCode, editorSeverity, editorText, failsUnder, parseFailOn, verdictSentence } from '../../src/core/findings/verdicts';
 import type { RunRecord } from '../../src/core/model';
@@ -162,138 +162,6 @@ describe('verdicts: honest noise (run-to-run, not within-run)', () => {
     const base = series('loop', levels.map((level) => ({ level })));
     const c = compareCurrent(base, series('x', [{ level: 1.43 }]))!;
     assert.notEqual(c.state, 'changed');
-  });
-});
-
-/**
- * Runs of a CPU-bound program on a machine where load comes and goes: each run's wall times are its CPU
- * time stretched by the wait for a CPU (the load of that run, 1 to 4), the CPU time itself moves a few
- * per cent between runs. `cpuShare` below 0.5 makes a program that mostly waits (sleep, I/O).
- */
-function loadedRuns(name: string, specs: Array<{ cpu: number; load: number; commit?: string }>, cpuShare = 1): RunRecord[] {
-  const random = seededRandom(42);
-  return specs.map((spec, i) => {
-    const own = spec.cpu / cpuShare;
-    const samples = Array.from({ length: 5 }, () => own * (spec.load + 0.3 * random() * spec.load));
-    return {
-      v: 1,
-      id: `${name}-${i}`,
-      seriesId: `${name}@m1`,
-      name,
-      metric: 'time',
-      unit: 's',
-      direction: 'smaller',
-      value: median(samples),
-      samples,
-      extra: { user: spec.cpu * 0.97, system: spec.cpu * 0.03 },
-      timestamp: START + i * DAY,
-      vcs: { commit: spec.commit ?? `c${String(i).padStart(3, '0')}${'0'.repeat(36)}` },
-      machine: { id: 'm1', cpuModel: 'test', cores: 2, os: 'linux', arch: 'x64', memoryBytes: 1 },
-      source: 'benchmark',
-    } as unknown as RunRecord;
-  });
-}
-
-/** 30 earlier runs, about half of them under load (wall 1.5x to 4x), CPU time within a few per cent. */
-function loadedHistory(seed: number): Array<{ cpu: number; load: number }> {
-  const random = seededRandom(seed);
-  return Array.from({ length: 30 }, () => ({ cpu: 0.19 * Math.exp(0.04 * normal(random)), load: random() < 0.5 ? 1 : 1.5 + 2.5 * random() }));
-}
-
-describe('verdicts: CPU-bound timings are judged on CPU time too (history mode)', () => {
-  it('a 50% slower CPU-bound program is a new regression on CPU time, though load makes its wall time say nothing', async () => {
-    const runs = loadedRuns('loop', [...loadedHistory(5), { cpu: 0.19 * 1.5, load: 1.6 }]);
-    const a = await analyze([runs], checking([runs]));
-    const news = failing(a);
-    assert.equal(news.length, 1, JSON.stringify(a.series[0].verdict));
-    assert.equal(news[0].kind, 'regression');
-    assert.equal(news[0].metric, "time (each run's CPU time: user + system)");
-    assert.match(news[0].message, /loop is 5\d% slower since c030000 \(CPU time 19\d ms → 2\d\d ms/);
-    assert.match(news[0].reason!, /beyond their run-to-run noise of \d(\.\d)?% in CPU time/);
-    // Its wall time alone (the value) cannot tell: the loaded earlier runs were slower still.
-    const byWall = compareCurrent(runs.slice(0, 30), runs[30])!;
-    assert.notEqual(byWall.state, 'changed');
-    // The table's baseline is a wall time like the current value, not a CPU time.
-    assert.ok(a.series[0].baseline! > 0.19 * 1.1, String(a.series[0].baseline));
-  });
-
-  it('unchanged code under the same load is not a failure (200 checks of fresh histories)', async () => {
-    let failures = 0;
-    for (let seed = 1; seed <= 200; seed++) {
-      const history = loadedHistory(100 + seed);
-      const random = seededRandom(7000 + seed);
-      const runs = loadedRuns('loop', [...history, { cpu: 0.19 * Math.exp(0.04 * normal(random)), load: random() < 0.5 ? 1 : 1.5 + 2.5 * random() }]);
-      const c = compareCurrentRuns(runs.slice(0, 30), runs[30])!;
-      if (c.significant && c.ratio > 1) failures++;
-    }
-    assert.ok(failures <= 2, `${failures} of 200`);
-  });
-
-  it('a smaller slowdown within the CPU time\'s noise is "unknown: run-to-run noise is N%", with the advice to use --base', async () => {
-    const runs = loadedRuns('loop', [...loadedHistory(5), { cpu: 0.19 * 1.08, load: 1 }]);
-    const a = await analyze([runs], checking([runs]));
-    assert.deepEqual(failing(a), []);
-    const v = a.series[0].verdict!;
-    assert.equal(v.kind, 'unknown');
-    assert.match(v.reason, /^unknown: run-to-run noise is \d(\.\d)?% \(CPU time, from 30 earlier runs\), .*use check --base$/);
-    assert.equal(v.metric, "time (each run's CPU time: user + system)");
-  });
-
-  it('judges on each run\'s least CPU time when every run recorded it: it moves less between runs than the median', () => {
-    // Contention hits some samples of every run: the runs' median CPU times spread 12%, their least 2%.
-    const random = seededRandom(31);
-    const specs = Array.from({ length: 30 }, () => ({ cpu: 0.19 * Math.exp(0.12 * normal(random)), load: 1 }));
-    const runs = loadedRuns('loop', [...specs, { cpu: 0.19 * 1.35, load: 1 }]);
-    const least = runs.map((r, i) => ({ ...r, extra: { ...r.extra, cpuMin: (i < 30 ? 0.17 : 0.17 * 1.35) * Math.exp(0.02 * normal(random)) } }));
-    const byLeast = compareCurrentRuns(least.slice(0, 30), least[30])!;
-    assert.equal(byLeast.state, 'changed', JSON.stringify(byLeast));
-    assert.equal(byLeast.cpuStatistic, 'least');
-    const byMedian = compareCurrentRuns(runs.slice(0, 30), runs[30])!;
-    assert.notEqual(byMedian.state, 'changed', 'the medians are too noisy to tell');
-    // One run without it (an older record): every run is judged on its median CPU time.
-    const mixed = [runs[0], ...least.slice(1)];
-    assert.equal(compareCurrentRuns(mixed.slice(0, 30), mixed[30])!.cpuStatistic, 'median');
-  });
-
-  it('a program that mostly waits needs a CPU change that matters to its time: the minimum effect grows as wall over CPU time', () => {
-    // CPU times within 0.5% between runs, then 10% more CPU. For a program with a tenth of a CPU that is
-    // 1% of its time (its CPU minimum effect is 15%); for a CPU-bound one it is a 10% slowdown.
-    const quiet = (share: number) => {
-      const random = seededRandom(8);
-      return loadedRuns('p', [...Array.from({ length: 30 }, () => ({ cpu: 0.02 * Math.exp(0.005 * normal(random)), load: 1 })), { cpu: 0.022, load: 1 }], share);
-    };
-    const sleeper = quiet(0.1);
-    const waits = compareCurrentRuns(sleeper.slice(0, 30), sleeper[30])!;
-    assert.notEqual(waits.state, 'changed', JSON.stringify(waits));
-    const busy = quiet(1);
-    const cpuBound = compareCurrentRuns(busy.slice(0, 30), busy[30])!;
-    assert.equal(cpuBound.state, 'changed');
-    assert.equal(cpuBound.basis, 'cpu');
-    // Runs without CPU times (result files, older records) are judged on their values alone.
-    const bare = busy.map((r) => ({ ...r, extra: {} }));
-    assert.equal(compareCurrentRuns(bare.slice(0, 30), bare[30])!.basis, 'value');
-  });
-
-  it('a load that eased between runs of one commit does not shrink the baseline to the runs after it', async () => {
-    // 40 runs of one commit; the load eased after run 32 (wall times drop 3-fold, a confirmed step), then a new commit 50% slower.
-    const same = 'b4b4652'.padEnd(40, '0');
-    const random = seededRandom(21);
-    const specs = Array.from({ length: 40 }, (_, i) => ({ cpu: 0.18 * Math.exp(0.04 * normal(random)), load: i < 33 ? 6 : 2, commit: same }));
-    const runs = loadedRuns('loop', [...specs, { cpu: 0.18 * 1.5, load: 2 }]);
-    const a = await analyze([runs], checking([runs]));
-    assert.ok(a.series[0].changes?.some((c) => c.index === 33 && c.confirmed), 'the detector sees the step');
-    const news = failing(a);
-    assert.equal(news.length, 1, JSON.stringify(a.series[0].verdict));
-    assert.match(news[0].reason!, /against 30 earlier runs/);
-  });
-
-  it('on a machine so busy that no sample had half a CPU, a 50% slower CPU-bound program still fails on CPU time', async () => {
-    // Every run waited: the least disturbed sample had a fifth of a CPU (load 25 on 2 cores).
-    const history = loadedHistory(12).map((s) => ({ ...s, load: 5 + 2 * s.load }));
-    const runs = loadedRuns('loop', [...history, { cpu: 0.19 * 1.5, load: 6 }]);
-    const a = await analyze([runs], checking([runs]));
-    assert.equal(failing(a).length, 1, JSON.stringify(a.series[0].verdict));
-    assert.equal(failing(a)[0].metric, "time (each run's CPU time: user + system)");
   });
 });
 

@@ -3,7 +3,7 @@ import { detectMany, type Change, type SeriesVerdict, type Sensitivity } from '.
 import type { RunRecord, SeriesInfo } from '../model';
 import { median, scaledMad } from '../stats/summary';
 import { budgetFor, evaluateBudget, forecastBudget, MIN_BUDGET_RUNS, MIN_INTERVAL_RUNS, NEAR_LIMIT } from './budget';
-import { compareCurrentRuns, MIN_BASELINE_RUNS, type CurrentComparison } from './compare-current';
+import { compareCurrent, MIN_BASELINE_RUNS, type CurrentComparison } from './compare-current';
 import type { Decisions } from './decisions';
 import { budgetMessage, changeMessage, shortCommit } from './message';
 import type { Analysis, BudgetEvaluation, Finding, FindingEvent, FindingStatus, RunPoint, SeriesAnalysis, SeriesStatus, Verdict } from './types';
@@ -326,20 +326,11 @@ function analyzeSeries(
   let sameCommitAgree = false;
   if (inCi && !(acceptedIndex >= n - 1)) {
     // The current level: from the last confirmed change before the checked run, unless the checked commit made it.
-    // A shift between runs of one (other) commit is the machine, not a new level of the code: the runs before it
-    // stay in the baseline, their spread part of the run-to-run noise (else a load that eased left a handful of
-    // runs to judge by, and "unknown" for every check until more came).
-    const machineShift = (k: number) => {
-      const commit = runs[changes[k].index]?.vcs?.commit;
-      return commit !== undefined && commit !== checkedCommit && runs.slice(levelStart(k), changes[k].index).some((r) => r.vcs?.commit === commit);
-    };
-    let levelK = settledK;
-    while (levelK >= 0 && changes[levelK].confirmed && machineShift(levelK)) levelK--;
     let levelFrom = Math.max(0, acceptedIndex);
-    const settled = levelK >= 0 ? changes[levelK] : undefined;
+    const settled = settledK >= 0 ? changes[settledK] : undefined;
     if (settled?.confirmed) {
       const madeByChecked = checkedCommit !== undefined && runs[settled.index]?.vcs?.commit === checkedCommit;
-      levelFrom = Math.max(levelFrom, madeByChecked ? levelStart(levelK) : settled.index);
+      levelFrom = Math.max(levelFrom, madeByChecked ? levelStart(settledK) : settled.index);
     }
     const window = runs.slice(levelFrom, firstChecked);
     const sameCommit = checkedCommit ? window.filter((r) => r.vcs?.commit === checkedCommit) : [];
@@ -349,24 +340,28 @@ function analyzeSeries(
     // Runs of the same commit that disagree: the machine moved, not the code.
     sameCommitRuns = sameCommit.length;
     if (sameCommit.length >= MIN_BASELINE_RUNS) {
-      const own = compareCurrentRuns(sameCommit, checked, compareOptions);
+      const own = compareCurrent(sameCommit, checked, compareOptions);
       sameCommitAgree = own !== undefined && !own.significant;
       if (own?.significant) {
-        sameCommitFinding = comparisonFinding(info, runs, own, n - 1, firstChecked - 1, metric);
+        const change = comparisonChange(info, own, n - 1, firstChecked - 1);
+        sameCommitFinding = changeFinding(info, runs, change, own.baselineMedian, own.currentMedian);
         sameCommitFinding.status = 'environment';
         sameCommitFinding.severity = 'info';
+        sameCommitFinding.metric = metric;
         sameCommitFinding.reason = `differs from ${sameCommit.length} earlier runs of the same commit ${shortCommit(checkedCommit)} beyond their run-to-run noise of ${percentText(own.runNoise ?? 0)}: the environment, not the code`;
       }
     }
     if (others.length) {
-      comparison = compareCurrentRuns(others, [...sameCommit, ...checked], compareOptions);
+      comparison = compareCurrent(others, [...sameCommit, ...checked], compareOptions);
       // The checked run moved, the earlier runs of its commit did not: the machine, not the code.
       if (!sameCommitFinding && sameCommit.length && !comparison?.significant) {
-        const alone = compareCurrentRuns(others, checked, compareOptions);
+        const alone = compareCurrent(others, checked, compareOptions);
         if (alone?.significant) {
-          sameCommitFinding = comparisonFinding(info, runs, alone, n - 1, firstChecked - 1, metric);
+          const change = comparisonChange(info, alone, n - 1, firstChecked - 1);
+          sameCommitFinding = changeFinding(info, runs, change, alone.baselineMedian, alone.currentMedian);
           sameCommitFinding.status = 'environment';
           sameCommitFinding.severity = 'info';
+          sameCommitFinding.metric = metric;
           sameCommitFinding.reason = `the checked run moved beyond the run-to-run noise of ${alone.baselineRuns} earlier runs, but ${sameCommit.length} earlier run${sameCommit.length === 1 ? '' : 's'} of the same commit ${shortCommit(checkedCommit)} did not: the environment, not the code`;
         }
       }
@@ -375,12 +370,14 @@ function analyzeSeries(
     }
     const detectorAtChecked = detectorFinding && runs.findIndex((r) => r.id === detectorFinding!.firstBad.recordId) >= firstChecked;
     if (comparison?.significant && !sameCommitFinding) {
-      currentFinding = comparisonFinding(info, runs, comparison, n - 1, firstChecked - 1, metric);
+      const change = comparisonChange(info, comparison, n - 1, firstChecked - 1);
+      currentFinding = changeFinding(info, runs, change, comparison.baselineMedian, comparison.currentMedian);
       currentFinding.status = 'new';
+      currentFinding.metric = metric;
       currentFinding.reason =
         `the checked ${checkedCommit ? `commit ${shortCommit(checkedCommit)}` : 'run'}` +
         `${comparison.currentRuns > 1 ? ` (${comparison.currentRuns} runs)` : ''} against ${comparison.baselineRuns} earlier runs, ` +
-        `beyond their run-to-run noise of ${percentText(comparison.runNoise ?? 0)}${comparison.basis === 'cpu' ? ' in CPU time' : ''} (changes over ${percentText(comparison.detectable ?? 0)} show)`;
+        `beyond their run-to-run noise of ${percentText(comparison.runNoise ?? 0)} (changes over ${percentText(comparison.detectable ?? 0)} show)`;
       if (detectorAtChecked) detectorFinding = undefined;
     } else if (detectorAtChecked && detectorFinding && (comparison || sameCommitFinding)) {
       // The detector saw the checked run move, the run-to-run noise does not confirm it.
@@ -438,11 +435,10 @@ function analyzeSeries(
   let baseline: number | undefined;
   let changeVs: SeriesAnalysis['change'];
   if (shown?.change && shown.before !== undefined && shown.after !== undefined) {
-    // A finding on CPU time has CPU seconds before and after; the table's baseline is a value like the current one.
-    baseline = CPU_FINDINGS.has(shown) ? comparison?.valueBaseline : shown.before;
+    baseline = shown.before;
     changeVs = { ratio: shown.change.ratio, ci: shown.change.ratioCi, pValue: shown.change.pValue };
   } else if (comparison) {
-    baseline = comparison.basis === 'cpu' ? comparison.valueBaseline : comparison.baselineMedian;
+    baseline = comparison.baselineMedian;
     changeVs = { ratio: comparison.ratio, ...(comparison.state !== 'unknown' || comparison.runNoise !== undefined ? { ci: comparison.ratioCi, pValue: comparison.pValue } : {}) };
   } else if (level.length >= 2) {
     baseline = median(level.slice(0, -1));
@@ -461,14 +457,14 @@ function analyzeSeries(
   if (budget?.atRisk) {
     base = { kind: 'at-risk', reason: budgetReason(budget, 'at-risk', latestRun, latestRun, 1), metric: `${info.metric}, ${budget.statistic} of each run`, findingIds: [] };
   } else if (comparison?.state === 'unknown') {
-    base = { kind: 'unknown', reason: `unknown: ${comparison.reason}`, metric: comparisonMetric(comparison, metric, info), baselineRuns: comparison.baselineRuns, ...(comparison.runNoise !== undefined ? { runNoise: comparison.runNoise } : {}), ...(comparison.needRuns !== undefined ? { needRuns: comparison.needRuns } : {}), findingIds: [] };
+    base = { kind: 'unknown', reason: `unknown: ${comparison.reason}`, metric, baselineRuns: comparison.baselineRuns, ...(comparison.runNoise !== undefined ? { runNoise: comparison.runNoise } : {}), ...(comparison.needRuns !== undefined ? { needRuns: comparison.needRuns } : {}), findingIds: [] };
   } else if (noEarlier) {
     base = { kind: 'unknown', reason: `unknown: no earlier runs to compare with: need ${MIN_BASELINE_RUNS} runs, or use check --base`, metric, baselineRuns: 0, needRuns: MIN_BASELINE_RUNS, findingIds: [] };
   } else if (comparison) {
     base = {
       kind: 'fine',
-      reason: `within the run-to-run noise of ${percentText(comparison.runNoise ?? 0)} of ${comparison.baselineRuns} earlier runs${comparison.basis === 'cpu' ? ' (CPU time)' : ''} (${formatChange(comparison.ratio)}; changes over ${percentText(comparison.detectable ?? 0)} would show)`,
-      metric: comparisonMetric(comparison, metric, info),
+      reason: `within the run-to-run noise of ${percentText(comparison.runNoise ?? 0)} of ${comparison.baselineRuns} earlier runs (${formatChange(comparison.ratio)}; changes over ${percentText(comparison.detectable ?? 0)} would show)`,
+      metric,
       baselineRuns: comparison.baselineRuns,
       ...(comparison.runNoise !== undefined ? { runNoise: comparison.runNoise } : {}),
       findingIds: [],
@@ -572,23 +568,7 @@ function overLimit(run: RunRecord, limit: number, statistic: string, direction: 
   return overValue(v, limit, direction);
 }
 
-/** What a comparison judged, for the finding's and verdict's `metric`: the value's own text, or the CPU time. */
-function comparisonMetric(c: CurrentComparison | undefined, metric: string, info: SeriesInfo): string {
-  return c?.basis === 'cpu' ? `${info.metric} (each run's ${c.cpuStatistic === 'least' ? 'least ' : ''}CPU time: user + system)` : metric;
-}
-
-/** Findings whose before and after are CPU times (see compareCurrentRuns). */
-const CPU_FINDINGS = new WeakSet<Finding>();
-
-/** A finding from the checked runs' comparison with the earlier runs, said in what it compared. */
-function comparisonFinding(info: SeriesInfo, runs: readonly RunRecord[], c: CurrentComparison, index: number, lastGoodIndex: number, metric: string): Finding {
-  const f = changeFinding(info, runs, comparisonChange(info, c, index, lastGoodIndex), c.baselineMedian, c.currentMedian, c.basis === 'cpu' ? 'CPU time' : undefined);
-  f.metric = comparisonMetric(c, metric, info);
-  if (c.basis === 'cpu') CPU_FINDINGS.add(f);
-  return f;
-}
-
-function changeFinding(info: SeriesInfo, runs: readonly RunRecord[], change: Change, before: number, after: number, measure?: string): Finding {
+function changeFinding(info: SeriesInfo, runs: readonly RunRecord[], change: Change, before: number, after: number): Finding {
   const firstBad = pointOf(runs[change.index]);
   const lastGood = change.lastGoodIndex >= 0 ? pointOf(runs[change.lastGoodIndex]) : undefined;
   const withCommits: Change = {
@@ -602,7 +582,7 @@ function changeFinding(info: SeriesInfo, runs: readonly RunRecord[], change: Cha
     name: info.name,
     kind: change.kind,
     severity: change.kind === 'improvement' ? 'info' : change.severity,
-    message: changeMessage({ name: info.name, direction: info.direction, unit: info.unit, firstBad, before, after, ratio: after / before, ratioCi: change.ratioCi, pValue: change.pValue, ...(measure ? { measure } : {}) }),
+    message: changeMessage({ name: info.name, direction: info.direction, unit: info.unit, firstBad, before, after, ratio: after / before, ratioCi: change.ratioCi, pValue: change.pValue }),
     ...(lastGood ? { lastGood } : {}),
     firstBad,
     change: withCommits,

@@ -15,8 +15,6 @@ import { MAD_SCALE, median } from '../stats/summary';
  * "unknown", never a change.
  */
 
-/** Smallest relative change worth a verdict, unless the options say otherwise. */
-const DEFAULT_MIN_EFFECT = 0.015;
 /** Earlier runs needed before the run-to-run noise is known well enough to judge one run. */
 export const MIN_BASELINE_RUNS = 8;
 /** The most recent earlier runs that make the baseline. */
@@ -53,12 +51,6 @@ export function runToRunNoise(logs: readonly number[]): number {
 
 export type ComparisonState = 'changed' | 'same' | 'unknown';
 
-/**
- * What a comparison judged: each run's value (for timings, the median wall time of its samples), or
- * each run's CPU time (user + system of the measured process), for CPU-bound timings.
- */
-export type ComparisonBasis = 'value' | 'cpu';
-
 export interface CurrentComparison {
   /** checked level / baseline level. */
   ratio: number;
@@ -81,12 +73,6 @@ export interface CurrentComparison {
   needRuns?: number;
   /** For an unknown: why, in words. */
   reason?: string;
-  /** What was compared: each run's value, or its CPU time (compareCurrentRuns). */
-  basis: ComparisonBasis;
-  /** With the CPU basis: the earlier runs' median value (wall time), for tables that show values. */
-  valueBaseline?: number;
-  /** With the CPU basis: which CPU time of each run, the least of its samples or their median. */
-  cpuStatistic?: 'least' | 'median';
 }
 
 export interface CompareOptions {
@@ -104,16 +90,12 @@ function pct(x: number): string {
 /**
  * `earlier`: the runs the checked level is judged against (oldest first); `current`: the runs of the
  * checked commit (one, or several when the commit was measured before), the checked run last.
- * Judged on each run's value (its median); see compareCurrentRuns for CPU-bound timings.
  */
 export function compareCurrent(earlier: readonly RunRecord[], current: RunRecord | readonly RunRecord[], options: CompareOptions = {}): CurrentComparison | undefined {
   const checked = Array.isArray(current) ? (current as readonly RunRecord[]) : [current as RunRecord];
-  return compareLevels(earlier.slice(-BASELINE_WINDOW).map((r) => r.value), checked.map((r) => r.value), options, 'value');
-}
-
-/** The checked levels `now` against the earlier levels `base` (oldest first, already windowed). */
-function compareLevels(base: readonly number[], now: readonly number[], options: CompareOptions, basis: ComparisonBasis): CurrentComparison | undefined {
-  const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
+  const minEffect = options.minEffect ?? 0.015;
+  const base = earlier.slice(-BASELINE_WINDOW).map((r) => r.value);
+  const now = checked.map((r) => r.value);
   if (!now.length || now.some((v) => !(v > 0) || !Number.isFinite(v)) || base.some((v) => !(v > 0) || !Number.isFinite(v))) return undefined;
   const currentMedian = median(now);
   const n = base.length;
@@ -122,7 +104,7 @@ function compareLevels(base: readonly number[], now: readonly number[], options:
   const baselineMedian = median(base);
   const ratio = currentMedian / baselineMedian;
   const d = Math.log(ratio);
-  const common = { ratio, baselineMedian, currentMedian, baselineRuns: n, currentRuns: k, basis };
+  const common = { ratio, baselineMedian, currentMedian, baselineRuns: n, currentRuns: k };
   if (n < MIN_BASELINE_RUNS) {
     const need = MIN_BASELINE_RUNS - n;
     return {
@@ -157,89 +139,6 @@ function compareLevels(base: readonly number[], now: readonly number[], options:
   const moved = `${pct(Math.abs(ratio - 1))} ${ratio > 1 ? 'higher' : 'lower'}`;
   const what = noisy ? `changes under ${pct(detectable)} cannot be told from it (this run: ${moved})` : `too much to tell ${moved} from it`;
   const advice = needRuns !== undefined ? `need ${needRuns} more run${needRuns === 1 ? '' : 's'} of this commit, or use check --base` : 'use check --base';
-  const reason = `run-to-run noise is ${pct(runNoise)} (${basis === 'cpu' ? 'CPU time, ' : ''}from ${n} earlier runs), ${what}: ${advice}`;
+  const reason = `run-to-run noise is ${pct(runNoise)} (from ${n} earlier runs), ${what}: ${advice}`;
   return { ...measured, significant: false, state: 'unknown', ...(needRuns !== undefined ? { needRuns } : {}), reason };
-}
-
-/** CPU seconds of a timed run (user + system of the measured process, per sample: its median), when it was recorded. */
-export function runCpuSeconds(r: RunRecord): number | undefined {
-  const user = r.extra?.user;
-  const system = r.extra?.system ?? 0;
-  if (r.unit !== 's' || typeof user !== 'number' || typeof system !== 'number') return undefined;
-  const cpu = user + system;
-  return cpu > 0 && Number.isFinite(cpu) ? cpu : undefined;
-}
-
-/** The least CPU seconds of a timed run's samples (`extra.cpuMin`), when it was recorded. */
-export function runLeastCpuSeconds(r: RunRecord): number | undefined {
-  const least = r.extra?.cpuMin;
-  return r.unit === 's' && typeof least === 'number' && least > 0 && Number.isFinite(least) ? least : undefined;
-}
-
-/**
- * CPU over wall time at which a program counts as CPU-bound: its CPU time then stands for its running
- * time, and a CPU increase counts from the ordinary minimum effect. Judged against the least disturbed
- * sample of all the runs, since on a busy machine even a CPU-bound program's typical sample spends most
- * of its time waiting for a CPU.
- */
-export const CPU_BOUND_SHARE = 0.5;
-
-/**
- * The runs' CPU times when every run has one, else undefined: each run's least CPU time when every run
- * recorded it (load only adds CPU time, so the least of a run's samples moves less between runs than
- * their median), else each run's median CPU time. With the minimum effect a CPU change must reach: the
- * ordinary one for a CPU-bound program, else scaled by wall over CPU time (and doubled, see
- * WAITING_EFFECT_MULTIPLE), so that a program that mostly waits (sleep, I/O: 1 ms of CPU in 20 ms) is not
- * failed for a CPU change that is a sliver of its time.
- * As `check --base` does (cpuMinEffect). On a machine so busy that even the least disturbed sample had
- * under half a CPU (load 25 on 2 cores: a 250 ms loop got 0.2 of a CPU), the scaled effect stays far
- * below a real slowdown of a CPU-bound program while still keeping a sleeper's trivial changes out.
- */
-/**
- * A program that mostly waits needs its CPU change to reach twice the minimum effect of its least disturbed
- * wall time: the CPU time of a short program drifts with the machine (start-up, caches) by more than its
- * run-to-run noise shows (`sleep 0.02`, 1.4 ms of CPU, moved 29% within a history whose noise read 8%).
- */
-const WAITING_EFFECT_MULTIPLE = 2;
-
-function cpuLevels(runs: readonly RunRecord[], minEffect: number): { levels: number[]; statistic: 'least' | 'median'; minEffect: number } | undefined {
-  let fastest = Infinity;
-  for (const r of runs) for (const wall of r.samples?.length ? r.samples : [r.value]) if (wall > 0) fastest = Math.min(fastest, wall);
-  const median_ = runs.map(runCpuSeconds);
-  if (!runs.length || median_.some((c) => c === undefined) || !Number.isFinite(fastest)) return undefined;
-  // The program's CPU time (its median, not its luckiest sample's) against the least disturbed wall time.
-  const share = median(median_ as number[]) / fastest;
-  const effect = share >= CPU_BOUND_SHARE ? minEffect : Math.min(1, (WAITING_EFFECT_MULTIPLE * minEffect) / share);
-  const least = runs.map(runLeastCpuSeconds);
-  const levels = least.every((c) => c !== undefined) ? { levels: least as number[], statistic: 'least' as const } : { levels: median_ as number[], statistic: 'median' as const };
-  return { ...levels, minEffect: effect };
-}
-
-/**
- * The checked runs against the earlier runs, on the best evidence the runs hold. Every timing is judged on
- * its value (the median wall time of its samples). A timing whose runs all recorded their CPU time is
- * judged on that too (a program that mostly waits against a larger minimum effect, see cpuLevels): load
- * from other work comes and goes between runs and makes a CPU-bound program wait for a CPU, which its
- * wall time counts and its CPU time barely does (on a shared 2-core machine the same command's run
- * medians moved 5-fold in wall time, 1.6-fold in CPU time). Either
- * basis clearing its own run-to-run noise is a change (the CPU time first); otherwise the verdict is the
- * more precise basis': "same" when either can vouch for it, else the one whose noise hides the least.
- * Each basis holds its own false-alarm rate, so two of them can at most double it (from about 1 in
- * 700-1,000 checks of a series with normal noise); every change must also lie beyond every earlier run.
- */
-export function compareCurrentRuns(earlier: readonly RunRecord[], current: RunRecord | readonly RunRecord[], options: CompareOptions = {}): CurrentComparison | undefined {
-  const checked = Array.isArray(current) ? (current as readonly RunRecord[]) : [current as RunRecord];
-  const byValue = compareCurrent(earlier, checked, options);
-  if (!byValue) return undefined;
-  const window = earlier.slice(-BASELINE_WINDOW);
-  const cpu = cpuLevels([...window, ...checked], options.minEffect ?? DEFAULT_MIN_EFFECT);
-  const byCpu = cpu ? compareLevels(cpu.levels.slice(0, window.length), cpu.levels.slice(window.length), { ...options, minEffect: cpu.minEffect }, 'cpu') : undefined;
-  if (!byCpu) return byValue;
-  byCpu.valueBaseline = byValue.baselineMedian;
-  byCpu.cpuStatistic = cpu!.statistic;
-  if (byCpu.significant) return byCpu;
-  if (byValue.significant) return byValue;
-  if (byCpu.state === 'same') return byCpu;
-  if (byValue.state === 'same') return byValue;
-  return (byCpu.detectable ?? Infinity) < (byValue.detectable ?? Infinity) ? byCpu : byValue;
 }

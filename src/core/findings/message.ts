@@ -50,11 +50,9 @@ export function changeMessage(input: {
   ratio: number;
   ratioCi?: [number, number];
   pValue?: number;
-  /** What before and after are (default: "median"; "CPU time" for a comparison on CPU time). */
-  measure?: string;
 }): string {
   const { name, direction, unit, before, after, ratio } = input;
-  const details = [`${input.measure ?? 'median'} ${formatValue(before, unit)} → ${formatValue(after, unit)}`];
+  const details = [`median ${formatValue(before, unit)} → ${formatValue(after, unit)}`];
   if (input.ratioCi) details.push(`95% CI ${formatInterval(input.ratioCi)}`);
   if (input.pValue !== undefined) details.push(formatP(input.pValue));
   return `${name} is ${percent(ratio)} ${word(direction, ratio)} since ${since(input.firstBad)} (${details.join(', ')})`;

@@ -717,17 +717,6 @@ function locationOf(source: BenchmarkConfig['source']): SourceLocation | undefin
 }
 
 /**
- * The least CPU time (user + system) of a result's successful runs: load from other work only adds to a
- * run's CPU time (a shared core, cold caches), so between runs the least of a few samples moves less
- * than their median (on a 2-core machine at load 6-27: 7% against 11% for blocks of 5 runs).
- */
-function leastCpu(runs: readonly SampleRun[]): number | undefined {
-  let least = Infinity;
-  for (const r of runs) if (!r.failed && r.user !== undefined) least = Math.min(least, r.user + (r.system ?? 0));
-  return Number.isFinite(least) ? least : undefined;
-}
-
-/**
  * The history records of one result: the timing series (with CPU, memory, failures
  * and outliers as extra facts), or, for a harness format, one series per parsed
  * measurement.
@@ -773,8 +762,6 @@ export function toRunRecords(result: BenchmarkResult, bench: BenchmarkConfig): R
   };
   if (result.user !== undefined) extra.user = result.user;
   if (result.system !== undefined) extra.system = result.system;
-  const cpuMin = leastCpu(result.runs);
-  if (cpuMin !== undefined) extra.cpuMin = cpuMin;
   if (result.peakRssBytes !== undefined) extra.peakRssBytes = result.peakRssBytes;
   if (result.shellOverhead !== undefined) extra.shellOverhead = result.shellOverhead;
   const records: RunRecord[] = [
