@@ -6,19 +6,20 @@
 //   history: N A/A `check` runs on one commit (each recorded), then checks of a commit that makes
 //            the loop 50% slower against that history (not recorded)  → exit 1 counts
 //   base:    N A/A `check --base main` on main, then `check --base main` of a 10% slower loop
+//            (sequential by default: looks after 16, 32, 64 and 96 pairs; --base-runs N fixes N runs)
 //   instructions: `check --base main` A/A and a 2% slower awk loop (the instruction verdict)
 // Targets (issue: verdicts a team can gate a merge on): A/A ≤ 1 exit 1 in 100; the 50% (history)
 // and 10% (base) slowdowns fail ≥ 9 of 10; instructions: A/A 0 fails, 2% slowdown 10 of 10.
 // The parts run in the order instructions, history, base; results are written after every series.
-// At full size it takes about 40 minutes on a 2-core machine, most of it the --base checks (a
-// Node loop of 250 ms, 25 runs per side): `npm run bench -- --only ab-gate --timeout 3600`.
+// At full size it takes an hour or more on a 2-core machine, most of it the --base A/A checks (a
+// Node loop of 250 ms, up to 96 pairs each when nothing changed): `npm run bench -- --only ab-gate --timeout 7200`.
 //
 // Options (or the environment variable in brackets):
 //   --parts history,base,instructions   [AB_GATE_PARTS]   which parts to run (default all)
 //   --aa N          [AB_GATE_AA]        A/A checks per part (default 100)
 //   --instructions-aa N [AB_GATE_INSTRUCTIONS_AA] A/A checks of the instruction part (default 20, at most --aa)
 //   --slow N        [AB_GATE_SLOW]      slowdown checks per part (default 10)
-//   --base-runs N   [AB_GATE_BASE_RUNS] runs per side in --base mode (default 24)
+//   --base-runs N   [AB_GATE_BASE_RUNS] fixed runs per side in --base mode (default: none, the sequential default)
 //   --seed N        [AB_GATE_SEED]      seed of the load generator (default 1)
 //   --out FILE      [AB_GATE_OUT]       the result file (default bench/results/ab-gate.json)
 // Needs the CLI bundle (dist/cli.js: `npm run build`, which `npm run bench` does first).
@@ -37,7 +38,9 @@ const opt = (name, env, fallback) => {
 const parts = new Set(String(opt('parts', 'AB_GATE_PARTS', 'history,base,instructions')).split(',').map((s) => s.trim()));
 const aaRuns = Number(opt('aa', 'AB_GATE_AA', 100));
 const slowRuns = Number(opt('slow', 'AB_GATE_SLOW', 10));
-const baseRuns = Number(opt('base-runs', 'AB_GATE_BASE_RUNS', 24));
+const baseRunsText = opt('base-runs', 'AB_GATE_BASE_RUNS', undefined);
+const baseRuns = baseRunsText === undefined ? undefined : Number(baseRunsText);
+const baseMode = baseRuns === undefined ? 'sequential' : `${baseRuns} runs per side`;
 const seed = Number(opt('seed', 'AB_GATE_SEED', 1));
 const outFile = opt('out', 'AB_GATE_OUT', join(root, 'bench/results/ab-gate.json'));
 const instructionAa = Number(opt('instructions-aa', 'AB_GATE_INSTRUCTIONS_AA', Math.min(20, aaRuns)));
@@ -164,9 +167,12 @@ const rows = [];
 const targets = [];
 
 /** Runs `n` checks and tallies exit codes and verdicts; `pick` selects the verdict rows that count. */
-async function series(label, n, argv, pick = () => true) {
-  const tally = { checks: n, exit1: 0, exit2: 0, loaded: 0, seconds: 0, verdicts: new Map(), ratios: [], failures: [] };
+async function series(label, n, argv, pick = () => true, before = () => {}) {
+  const tally = { checks: n, exit1: 0, exit2: 0, loaded: 0, seconds: 0, verdicts: new Map(), ratios: [], pairs: [], failures: [] };
+  const rowIndex = rows.length;
+  rows.push(rowOf(label, 0, tally));
   for (let i = 0; i < n; i++) {
+    before(i);
     const r = await check(argv);
     tally.seconds += r.seconds;
     if (r.loaded) tally.loaded++;
@@ -180,6 +186,7 @@ async function series(label, n, argv, pick = () => true) {
       const key = `${c.benchmark}/${c.metric}${c.timeBasis ? `(${c.timeBasis})` : ''}: ${c.verdict}`;
       tally.verdicts.set(key, (tally.verdicts.get(key) ?? 0) + 1);
       if (typeof c.ratio === 'number') tally.ratios.push(c.ratio);
+      if (c.timeBasis === 'cpu' && typeof c.pairs === 'number') tally.pairs.push(c.pairs);
     }
     if (r.code === 1) {
       const why = comparisons.length
@@ -188,9 +195,19 @@ async function series(label, n, argv, pick = () => true) {
       tally.failures.push(...why.slice(0, 2));
     }
     process.stdout.write(`  ${label} ${i + 1}/${n}: exit ${r.code}${r.loaded ? ' (loaded)' : ''} ${r.seconds.toFixed(1)} s\n`);
+    // The figures so far, so that a run cut short still leaves the checks it made.
+    rows.splice(rowIndex, 1, rowOf(label, i + 1, tally));
+    writeResults(false);
   }
+  rows.splice(rowIndex, 1, rowOf(label, n, tally));
+  writeResults(false);
+  return tally;
+}
+
+function rowOf(label, n, tally) {
   const sortedRatios = [...tally.ratios].sort((a, b) => a - b);
-  rows.push({
+  const sortedPairs = [...tally.pairs].sort((a, b) => a - b);
+  return {
     case: label,
     checks: n,
     'under load': tally.loaded,
@@ -198,11 +215,10 @@ async function series(label, n, argv, pick = () => true) {
     'exit 2': tally.exit2,
     verdicts: [...tally.verdicts].map(([k, v]) => `${k} ×${v}`).join('; ') || '–',
     'median ratio': sortedRatios.length ? sortedRatios[Math.floor(sortedRatios.length / 2)].toFixed(3) : '–',
-    's per check': (tally.seconds / n).toFixed(1),
+    'pairs (CPU rows)': sortedPairs.length ? `${sortedPairs[0]}–${sortedPairs[sortedPairs.length - 1]}, median ${sortedPairs[Math.floor(sortedPairs.length / 2)]}` : '–',
+    's per check': n ? (tally.seconds / n).toFixed(1) : '–',
     'first failures': tally.failures.slice(0, 2).join(' / ').slice(0, 300) || '–',
-  });
-  writeResults(false);
-  return tally;
+  };
 }
 
 const started = Date.now();
@@ -236,17 +252,23 @@ if (parts.has('history')) {
   git('commit', '-qam', 'loop 50% slower');
   const slow = await series('history: loop 50% slower', slowRuns, [...hist, '--no-record']);
   targets.push({ what: 'check (history), loop 50% slower: exit 1', target: '≥ 9 of 10', measured: `${slow.exit1} of ${slowRuns}`, met: slow.exit1 >= Math.ceil(0.9 * slowRuns) });
+  // The same code at a new commit each time, as CI sees it: no earlier run of the checked commit to
+  // call a shift "the environment", so the verdict rests on the comparison with earlier runs alone.
+  git('checkout', '-q', 'main');
+  git('checkout', '-qb', 'aa-commits');
+  const fresh = await series('history A/A (unchanged code, a new commit per check)', aaRuns, [...hist], () => true, (i) => git('commit', '-q', '--allow-empty', '-m', `unchanged ${i + 1}`));
+  targets.push({ what: 'check (history), A/A under load, a new commit per check: exit 1', target: '≤ 1 in 100', measured: `${fresh.exit1} in ${aaRuns}`, met: fresh.exit1 / aaRuns <= 0.01 });
   git('checkout', '-q', 'main');
 }
 if (parts.has('base')) {
   console.log('--base mode');
-  const base = ['--base', 'main', '--no-record', '--runs', String(baseRuns)];
-  const aa = await series(`--base A/A (${baseRuns} runs per side)`, aaRuns, base);
+  const base = ['--base', 'main', '--no-record', ...(baseRuns === undefined ? [] : ['--runs', String(baseRuns)])];
+  const aa = await series(`--base A/A (${baseMode})`, aaRuns, base);
   targets.push({ what: 'check --base, A/A under load: exit 1', target: '≤ 1 in 100', measured: `${aa.exit1} in ${aaRuns}`, met: aa.exit1 / aaRuns <= 0.01 });
   git('checkout', '-qb', 'slow-10');
   writeFileSync(join(dir, 'loop-work.txt'), String(workFor(0.1)));
   git('commit', '-qam', 'loop 10% slower');
-  const slow = await series(`--base: loop 10% slower`, slowRuns, base, (c) => c.benchmark === 'loop');
+  const slow = await series(`--base: loop 10% slower (${baseMode})`, slowRuns, base, (c) => c.benchmark === 'loop');
   targets.push({ what: 'check --base, loop 10% slower: exit 1', target: '≥ 9 of 10', measured: `${slow.exit1} of ${slowRuns}`, met: slow.exit1 >= Math.ceil(0.9 * slowRuns) });
   git('checkout', '-q', 'main');
 }
@@ -261,7 +283,7 @@ function writeResults(final) {
         title: 'Gating under load: A/A and slowdowns',
         rows,
         targets,
-        notes: `Scratch repository: \`sleep 0.02\` (10 runs) and a Node loop of about ${(loopTime * 1e3).toFixed(0)} ms of CPU (5 runs) for history mode and --base (${baseRuns} runs per side); an awk loop of ${AWK_WORK.toLocaleString('en-US')} iterations with \`"metrics": ["time", "instructions"]\` for the instruction metric. A CPU hog comes and goes at random (seeded ${seed}) during about half of the checks, on top of whatever else the machine runs (load ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end, on ${os.cpus().length} cores). Slowdowns are of the whole command (the loop's extra work is sized against Node's start-up). Parts: ${[...parts].join(', ')}; ${minutes} min${final ? '' : ' so far (not finished)'}.`,
+        notes: `Scratch repository: \`sleep 0.02\` (10 runs) and a Node loop of about ${(loopTime * 1e3).toFixed(0)} ms of CPU (5 runs) for history mode and --base (${baseMode}); an awk loop of ${AWK_WORK.toLocaleString('en-US')} iterations with \`"metrics": ["time", "instructions"]\` for the instruction metric. A CPU hog comes and goes at random (seeded ${seed}) during about half of the checks, on top of whatever else the machine runs (load ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end, on ${os.cpus().length} cores). Slowdowns are of the whole command (the loop's extra work is sized against Node's start-up). Parts: ${[...parts].join(', ')}; ${minutes} min${final ? '' : ' so far (not finished)'}.`,
       },
       null,
       2,

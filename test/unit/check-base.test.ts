@@ -103,7 +103,13 @@ describe('perf-pulse check --base (interleaved with the base revision)', functio
     assert.equal(instr.interval, 'range over runs');
     const time = json.comparisons.find((c: { metric: string }) => c.metric === 'time');
     assert.ok(['slower', 'unknown'].includes(time.verdict), time.message);
-    assert.equal(time.interval, '99% Hodges-Lehmann of per-pair log ratios');
+    // Measured sequentially: it stops at a scheduled look, and the interval has that look's share of the 1%.
+    const confidenceByLook: Record<number, string> = { 16: '99.9%', 32: '99.9%', 64: '99.8%', 96: '99.4%' };
+    assert.ok(confidenceByLook[time.pairs], `stopped at a look: ${time.pairs} pairs`);
+    assert.ok(time.looks >= 1 && time.looks <= 4, String(time.looks));
+    const shown = time.looks === 4 || time.pairs === 96 ? '99.4%' : confidenceByLook[time.pairs];
+    assert.equal(time.interval, `${shown} Hodges-Lehmann of per-pair log ratios`, time.message);
+    assert.ok(time.message.includes(`(${shown} CI `) && time.message.includes(`over ${time.pairs} interleaved pairs`), time.message);
     assert.equal(time.ratioCi.length, 2);
     const md = readFileSync(join(repo, 'out/r.md'), 'utf8');
     assert.match(md, /interleaved comparison with the base revision\*\* `main`/);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { CliError, type CliIO } from '../cli-types';
 import { openHistory } from '../history-access';
 import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
-import { compareCounts, comparePaired, INSTRUCTIONS_MIN_EFFECT, TIME_MIN_EFFECT } from '../../core/detect/paired-ab';
+import { compareCounts, comparePaired, INSTRUCTIONS_MIN_EFFECT, LookSchedule, MIN_PAIRS, settled, TIME_MIN_EFFECT, type PairedVerdict } from '../../core/detect/paired-ab';
 import { vcsInfo } from '../../core/env';
 import type { RunRecord } from '../../core/model';
 import {
@@ -27,6 +27,7 @@ import {
   withWorktree,
   WorktreeError,
   type BenchmarkResult,
+  type SampleRun,
 } from '../../core/runner';
 import { median } from '../../core/stats/summary';
 import { appendStepSummary, writeOut } from '../write-out';
@@ -40,16 +41,23 @@ import { benchmarkNotesFeedback } from '../ci-feedback';
  * "slower" verdict (see core/detect/paired-ab.ts), never on "unknown".
  */
 
+/** Seconds of measuring one benchmark (both sides) after which a sequential comparison takes its last look. */
+export const BASE_MAX_SECONDS = 180;
+
 export const BASE_USAGE = `  --base REV             gate on an interleaved comparison with REV instead of the history:
                          REV is checked out in a temporary git worktree and each benchmark
                          runs there and in the working tree alternately (A B, B A, A B, …),
                          judged by wall time, CPU time and (with the metric) instructions.
-                         Fails only on "slower": the ratio's 99% interval wholly above ${TIME_MIN_EFFECT * 100}%
+                         Fails only on "slower": the ratio's interval wholly above ${TIME_MIN_EFFECT * 100}%
                          for time, ${INSTRUCTIONS_MIN_EFFECT * 100}% for instruction counts (--fail-on critical:
                          its lower end at 10% or more); "unknown" says how to settle it.
+                         Time is measured sequentially: looks after 16, 32, 64 and 96 pairs
+                         (the last at ${BASE_MAX_SECONDS} s of measuring a benchmark), stopping once the
+                         verdict is settled; the 1% error is split between the looks.
                          Without a value: the pull request's base branch (GITHUB_BASE_REF,
                          as origin/NAME or NAME)
-  --runs N               with --base: runs per side (default: the benchmark's settings)
+  --runs N               with --base: exactly N runs per side, one look at 99%
+                         (default: sequential, as above)
   --seed N               with --base: seed of the statistics (default 1)
 `;
 
@@ -118,9 +126,9 @@ async function loadBenchmarks(workspace: string): Promise<BenchmarkConfig[]> {
 }
 
 /** Per-run wall times in run order, a failed run as undefined (so pairs stay aligned). */
-const runWalls = (r: BenchmarkResult) => r.runs.map((run) => (run.failed ? undefined : run.wall));
+const runWalls = (runs: readonly SampleRun[]) => runs.map((run) => (run.failed ? undefined : run.wall));
 /** Per-run CPU seconds (user + system) in run order; undefined where unknown or failed. */
-const runCpu = (r: BenchmarkResult) => r.runs.map((run) => (run.failed || run.user === undefined ? undefined : run.user + (run.system ?? 0)));
+const runCpu = (runs: readonly SampleRun[]) => runs.map((run) => (run.failed || run.user === undefined ? undefined : run.user + (run.system ?? 0)));
 
 /**
  * The smallest CPU-time increase that counts: 2% for a CPU-bound program, else 2% of the
@@ -130,7 +138,7 @@ const runCpu = (r: BenchmarkResult) => r.runs.map((run) => (run.failed || run.us
  * also holds the wait for a CPU (on a two-core VM with other work, pairs' wall ratios spread
  * ±40% where CPU ratios spread ±8%).
  */
-export function cpuMinEffect(a: BenchmarkResult, b: BenchmarkResult): number | undefined {
+export function cpuMinEffect(a: Pick<BenchmarkResult, 'runs'>, b: Pick<BenchmarkResult, 'runs'>): number | undefined {
   const ok = [...a.runs, ...b.runs].filter((r) => !r.failed && r.wall > 0);
   if (!ok.length || ok.some((r) => r.user === undefined)) return undefined;
   const cpu = median(ok.map((r) => r.user! + (r.system ?? 0)));
@@ -144,6 +152,34 @@ export function cpuMinEffect(a: BenchmarkResult, b: BenchmarkResult): number | u
 
 /** CPU over wall time of the least disturbed run from which a program counts as CPU-bound. */
 const CPU_BOUND_SHARE = 0.5;
+
+interface TimeVerdicts {
+  wall: PairedVerdict;
+  /** CPU time, when both sides' CPU times are known. */
+  cpu?: PairedVerdict;
+  /** The program is CPU-bound: its CPU time is the verdict that decides when to stop. */
+  cpuBound: boolean;
+}
+
+/** Wall and CPU verdicts of the runs so far, at one confidence. */
+function judgeTime(a: readonly SampleRun[], b: readonly SampleRun[], confidence?: number): TimeVerdicts {
+  const at = confidence === undefined ? {} : { confidence };
+  const wall = comparePaired(runWalls(a), runWalls(b), { minEffect: TIME_MIN_EFFECT, ...at });
+  const cpuEffect = cpuMinEffect({ runs: a as SampleRun[] }, { runs: b as SampleRun[] });
+  if (cpuEffect === undefined) return { wall, cpuBound: false };
+  const cpu = comparePaired(runCpu(a), runCpu(b), { minEffect: cpuEffect, ...at });
+  return { wall, cpu, cpuBound: cpuEffect === TIME_MIN_EFFECT };
+}
+
+/**
+ * Can a sequential comparison stop? When a row is already slower (the job fails whatever comes), or
+ * when the row that sees the program best is settled: its CPU time for a CPU-bound program (the wall
+ * time on a busy machine may never settle), else its wall time.
+ */
+function timeSettled(v: TimeVerdicts): boolean {
+  if (v.wall.verdict === 'slower' || v.cpu?.verdict === 'slower') return true;
+  return settled(v.cpuBound && v.cpu ? v.cpu : v.wall);
+}
 
 /** Which side a RunError of an interleaved session belongs to (the runner names them "NAME (A)"/"NAME (B)"). */
 const failedAtBase = (err: RunError, name: string) => err.benchmark === `${name} (A)`;
@@ -163,9 +199,38 @@ async function compareBenchmark(bench: BenchmarkConfig, revDir: string, args: Ba
   }
   const inBase = { ...bench, cwd: path.resolve(revDir, bench.cwd ?? '.'), name: `${name} (A)` };
   const here = { ...bench, cwd: path.resolve(args.workspace, bench.cwd ?? '.'), name: `${name} (B)` };
+  // Sequential unless --runs fixes the count: looks at 16, 32, 64 and 96 pairs, stopping once settled.
+  const schedule = args.runs === undefined ? new LookSchedule() : undefined;
+  let judged: TimeVerdicts | undefined;
+  let looks = 0;
+  let stopped = false;
+  const look = (ra: readonly SampleRun[], rb: readonly SampleRun[], confidence: number) => {
+    looks++;
+    judged = judgeTime(ra, rb, confidence);
+    return judged;
+  };
   let timed: { a: BenchmarkResult; b: BenchmarkResult } | undefined;
   try {
-    timed = await runInterleaved(inBase, here, { cwd: args.workspace, runs: args.runs, counterbalance: true, signal: io.signal, seed: args.seed, log: (l) => io.stderr(l + '\n') });
+    timed = await runInterleaved(inBase, here, {
+      cwd: args.workspace,
+      runs: args.runs ?? schedule!.maxPairs,
+      counterbalance: true,
+      signal: io.signal,
+      seed: args.seed,
+      log: (l) => io.stderr(l + '\n'),
+      ...(schedule
+        ? {
+            afterPair: (ra: readonly SampleRun[], rb: readonly SampleRun[], elapsed: number) => {
+              const pairs = Math.min(ra.length, rb.length);
+              const due = schedule.lookAt(pairs, pairs >= MIN_PAIRS && elapsed >= BASE_MAX_SECONDS);
+              if (!due) return false;
+              const verdicts = look(ra, rb, due.confidence);
+              stopped = due.final || timeSettled(verdicts);
+              return stopped;
+            },
+          }
+        : {}),
+    });
   } catch (err) {
     if (!(err instanceof RunError)) throw err;
     if (failedAtBase(err, name)) skipped('time', `not compared: it does not run at the base revision (${err.message}); a new benchmark gets a verdict once the base has it`);
@@ -174,13 +239,17 @@ async function compareBenchmark(bench: BenchmarkConfig, revDir: string, args: Ba
   }
   const a = { ...timed.a, name };
   const b = { ...timed.b, name };
+  if (schedule && !stopped) {
+    // Ended without a look that stopped it (failed runs): a last look takes the error that is left.
+    const last = schedule.lookAt(Math.min(a.runs.length, b.runs.length), true);
+    if (last) look(a.runs, b.runs, last.confidence);
+  }
+  const verdicts = schedule ? judged! : judgeTime(a.runs, b.runs);
   const centre = (xs: Array<number | undefined>) => median(xs.filter((x): x is number => x !== undefined));
-  const walls = [runWalls(a), runWalls(b)] as const;
-  out.rows.push({ ...rowFromVerdict(name, 'time', comparePaired(walls[0], walls[1], { minEffect: TIME_MIN_EFFECT }), centre(walls[0]), centre(walls[1])), timeBasis: 'wall' });
-  const cpuEffect = cpuMinEffect(a, b);
-  if (cpuEffect !== undefined) {
-    const cpu = [runCpu(a), runCpu(b)] as const;
-    out.rows.push({ ...rowFromVerdict(name, 'time', comparePaired(cpu[0], cpu[1], { minEffect: cpuEffect }), centre(cpu[0]), centre(cpu[1])), timeBasis: 'cpu' });
+  const sequential = schedule ? { looks } : {};
+  out.rows.push({ ...rowFromVerdict(name, 'time', verdicts.wall, centre(runWalls(a.runs)), centre(runWalls(b.runs))), timeBasis: 'wall', ...sequential });
+  if (verdicts.cpu) {
+    out.rows.push({ ...rowFromVerdict(name, 'time', verdicts.cpu, centre(runCpu(a.runs)), centre(runCpu(b.runs))), timeBasis: 'cpu', ...sequential });
   }
   if (wantsInstructions(bench)) {
     // Interleaved too, though counts do not drift with load: it costs nothing and keeps the method one.

@@ -33,8 +33,10 @@ export interface PairedVerdict {
   verdict: AbVerdict;
   /** Estimated B / A (exp of the Hodges–Lehmann estimate of the pairs' log ratios). */
   ratio: number;
-  /** 99% interval of the ratio (CONFIDENCE). */
+  /** Interval of the ratio at `confidence` (99%, CONFIDENCE, unless a sequential look gave another). */
   ratioCi: [number, number];
+  /** Confidence of ratioCi. */
+  confidence: number;
   /** Pairs the verdict rests on. */
   pairs: number;
   /** The practical effect the interval was held against (0.02 = 2%). */
@@ -50,6 +52,8 @@ export interface PairedOptions {
   /** Ratio beyond which a difference counts (default TIME_MIN_EFFECT). */
   minEffect?: number;
   direction?: Direction;
+  /** Confidence of the interval (default CONFIDENCE; a sequential look takes its share, see LookSchedule). */
+  confidence?: number;
 }
 
 /**
@@ -75,6 +79,16 @@ export function pairLogRatios(a: ReadonlyArray<number | undefined>, b: ReadonlyA
  * Hodges–Lehmann estimate is then the k-th smallest and k-th largest Walsh average.
  */
 export function signedRankCritical(n: number, alpha = 0.05): number {
+  const key = `${n}|${alpha}`;
+  let k = criticalCache.get(key);
+  if (k === undefined) criticalCache.set(key, (k = signedRankCriticalExact(n, alpha)));
+  return k;
+}
+
+/** Sequential looks ask for the same few (n, alpha) again and again. */
+const criticalCache = new Map<string, number>();
+
+function signedRankCriticalExact(n: number, alpha: number): number {
   const total = (n * (n + 1)) / 2;
   if (n > 200) {
     const sd = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24);
@@ -123,6 +137,12 @@ function lag1(d: readonly number[], centre: number): number {
   return den > 0 ? num / den : 0;
 }
 
+/** "99%", "99.8%": a confidence as people read it. */
+export function confidenceText(confidence: number): string {
+  const p = confidence * 100;
+  return `${Number(p.toFixed(p >= 99.95 ? 2 : 1)).toString()}%`;
+}
+
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 
 /**
@@ -131,14 +151,16 @@ const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).to
  */
 export function comparePaired(a: ReadonlyArray<number | undefined>, b: ReadonlyArray<number | undefined>, options: PairedOptions = {}): PairedVerdict {
   const minEffect = options.minEffect ?? TIME_MIN_EFFECT;
+  const confidence = options.confidence ?? CONFIDENCE;
   const bigger = options.direction === 'bigger';
   const d = pairLogRatios(a, b);
-  const hl = hodgesLehmann(d);
+  const hl = hodgesLehmann(d, confidence);
   if (!hl) {
     return {
       verdict: 'unknown',
       ratio: d.length ? Math.exp(d.reduce((s, x) => s + x, 0) / d.length) : NaN,
       ratioCi: [NaN, NaN],
+      confidence,
       pairs: d.length,
       minEffect,
       autocorrelation: 0,
@@ -156,8 +178,8 @@ export function comparePaired(a: ReadonlyArray<number | undefined>, b: ReadonlyA
   const ratioCi: [number, number] = [Math.exp(lo), Math.exp(hi)];
   const edge = Math.log(1 + minEffect);
   const effectText = `${(minEffect * 100).toFixed(1).replace(/\.0$/, '')}%`;
-  const ciText = `${Math.round(CONFIDENCE * 100)}% CI ${pct(ratioCi[0])} .. ${pct(ratioCi[1])}`;
-  const base = { ratio, ratioCi, pairs: d.length, minEffect, autocorrelation: rho };
+  const ciText = `${confidenceText(confidence)} CI ${pct(ratioCi[0])} .. ${pct(ratioCi[1])}`;
+  const base = { ratio, ratioCi, confidence, pairs: d.length, minEffect, autocorrelation: rho };
   // In "bigger is better" metrics a higher ratio is an improvement.
   const worse = (up: boolean): AbVerdict => (up !== bigger ? 'slower' : 'faster');
   if (lo > edge) {
@@ -196,7 +218,7 @@ export function compareCounts(a: readonly number[], b: readonly number[], option
   const effectText = `${(minEffect * 100).toFixed(1).replace(/\.0$/, '')}%`;
   const pairs = Math.min(xa.length, xb.length);
   if (!xa.length || !xb.length) {
-    return { verdict: 'unknown', ratio: NaN, ratioCi: [NaN, NaN], pairs, minEffect, autocorrelation: 0, runsToSettle: 1, message: 'unknown: one side has no instruction count' };
+    return { verdict: 'unknown', ratio: NaN, ratioCi: [NaN, NaN], confidence: 1, pairs, minEffect, autocorrelation: 0, runsToSettle: 1, message: 'unknown: one side has no instruction count' };
   }
   const med = (xs: number[]) => {
     const s = [...xs].sort((p, q) => p - q);
@@ -204,7 +226,7 @@ export function compareCounts(a: readonly number[], b: readonly number[], option
   };
   const ratio = med(xb) / med(xa);
   const ratioCi: [number, number] = [Math.min(...xb) / Math.max(...xa), Math.max(...xb) / Math.min(...xa)];
-  const base = { ratio, ratioCi, pairs, minEffect, autocorrelation: 0 };
+  const base = { ratio, ratioCi, confidence: 1, pairs, minEffect, autocorrelation: 0 };
   const rangeText = `range over runs ${pct(ratioCi[0])} .. ${pct(ratioCi[1])}`;
   if (ratioCi[0] > 1 + minEffect) return { ...base, verdict: 'slower', message: `slower: ${pct(ratio)} more instructions (${rangeText}; beyond the ${effectText} minimum effect)` };
   if (ratioCi[1] < 1 / (1 + minEffect)) return { ...base, verdict: 'faster', message: `faster: ${pct(ratio)} instructions (${rangeText}; beyond the ${effectText} minimum effect)` };
@@ -214,4 +236,73 @@ export function compareCounts(a: readonly number[], b: readonly number[], option
     verdict: 'unknown',
     message: `unknown: ${pct(ratio)} instructions, but the counts vary between runs (${rangeText}) across the ${effectText} minimum effect; the program does not run the same instructions each time, so gate it on time`,
   };
+}
+
+/**
+ * Sequential A/B: instead of a fixed number of pairs, the verdict is looked at after 16, 32, 64 and 96
+ * interleaved pairs and measuring stops as soon as it is settled, so a clear change costs few runs and
+ * a busy machine gets the pairs it needs (on a 2-core machine at load 6-27, a 10% CPU slowdown of a
+ * 250 ms program needed 16 to more than 64 pairs; pairs' CPU log ratios spread 9-14%). Looking more
+ * than once would inflate the error of a fixed 99% interval (each look is another chance for noise to
+ * cross the edge), so the 1% is split between the looks (0.1%, 0.1%, 0.2%, then the rest, 0.6%): by
+ * the union bound the chance that any look calls an unchanged program slower or faster stays at or
+ * under 1% however the looks depend on each other and whenever measuring stops (a time limit makes the
+ * look it stops at the last, with all the error left). Most of it is kept for the last look, where a
+ * small effect on a noisy machine is decided; early looks only stop on what is already clear.
+ */
+export const SEQUENTIAL_LOOKS: readonly number[] = [16, 32, 64, 96];
+/** Error share of each look but the last, which takes what is left of 1 - CONFIDENCE. */
+const SEQUENTIAL_ALPHAS: readonly number[] = [0.001, 0.001, 0.002];
+
+export interface Look {
+  /** Pairs measured when the look is taken. */
+  pairs: number;
+  /** Confidence of this look's interval. */
+  confidence: number;
+  /** No look follows: the verdict of this one stands. */
+  final: boolean;
+}
+
+/** Which pair counts are looks and at what confidence; one schedule per comparison. */
+export class LookSchedule {
+  private spent = 0;
+  private next = 0;
+  private done = false;
+  constructor(
+    readonly looks: readonly number[] = SEQUENTIAL_LOOKS,
+    private readonly alphas: readonly number[] = SEQUENTIAL_ALPHAS,
+    readonly total = 1 - CONFIDENCE,
+  ) {}
+
+  /** The most pairs a comparison takes. */
+  get maxPairs(): number {
+    return this.looks[this.looks.length - 1];
+  }
+
+  /** The next scheduled look (in pairs), undefined after the last. */
+  get nextLook(): number | undefined {
+    return this.done ? undefined : this.looks[this.next];
+  }
+
+  /**
+   * The look to take after `pairs` pairs, or undefined when none is due. `last`: measuring stops here
+   * (a time limit, failed runs), so this look takes all the error that is left.
+   */
+  lookAt(pairs: number, last = false): Look | undefined {
+    if (this.done) return undefined;
+    const due = pairs >= this.looks[this.next];
+    if (!due && !last) return undefined;
+    const final = last || pairs >= this.maxPairs || this.next >= this.looks.length - 1;
+    const alpha = final ? this.total - this.spent : Math.min(this.alphas[this.next] ?? 0, this.total - this.spent);
+    this.spent += alpha;
+    this.next++;
+    if (final) this.done = true;
+    return { pairs, confidence: 1 - alpha, final };
+  }
+}
+
+/** Is a look's verdict settled enough to stop measuring? Decided either way, or an increase is ruled out (it cannot fail the gate). */
+export function settled(v: PairedVerdict): boolean {
+  if (v.verdict !== 'unknown') return true;
+  return Number.isFinite(v.ratioCi[1]) && v.ratioCi[1] < 1 + v.minEffect;
 }

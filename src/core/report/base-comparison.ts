@@ -1,5 +1,5 @@
 import type { AbVerdict } from '../detect/ab';
-import type { PairedVerdict } from '../detect/paired-ab';
+import { confidenceText, type PairedVerdict } from '../detect/paired-ab';
 import { formatValue } from '../format';
 import { xmlEscape } from './junit';
 
@@ -26,7 +26,11 @@ export interface BaseComparisonRow {
   ratio?: number;
   ratioCi?: [number, number];
   interval?: 'hodges-lehmann-99' | 'range';
+  /** Confidence of a Hodges-Lehmann interval: 99%, or a sequential look's share of it (99.9%, 99.9%, 99.8%, 99.4%). */
+  confidence?: number;
   pairs?: number;
+  /** How many looks the sequential comparison took (absent for a fixed --runs). */
+  looks?: number;
   minEffect?: number;
   runsToSettle?: number;
   severity?: 'critical' | 'warning';
@@ -62,6 +66,7 @@ export function rowFromVerdict(benchmark: string, metric: BaseMetric, v: PairedV
     ratio: v.ratio,
     ratioCi: v.ratioCi,
     interval: metric === 'time' ? 'hodges-lehmann-99' : 'range',
+    ...(metric === 'time' ? { confidence: v.confidence } : {}),
     pairs: v.pairs,
     minEffect: v.minEffect,
     ...(v.runsToSettle !== undefined ? { runsToSettle: v.runsToSettle } : {}),
@@ -119,7 +124,7 @@ export function baseComparisonMarkdown(report: BaseComparisonReport): string {
     '',
     `Verdicts come from an **interleaved comparison with the base revision** \`${cell(report.base.rev)}\` (${short(report.base.commit)}), ` +
       `measured in this job together with ${head}: runs alternate base, working tree, base, … so that load on the machine hits both alike. ` +
-      `Ratio = working tree / base. Time is judged twice: by wall time, and by CPU time (user + system), which on a busy machine does not hold the wait for a CPU; a CPU increase counts from 2% for a program that had half a CPU or more, else from 2% of its fastest wall time. Its 99% interval comes from the per-pair log ratios (Hodges–Lehmann), ` +
+      `Ratio = working tree / base. Time is judged twice: by wall time, and by CPU time (user + system), which on a busy machine does not hold the wait for a CPU; a CPU increase counts from 2% for a program that had half a CPU or more, else from 2% of its fastest wall time. Its interval comes from the per-pair log ratios (Hodges–Lehmann): 99% for a fixed number of runs; measured sequentially (looks after 16, 32, 64 and 96 pairs, stopping once settled), each look's interval takes its share of the 1% error (99.9%, 99.9%, 99.8%, then 99.4%), so that looking more than once does not add false alarms; ` +
       `for instruction counts it is the range over the runs. Only an interval wholly beyond the minimum effect counts as slower or faster.`,
     '',
     '| Benchmark | Metric | Base | Working tree | Ratio | Interval | Verdict |',
@@ -162,8 +167,9 @@ export function baseComparisonJson(report: BaseComparisonReport): string {
         head: finite(r.head),
         ratio: finite(r.ratio),
         ratioCi: r.ratioCi && Number.isFinite(r.ratioCi[0]) ? r.ratioCi : null,
-        ...(r.interval ? { interval: r.interval === 'range' ? 'range over runs' : '99% Hodges-Lehmann of per-pair log ratios' } : {}),
+        ...(r.interval ? { interval: r.interval === 'range' ? 'range over runs' : `${confidenceText(r.confidence ?? 0.99)} Hodges-Lehmann of per-pair log ratios` } : {}),
         ...(r.pairs !== undefined ? { pairs: r.pairs } : {}),
+        ...(r.looks !== undefined ? { looks: r.looks } : {}),
         ...(r.minEffect !== undefined ? { minEffect: r.minEffect } : {}),
         ...(r.runsToSettle !== undefined ? { runsToSettle: r.runsToSettle } : {}),
         message: r.message,

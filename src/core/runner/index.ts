@@ -650,7 +650,19 @@ export interface InterleavedResult {
  * drift of the machine (thermal, background work) hits both alike. Stops when both have met their minimums and
  * both medians are precise, or at the first limit. `runs` fixes the count per side.
  */
-export async function runInterleaved(a: CommandSpec, b: CommandSpec, options: RunOptions & { runs?: number; counterbalance?: boolean }): Promise<InterleavedResult> {
+export async function runInterleaved(
+  a: CommandSpec,
+  b: CommandSpec,
+  options: RunOptions & {
+    runs?: number;
+    counterbalance?: boolean;
+    /**
+     * Called after each pair with both sides' runs so far (in run order) and the seconds spent measuring;
+     * true stops the session there (a sequential comparison that has its verdict). `runs` stays the cap.
+     */
+    afterPair?: (a: readonly SampleRun[], b: readonly SampleRun[], elapsedSeconds: number) => boolean;
+  },
+): Promise<InterleavedResult> {
   const fixed = options.runs !== undefined ? { runs: options.runs } : {};
   const pa = prepareCommand({ ...a, ...fixed }, a.name ?? 'A', options.cwd, options.precision);
   const pb = prepareCommand({ ...b, ...fixed }, b.name ?? 'B', options.cwd, options.precision);
@@ -681,6 +693,10 @@ export async function runInterleaved(a: CommandSpec, b: CommandSpec, options: Ru
       }
       if (ma.hopeless() || mb.hopeless()) break;
       const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+      if (options.afterPair?.(ma.runs, mb.runs, elapsed)) {
+        ma.stopReason = mb.stopReason = 'settled';
+        break;
+      }
       // Each side's clock is half the session: they share it.
       doneA = ma.rule.decide({ samples: ma.samples, runs: ma.runs.length, elapsed: elapsed / 2 }) ?? (doneA === 'precise' ? undefined : doneA);
       doneB = mb.rule.decide({ samples: mb.samples, runs: mb.runs.length, elapsed: elapsed / 2 }) ?? (doneB === 'precise' ? undefined : doneB);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { compareCounts, comparePaired, hodgesLehmann, pairLogRatios, signedRankCritical } from '../../../src/core/detect/paired-ab';
+import { compareCounts, comparePaired, hodgesLehmann, LookSchedule, pairLogRatios, settled, signedRankCritical, type PairedVerdict } from '../../../src/core/detect/paired-ab';
 import { normal, seededRandom } from '../../../src/core/stats/random';
 
 /**
@@ -107,6 +107,90 @@ describe('paired A/B verdict (interleaved runs)', () => {
     const narrow = comparePaired(ones, shuffled.map(Math.exp));
     assert.ok(wide.autocorrelation > 0.5, String(wide.autocorrelation));
     assert.ok(wide.ratioCi[1] - wide.ratioCi[0] > (narrow.ratioCi[1] - narrow.ratioCi[0]) * 1.5);
+  });
+});
+
+/** A sequential comparison as `check --base` runs it: a look at each scheduled pair count, stopping once settled. */
+function sequential(a: number[], b: number[]): PairedVerdict {
+  const schedule = new LookSchedule();
+  let v: PairedVerdict | undefined;
+  for (let n = 1; n <= Math.min(a.length, b.length); n++) {
+    const look = schedule.lookAt(n);
+    if (!look) continue;
+    v = comparePaired(a.slice(0, n), b.slice(0, n), { confidence: look.confidence });
+    if (look.final || settled(v)) return v;
+  }
+  return v!;
+}
+
+describe('sequential paired A/B (looks after 16, 32, 64 and 96 pairs)', () => {
+  it('splits the 1% between the looks; a look cut short by a limit takes what is left', () => {
+    const s = new LookSchedule();
+    assert.equal(s.maxPairs, 96);
+    assert.equal(s.lookAt(15), undefined);
+    const looks = [16, 32, 64, 96].map((n) => s.lookAt(n)!);
+    assert.deepEqual(looks.map((l) => +l.confidence.toFixed(6)), [0.999, 0.999, 0.998, 0.994]);
+    assert.deepEqual(looks.map((l) => l.final), [false, false, false, true]);
+    assert.ok(Math.abs(looks.reduce((sum, l) => sum + (1 - l.confidence), 0) - 0.01) < 1e-12, 'the errors add up to 1%');
+    assert.equal(s.lookAt(200), undefined, 'nothing after the last look');
+    const cut = new LookSchedule();
+    cut.lookAt(16);
+    const last = cut.lookAt(40, true)!;
+    assert.equal(last.final, true);
+    assert.ok(Math.abs(last.confidence - 0.991) < 1e-12, String(last.confidence));
+  });
+
+  it('the interval says its confidence', () => {
+    const { a, b } = session(32, 1.2, 3);
+    const v = comparePaired(a, b, { confidence: 0.999 });
+    assert.equal(v.confidence, 0.999);
+    assert.match(v.message, /\(99\.9% CI /);
+    const wider = comparePaired(a, b);
+    assert.ok(v.ratioCi[0] <= wider.ratioCi[0] && v.ratioCi[1] >= wider.ratioCi[1], 'a higher confidence gives a wider interval');
+  });
+
+  it('settled: decided either way, or an increase beyond the minimum effect ruled out', () => {
+    const base = comparePaired(...Object.values(session(16, 1, 1)) as [number[], number[]]);
+    assert.equal(settled({ ...base, verdict: 'slower' }), true);
+    assert.equal(settled({ ...base, verdict: 'unknown', ratioCi: [0.9, 1.019], minEffect: 0.02 }), true);
+    assert.equal(settled({ ...base, verdict: 'unknown', ratioCi: [0.99, 1.05], minEffect: 0.02 }), false);
+  });
+
+  it('A/A on a noisy machine: looking four times keeps "slower" or "faster" at or under 1% (800 sessions)', () => {
+    // Pairs' log ratios spread about 14%, as CPU times did on a 2-core machine at load 6-27.
+    let wrong = 0;
+    let naive = 0;
+    for (let seed = 1; seed <= 800; seed++) {
+      const { a, b } = session(96, 1, 9000 + seed, 0.1);
+      const verdict = sequential(a, b).verdict;
+      if (verdict === 'slower' || verdict === 'faster') wrong++;
+      // The same looks, each at a plain 99%: every look is another chance to cross the edge.
+      if ([16, 32, 64, 96].some((n) => ['slower', 'faster'].includes(comparePaired(a.slice(0, n), b.slice(0, n)).verdict))) naive++;
+    }
+    if (process.env.PAIRED_AB_VERBOSE) console.log(`split: ${wrong}, naive: ${naive} of 800`);
+    assert.ok(wrong <= 8, `${wrong} of 800`);
+    assert.ok(naive >= wrong, `looking at 99% each time: ${naive}, split: ${wrong}`);
+  });
+
+  it('a 10% slowdown on that machine is "slower" in at least 9 of 10 sessions, where 24 fixed pairs see far fewer', () => {
+    let caught = 0;
+    let fixed = 0;
+    const n = 200;
+    for (let seed = 1; seed <= n; seed++) {
+      const { a, b } = session(96, 1.1, 500 + seed, 0.1);
+      if (sequential(a, b).verdict === 'slower') caught++;
+      if (comparePaired(a.slice(0, 24), b.slice(0, 24)).verdict === 'slower') fixed++;
+    }
+    if (process.env.PAIRED_AB_VERBOSE) console.log(`sequential: ${caught}, fixed 24: ${fixed} of ${n}`);
+    assert.ok(caught >= 0.9 * n, `sequential: ${caught} of ${n}`);
+    assert.ok(fixed < 0.7 * n, `24 fixed pairs: ${fixed} of ${n}`);
+  });
+
+  it('a clear slowdown stops at the first look', () => {
+    const { a, b } = session(96, 1.5, 77, 0.1);
+    const v = sequential(a, b);
+    assert.equal(v.verdict, 'slower');
+    assert.equal(v.pairs, 16);
   });
 });
 
