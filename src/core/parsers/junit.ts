@@ -1,8 +1,8 @@
-import { parser as saxParser, type Tag } from 'sax';
 import type { Measurement, SourceLocation } from '../model';
 import { ParseError } from './errors';
-import { type FormatModule, asNumber, flatString } from './shared';
+import { type FormatModule, asNumber } from './shared';
 import { type SuiteTiming, TestReportBuilder, TEST_SEPARATOR } from './test-report';
+import { XmlAttributes, XmlProblem, XmlScanner } from './xml-scanner';
 
 /**
  * JUnit XML as written by pytest, jest-junit, Maven Surefire, Gradle, go-junit-report/gotestsum,
@@ -12,16 +12,16 @@ import { type SuiteTiming, TestReportBuilder, TEST_SEPARATOR } from './test-repo
  * inside the name), e.g. jest-junit's `Test 1 › Test 1.1 › Failing test`, pytest's
  * `test.module.Class › test_x`. `file`/`line` attributes become the location. Nested suites are walked.
  *
- * The XML is read by a streaming (SAX) parser that keeps only the open elements and the timings:
+ * The XML is read by a streaming scanner (xml-scanner.ts) that keeps only the open elements and the timings:
  * reports of hundreds of thousands of tests and megabytes of captured output read in time and
  * memory proportional to the timings, not to a document tree. No recursion, so any nesting depth
  * is fine; entities other than XML's own are an error (no DTD is read).
  */
 
-type Attributes = Record<string, string>;
+type Attributes = XmlAttributes;
 
 function attr(attributes: Attributes, name: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(attributes, name) ? attributes[name] : undefined;
+  return attributes.get(name);
 }
 
 function seconds(attributes: Attributes): number | undefined {
@@ -32,12 +32,20 @@ function seconds(attributes: Attributes): number | undefined {
 /** File names repeat across a report's test cases: one copy of each (up to a bound) keeps memory to the timings. */
 const MAX_INTERNED_FILES = 100_000;
 
+/**
+ * An independent copy of an attribute value that is kept: the scanner's values are slices of the
+ * chunk they were read from, and a kept slice would keep the whole chunk (a MB) alive.
+ */
+function kept(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
 function locationOf(attributes: Attributes, files: Map<string, string>): SourceLocation | undefined {
   const raw = attr(attributes, 'file') ?? attr(attributes, 'filepath');
   if (!raw) return undefined;
   let file = files.get(raw);
   if (file === undefined) {
-    file = flatString(raw);
+    file = kept(raw);
     if (files.size < MAX_INTERNED_FILES) files.set(file, file);
   }
   const line = asNumber(attr(attributes, 'line'));
@@ -54,11 +62,6 @@ type Open = { kind: 'root' } | { kind: 'suite'; name: string } | { kind: 'other'
 const ROOT: Open = { kind: 'root' };
 const OTHER: Open = { kind: 'other' };
 
-/** The first line of a sax error ("Unexpected close tag\nLine: 3\nColumn: 5\nChar: >"). */
-function saxProblem(err: Error): string {
-  return (err.message ?? String(err)).split('\n')[0];
-}
-
 /**
  * Reads a JUnit XML document in pieces: `write` each chunk as it arrives, then `finish`.
  * Throws ParseError from `write` or `finish` as soon as the document is not a JUnit report.
@@ -66,7 +69,7 @@ function saxProblem(err: Error): string {
 export class JUnitReader {
   private readonly report = new TestReportBuilder();
   private readonly open: Open[] = [];
-  private readonly sax = saxParser(true, { position: true });
+  private readonly xml = new XmlScanner({ open: (name, attributes) => this.openTag(name, attributes), close: () => this.open.pop() });
   private readonly files = new Map<string, string>();
   private suiteCount = 0;
   private rootSeen = false;
@@ -74,51 +77,48 @@ export class JUnitReader {
   private total: number | undefined;
   private rootSuiteTime: number | undefined;
 
-  constructor() {
-    this.sax.onerror = (err) => {
-      throw new ParseError(`not well-formed XML (line ${this.sax.line + 1}): ${saxProblem(err)}`);
-    };
-    this.sax.onopentag = (tag) => this.openTag(tag);
-    this.sax.onclosetag = () => {
-      this.open.pop();
-    };
-  }
-
   write(chunk: string): void {
-    this.sax.write(chunk);
+    try {
+      this.xml.write(chunk);
+    } catch (err) {
+      throw notWellFormed(err);
+    }
   }
 
   finish(): Measurement[] {
-    this.sax.close();
+    try {
+      this.xml.close();
+    } catch (err) {
+      throw notWellFormed(err);
+    }
     if (!this.rootSeen) throw new ParseError('JUnit XML has no root element');
     return this.report.finish(this.rootSuites === 1 ? this.rootSuiteTime : this.total);
   }
 
-  private openTag(tag: Tag): void {
-    const attributes = tag.attributes as Attributes;
+  private openTag(tagName: string, attributes: Attributes): void {
     const open = this.open;
     const parent = open[open.length - 1];
     if (!parent) {
-      if (tag.name === 'testsuites' && !this.rootSeen) {
+      if (tagName === 'testsuites' && !this.rootSeen) {
         this.total = seconds(attributes);
         this.rootSeen = true;
         open.push(ROOT);
         return;
       }
-      if (tag.name !== 'testsuite') throw new ParseError('JUnit XML must have a <testsuites> or <testsuite> root element');
+      if (tagName !== 'testsuite') throw new ParseError('JUnit XML must have a <testsuites> or <testsuite> root element');
       this.rootSeen = true;
       this.rootSuites++;
       this.rootSuiteTime = seconds(attributes);
     }
-    if (tag.name === 'testsuite' && (!parent || parent.kind !== 'other')) {
+    if (tagName === 'testsuite' && (!parent || parent.kind !== 'other')) {
       this.suiteCount++;
-      const name = flatString(attr(attributes, 'name') || `testsuite ${this.suiteCount}`);
+      const name = kept(attr(attributes, 'name') || `testsuite ${this.suiteCount}`);
       const entry: SuiteTiming = { name, seconds: seconds(attributes) };
       const location = locationOf(attributes, this.files);
       if (location) entry.location = location;
       this.report.addSuite(entry);
       open.push({ kind: 'suite', name });
-    } else if (tag.name === 'testcase' && parent?.kind === 'suite') {
+    } else if (tagName === 'testcase' && parent?.kind === 'suite') {
       const rawName = attr(attributes, 'name') ?? '(unnamed)';
       const location = locationOf(attributes, this.files);
       const name = testName(rawName, attr(attributes, 'classname'), parent.name);
@@ -128,6 +128,10 @@ export class JUnitReader {
       open.push(OTHER);
     }
   }
+}
+
+function notWellFormed(err: unknown): unknown {
+  return err instanceof XmlProblem ? new ParseError(`not well-formed XML (line ${err.line}): ${err.problem}`) : err;
 }
 
 export const junit: FormatModule = {
