@@ -85,6 +85,11 @@ export class JUnitReader {
     }
   }
 
+  /** The tests' measurements read so far and not taken before (`finish` returns the rest). */
+  take(): Measurement[] {
+    return this.report.take();
+  }
+
   finish(): Measurement[] {
     try {
       this.xml.close();

@@ -10,7 +10,7 @@ import { migrateRecord, recordJson } from './migrate';
 import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type RetentionOptions } from './retention';
 import { appendedSegmentName, scanSegmentFile, syncDir, writeFileAtomic, type WriteBytes } from './segment-file';
 import { commitMarkerOf, encodeCommitMarker } from './append-commit';
-import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, reopenWrittenIndex, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
+import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, reopenWrittenIndex, writeIndex, type OpenIndex, type RecordedLoss, type SpilledSeries } from './series-index';
 import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, readFrameCrcs, staleSegments } from './index-check';
 import { listSegments, type SegmentListing } from './segment-list';
 import { describeLeftover, removeLeftovers, staleLock } from './leftovers';
@@ -136,6 +136,11 @@ export class HistoryStore {
   private writer: Writer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /**
+   * The in-memory view lacks series a streaming append wrote without keeping them (`appendStream`):
+   * the next operation reloads it from disk first, and nothing saves an index from it meanwhile.
+   */
+  private stale = false;
   /** The format `store.json` declares (older histories are marked 2 when first appended to). */
   private formatOnDisk = STORE_FORMAT_VERSION;
 
@@ -167,6 +172,7 @@ export class HistoryStore {
 
   /** Every series with its run count and latest value, without reading any run. */
   listSeries(): SeriesInfo[] {
+    this.assertCurrent();
     return [...this.series.values()].map((s) => ({ ...s.info })).sort((a, b) => a.name.localeCompare(b.name) || a.seriesId.localeCompare(b.seriesId));
   }
 
@@ -343,6 +349,161 @@ export class HistoryStore {
       if (fresh.length) await this.appendNow(fresh);
       return fresh.length;
     });
+  }
+
+  /**
+   * Appends records as a producer hands them over, in batches, as ONE all-or-nothing append: the
+   * frames go out a few MB at a time and the commit marker last, so readers see all of them or
+   * none, and a producer that throws (a report found broken at its end) or a failed write leaves
+   * nothing behind. Records whose id is stored already are skipped (as `appendNew` skips them);
+   * the records of one stream must have distinct ids. Returns how many were added.
+   *
+   * Built for imports of hundreds of thousands of series: no record is kept, and a series the
+   * history does not have yet, met once, is not kept in memory either; its index entry is written
+   * to a temporary file and the index is written from it when the append is done. The store then
+   * reloads its view from disk before its next operation.
+   */
+  appendStream(
+    batches: AsyncIterable<RunRecord[]>,
+    options: { earlierIdOf?: (record: RunRecord, position: number) => string | undefined } = {},
+  ): Promise<number> {
+    return this.exclusive(() => this.appendStreamNow(batches, options));
+  }
+
+  private async appendStreamNow(
+    batches: AsyncIterable<RunRecord[]>,
+    options: { earlierIdOf?: (record: RunRecord, position: number) => string | undefined },
+  ): Promise<number> {
+    this.assertOpen();
+    let writer: Writer | undefined;
+    let start = 0;
+    let framesLength = 0;
+    let records = 0;
+    let position = 0;
+    let chunk: Buffer[] = [];
+    let chunkBytes = 0;
+    // Series the history already had, or met twice here: their info and locations (segment number left out).
+    const staged = new Map<string, { info: SeriesInfo; tail: number[] }>();
+    const spill = new SeriesSpill(path.join(this.dir, `spill.${process.pid}-${randomBytes(4).toString('hex')}.tmp`));
+    const writeChunk = async () => {
+      if (!writer || chunkBytes === 0) return;
+      const bytes = Buffer.concat(chunk, chunkBytes);
+      chunk = [];
+      chunkBytes = 0;
+      await (this.options.writeBytes ?? writeAll)(writer.handle, bytes).catch((err) => {
+        throw ioError('append to the history file', writer!.segment.file, err);
+      });
+    };
+    try {
+      for await (const batch of batches) {
+        const checked = batch.map((r, i) => checkedRecord(r, position + i));
+        // Ids stored already, read once per series the history has (retried as a whole when a compaction elsewhere replaced the segments).
+        const storedIds = await this.withReload('read the history in', async () => {
+          const out = new Map<string, Map<string, RunRecord>>();
+          for (const r of checked) {
+            if (out.has(r.seriesId) || !this.series.has(r.seriesId)) continue;
+            out.set(r.seriesId, new Map((await this.readSeriesOnce(r.seriesId)).map((k) => [k.id, k])));
+          }
+          return out;
+        });
+        for (const r of checked) {
+          const at = position++;
+          const stored = storedIds.get(r.seriesId);
+          if (stored) {
+            if (stored.has(r.id)) continue;
+            const earlierId = options.earlierIdOf?.(r, at);
+            const earlier = earlierId !== undefined ? stored.get(earlierId) : undefined;
+            if (earlier && sameRun(earlier, r)) continue;
+          }
+          if (!writer) {
+            writer = await this.ensureWriter();
+            start = writer.segment.size;
+          }
+          const frame = encodeFrame(recordJson(r));
+          const offset = start + framesLength;
+          const crc = frameCrc(frame);
+          framesLength += frame.length;
+          records++;
+          chunk.push(frame);
+          chunkBytes += frame.length;
+          const known = staged.get(r.seriesId);
+          if (known) {
+            updateInfo(known.info, r);
+            known.tail.push(offset, frame.length, crc);
+          } else if (this.series.has(r.seriesId)) {
+            staged.set(r.seriesId, { info: infoFrom([r]), tail: [offset, frame.length, crc] });
+          } else {
+            const line = spill.lineOf(r.seriesId);
+            if (line === undefined) {
+              await spill.add(r.seriesId, JSON.stringify(infoFrom([r])), offset, frame.length, crc);
+            } else {
+              // A new series met a second time: it is kept in memory after all, with its first record read back.
+              await writeChunk();
+              const [firstOffset, firstLength, firstCrc] = spill.drop(r.seriesId, line);
+              const first = await this.readOwnFrame(writer, firstOffset, firstLength);
+              const info = infoFrom([first]);
+              updateInfo(info, r);
+              staged.set(r.seriesId, { info, tail: [firstOffset, firstLength, firstCrc, offset, frame.length, crc] });
+            }
+          }
+        }
+        if (chunkBytes >= APPEND_CHUNK_BYTES) await writeChunk();
+      }
+      if (!writer) return 0;
+      chunk.push(encodeCommitMarker(records, framesLength));
+      chunkBytes += chunk[chunk.length - 1].length;
+      await writeChunk();
+      await writer.handle.datasync().catch((err) => {
+        throw ioError('append to the history file', writer!.segment.file, err);
+      });
+    } catch (err) {
+      // Take back whatever part of this append landed, and retire the file (as `appendNow` does).
+      if (writer) {
+        await writer.handle.truncate(start).catch(() => undefined);
+        await this.retireWriter();
+      }
+      await spill.remove();
+      throw err;
+    }
+    // Committed. Series that appeared meanwhile in another process's appends join the in-memory ones.
+    const segIndex = writer.segmentIndex;
+    for (const [seriesId, line] of spill.entries()) {
+      if (!this.series.has(seriesId)) continue;
+      const [offset, length, crc] = spill.drop(seriesId, line);
+      staged.set(seriesId, { info: infoFrom([await this.readOwnFrame(writer, offset, length)]), tail: [offset, length, crc] });
+    }
+    for (const [seriesId, { info, tail }] of staged) {
+      let state = this.series.get(seriesId);
+      if (!state) this.series.set(seriesId, (state = { info, tail: [] }));
+      else mergeInfo(state.info, info);
+      for (let i = 0; i < tail.length; i += 3) state.tail.push(segIndex, tail[i], tail[i + 1], tail[i + 2]);
+      this.tailRecords += tail.length / 3;
+    }
+    writer.segment.size = start + framesLength + encodeCommitMarker(records, framesLength).length;
+    writer.segment.lines += records + 1;
+    try {
+      if (spill.count > 0) {
+        await spill.close();
+        // The index is the only place the spilled series are listed outside the segments: written now, then the view reloads.
+        await this.saveIndex(spill.asSpilled(segIndex)).catch(() => undefined);
+        this.stale = true;
+      }
+    } finally {
+      await spill.remove();
+    }
+    return records;
+  }
+
+  /** Reads back one record this process appended to its own segment (its frame is on disk, maybe not committed yet). */
+  private async readOwnFrame(writer: Writer, offset: number, length: number): Promise<RunRecord> {
+    const buf = Buffer.alloc(length);
+    // The writer's handle is append-only: read through one of our own.
+    const handle = await fsp.open(writer.segment.file, 'r');
+    const { bytesRead } = await handle.read(buf, 0, length, offset).finally(() => handle.close());
+    const frame = bytesRead === length ? decodeFrame(buf, 0, length - 1) : undefined;
+    const record = frame?.ok ? this.parseRecord(frame.json, writer.segment.file, offset) : undefined;
+    if (!record) throw new StoreError(`${writer.segment.file} changed while it was appended to (byte ${offset})`, writer.segment.file);
+    return record;
   }
 
   private async appendNow(input: RunRecord[]): Promise<void> {
@@ -716,8 +877,13 @@ export class HistoryStore {
     return all;
   }
 
-  /** Writes the index covering everything read so far. A failed write leaves no temporary file (and throws). */
-  private async saveIndex(): Promise<void> {
+  /**
+   * Writes the index covering everything read so far (and the series a streaming append spilled).
+   * A failed write leaves no temporary file (and throws).
+   */
+  private async saveIndex(spilled?: SpilledSeries): Promise<void> {
+    // A view that lacks spilled series must not become the index: it would hide them.
+    if (this.stale) return;
     const series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }> = [];
     const perSegment = new Array<number>(this.segments.length).fill(0);
     const unknownCrc: Array<{ locations: Float64Array | number[]; at: number }> = [];
@@ -736,8 +902,15 @@ export class HistoryStore {
       const size = await fsp.stat(s.file).then((st) => st.size, () => -1);
       if (size < s.size) return;
     }
+    if (spilled) for (let i = 0; i < spilled.count; i++) if (!spilled.dropped[i]) perSegment[spilled.locations[i * LOCATION_WIDTH]]++;
     const segments = this.segments.map((s, i) => ({ name: s.name, size: s.size, lines: s.lines, records: perSegment[i] }));
-    const written = await writeIndex(this.indexFile, segments, series, this.losses, this.options.writeIndexBytes);
+    const written = await writeIndex(this.indexFile, segments, series, this.losses, this.options.writeIndexBytes, spilled);
+    if (spilled) {
+      // The view lacks the spilled series: it is reloaded (from this index) before the next operation.
+      await this.index?.handle.close().catch(() => undefined);
+      this.index = undefined;
+      return;
+    }
     // Reopen so every series reads from the file just written.
     await this.index?.handle.close().catch(() => undefined);
     this.index = (await reopenWrittenIndex(this.indexFile, written)).index;
@@ -985,6 +1158,7 @@ export class HistoryStore {
    * one series takes one read per run; compacted, it is one read).
    */
   needsCompaction(): boolean {
+    this.assertCurrent();
     let scattered = 0;
     for (const s of this.segments) if (!s.name.startsWith('c-')) scattered += s.lines;
     return this.segments.length > 16 || scattered > 20_000;
@@ -1033,16 +1207,31 @@ export class HistoryStore {
       await this.index?.handle.close().catch(() => undefined);
       this.index = undefined;
       this.closed = true;
-    });
+    }, { reload: false });
+  }
+
+  /** Synchronous queries cannot reload a view a streaming append left stale: they ask for `refresh()` first. */
+  private assertCurrent(): void {
+    if (this.stale) throw new StoreError(`The history store at ${this.dir} changed in a large import; call refresh() before listing it`);
   }
 
   private assertOpen(): void {
     if (this.closed) throw new StoreError(`The history store at ${this.dir} is closed`);
   }
 
-  /** Runs store operations one at a time within this process (other processes write their own files). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
+  /**
+   * Runs store operations one at a time within this process (other processes write their own files),
+   * each on a current view: after a streaming append the view is reloaded from disk first.
+   */
+  private exclusive<T>(fn: () => Promise<T>, options: { reload?: boolean } = {}): Promise<T> {
+    const run = async () => {
+      if (this.stale && options.reload !== false && !this.closed) {
+        await this.load({ save: false });
+        this.stale = false;
+      }
+      return fn();
+    };
+    const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -1138,6 +1327,102 @@ function infoFrom(runs: RunRecord[]): SeriesInfo {
   if (first.location) info.location = first.location;
   for (const r of runs) updateInfo(info, r);
   return info;
+}
+
+/** Merges what `from` says of later runs into `into`, as `updateInfo` would record by record. */
+function mergeInfo(into: SeriesInfo, from: SeriesInfo): void {
+  const runs = into.runs + from.runs;
+  if (from.firstTimestamp < into.firstTimestamp) into.firstTimestamp = from.firstTimestamp;
+  if (from.lastTimestamp >= into.lastTimestamp) {
+    into.lastTimestamp = from.lastTimestamp;
+    into.lastValue = from.lastValue;
+    into.name = from.name;
+    into.unit = from.unit;
+    into.direction = from.direction;
+    into.source = from.source;
+    if (from.group !== undefined) into.group = from.group;
+    if (from.location) into.location = from.location;
+  }
+  into.runs = runs;
+}
+
+/**
+ * The series a streaming append met once and the history did not have: each one's info as a line of
+ * JSON in a temporary file, its location (offset, length, frame CRC-32) in a typed array, its id in a
+ * map to its line. About 100 bytes of memory a series instead of an object graph of several hundred.
+ */
+class SeriesSpill {
+  private handle: fsp.FileHandle | undefined;
+  private readonly lines = new Map<string, number>();
+  private locations = new Float64Array(3 * 1024);
+  private dropped = new Uint8Array(1024);
+  private pending: string[] = [];
+  private pendingChars = 0;
+  count = 0;
+
+  constructor(readonly file: string) {}
+
+  lineOf(seriesId: string): number | undefined {
+    return this.lines.get(seriesId);
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.lines.entries();
+  }
+
+  async add(seriesId: string, infoJson: string, offset: number, length: number, crc: number): Promise<void> {
+    if (this.count * 3 + 3 > this.locations.length) {
+      const locations = new Float64Array(this.locations.length * 2);
+      locations.set(this.locations);
+      this.locations = locations;
+      const dropped = new Uint8Array(this.dropped.length * 2);
+      dropped.set(this.dropped);
+      this.dropped = dropped;
+    }
+    this.locations.set([offset, length, crc], this.count * 3);
+    this.lines.set(seriesId, this.count++);
+    this.pending.push(infoJson);
+    this.pendingChars += infoJson.length;
+    if (this.pendingChars >= 1 << 20) await this.flush();
+  }
+
+  /** Takes a line out (its series is kept elsewhere); returns its location. */
+  drop(seriesId: string, line: number): [number, number, number] {
+    this.dropped[line] = 1;
+    this.lines.delete(seriesId);
+    return [this.locations[line * 3], this.locations[line * 3 + 1], this.locations[line * 3 + 2]];
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.pending.length) return;
+    this.handle ??= await fsp.open(this.file, 'w').catch((err) => {
+      throw ioError('write a temporary file in', this.file, err);
+    });
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    this.pendingChars = 0;
+    await writeAll(this.handle, Buffer.from(text, 'utf8')).catch((err) => {
+      throw ioError('write a temporary file in', this.file, err);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  asSpilled(segIndex: number): SpilledSeries {
+    const locations = new Float64Array(this.count * LOCATION_WIDTH);
+    for (let i = 0; i < this.count; i++) locations.set([segIndex, this.locations[i * 3], this.locations[i * 3 + 1], this.locations[i * 3 + 2]], i * LOCATION_WIDTH);
+    return { infoFile: this.file, count: this.count, locations, dropped: this.dropped.subarray(0, this.count) };
+  }
+
+  async remove(): Promise<void> {
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+    await fsp.rm(this.file, { force: true }).catch(() => undefined);
+  }
 }
 
 function sanitize(id: string): string {
