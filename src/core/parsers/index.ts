@@ -236,6 +236,8 @@ async function readSiblings(path: string): Promise<Record<string, string> | unde
 
 /** The head of a file that decides whether it streams: enough for every detector that looks at heads. */
 const STREAM_CHUNK = 1024 * 1024;
+/** Characters of JUnit XML parsed per batch of measurements handed on. */
+const BATCH_CHARS = 256 * 1024;
 
 /** A file's measurements read a batch at a time (see `readMeasurements`); `format` and `warnings` are final once the batches end. */
 export interface MeasurementReading {
@@ -277,9 +279,12 @@ async function* measurementBatches(path: string, options: { format?: string; max
         }
       }
       if (junitReader) {
-        junitReader.write(chunk);
-        const batch = keep.filter(junitReader.take(), reading.warnings);
-        if (batch.length) yield batch;
+        // A quarter of a chunk at a time: smaller batches are gone before the engine keeps them for long.
+        for (let at = 0; at < chunk.length; at += BATCH_CHARS) {
+          junitReader.write(at === 0 && chunk.length <= BATCH_CHARS ? chunk : chunk.slice(at, at + BATCH_CHARS));
+          const batch = keep.filter(junitReader.take(), reading.warnings);
+          if (batch.length) yield batch;
+        }
       } else whole.push(chunk);
     }
   } catch (err) {

@@ -3,6 +3,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { MachineFingerprint, Measurement, RecordSource, RunRecord, VcsInfo } from '../model';
 import { recordFromMeasurement } from '../records';
+import { sha1 } from '../sha1';
 import { checkInputSize, parseFile, parseGabDataJs, ParseError, readMeasurements, type HistoryEntry } from '../parsers';
 import { looksLikeDataJs } from '../parsers/gab-data-js';
 import { IMPORT_MACHINE } from './migrate';
@@ -27,7 +28,7 @@ export interface RecordContext {
 
 function stableId(...parts: Array<string | number | undefined>): string {
   // Hex of the first 12 bytes: the text of the full hex's first 24 characters, as its own small string (a slice would keep the full hex alive).
-  return createHash('sha1').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest().toString('hex', 0, 12);
+  return sha1(parts.map((p) => String(p ?? '')).join('\u0000')).toString('hex', 0, 12);
 }
 
 /**
