@@ -37,15 +37,15 @@ export class XmlAttributes {
   /** name start, name end, value start, value end of each attribute. */
   bounds = new Int32Array(64);
   count = 0;
-  /** Line of the tag, for a problem met while decoding a value. */
-  line = 0;
+  /** The line of the tag, for a problem met while decoding a value (worked out only then). */
+  lineOfTag: () => number = () => 0;
 
   get(name: string): string | undefined {
     const { text, bounds } = this;
     for (let i = 0; i < this.count * 4; i += 4) {
       if (bounds[i + 1] - bounds[i] === name.length && text.startsWith(name, bounds[i])) {
         const raw = text.slice(bounds[i + 2], bounds[i + 3]);
-        return raw.includes('&') ? decodeEntities(raw, this.line) : raw;
+        return raw.includes('&') ? decodeEntities(raw, this.lineOfTag) : raw;
       }
     }
     return undefined;
@@ -89,9 +89,9 @@ const END_TAG = new RegExp(`</${NAME}${S}*>`, 'y');
 const ENTITY = /&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/y;
 const NON_SPACE = /[^ \t\r\n\uFEFF]/;
 
-function decodeEntities(raw: string, line: number): string {
+function decodeEntities(raw: string, line: () => number): string {
   return raw.replace(/&([^;&]*);?/g, (whole, body: string) => {
-    if (!whole.endsWith(';')) throw new XmlProblem('Invalid character entity', line);
+    if (!whole.endsWith(';')) throw new XmlProblem('Invalid character entity', line());
     switch (body) {
       case 'lt': return '<';
       case 'gt': return '>';
@@ -100,7 +100,7 @@ function decodeEntities(raw: string, line: number): string {
       case 'apos': return "'";
     }
     const code = /^#x[0-9a-fA-F]+$/.test(body) ? parseInt(body.slice(2), 16) : /^#[0-9]+$/.test(body) ? parseInt(body.slice(1), 10) : NaN;
-    if (!(code >= 0 && code <= 0x10ffff)) throw new XmlProblem('Invalid character entity', line);
+    if (!(code >= 0 && code <= 0x10ffff)) throw new XmlProblem('Invalid character entity', line());
     return String.fromCodePoint(code);
   });
 }
@@ -116,11 +116,16 @@ export class XmlScanner {
   private rootSeen = false;
   private skipping: Skipping;
   private readonly attributes = new XmlAttributes();
+  /** Where the tag being handed on starts in `buf`. */
+  private tagStart = 0;
   /** `ampAt` is the first `&` at or after `ampFrom` in the text being scanned. */
   private ampFrom = Infinity;
   private ampAt = Infinity;
 
-  constructor(private readonly handler: XmlTagHandler) {}
+  constructor(private readonly handler: XmlTagHandler) {
+    // Counting lines costs a pass over the text: done only when a value turns out undecodable.
+    this.attributes.lineOfTag = () => this.lineAt(this.tagStart);
+  }
 
   write(chunk: string): void {
     this.buf = this.buf.length ? this.buf + chunk : chunk;
@@ -235,6 +240,7 @@ export class XmlScanner {
       const afterName = nameEnd(buf, lt + 1);
       const name = buf.slice(lt + 1, afterName);
       const selfClosing = buf.charCodeAt(end - 2) === 0x2f; /* / */
+      this.tagStart = lt;
       this.readAttributes(buf, afterName, selfClosing ? end - 2 : end - 1, lt);
       this.stack.push(name);
       this.handler.open(name, this.attributes);
@@ -251,9 +257,7 @@ export class XmlScanner {
     const attributes = this.attributes;
     attributes.text = buf;
     attributes.count = 0;
-    attributes.line = 0;
     let p = from;
-    let entities = false;
     for (;;) {
       while (p < to && isSpace(buf.charCodeAt(p))) p++;
       if (p >= to) break;
@@ -266,7 +270,6 @@ export class XmlScanner {
       const valueStart = p + 1;
       const valueEnd = buf.indexOf(quote, valueStart);
       if (this.nextAmp(buf, valueStart) < valueEnd) {
-        entities = true;
         for (let a = this.nextAmp(buf, valueStart); a < valueEnd; a = this.nextAmp(buf, a + 1)) {
           ENTITY.lastIndex = a;
           if (!ENTITY.test(buf) || ENTITY.lastIndex > valueEnd) this.fail(tagStart, 'Invalid character entity');
@@ -275,7 +278,6 @@ export class XmlScanner {
       attributes.add(nameStart, nameStop, valueStart, valueEnd);
       p = valueEnd + 1;
     }
-    if (entities) attributes.line = this.lineAt(tagStart);
   }
 
   /**
