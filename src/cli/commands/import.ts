@@ -4,7 +4,7 @@ import type { MachineFingerprint, VcsInfo } from '../../core/model';
 import { FORMATS, ParseError } from '../../core/parsers';
 import { byteSizeOption } from '../byte-size-option';
 import { HistoryStore, StoreError } from '../../core/store/history-store';
-import { importFile } from '../../core/store/import';
+import { importInto } from '../../core/store/import';
 import { historyDirFor } from './history';
 import { BOOLEAN, parseCommandLine, STRING, stringValue, UsageError } from '../args';
 import { assertHistoryWritable } from '../history-access';
@@ -84,9 +84,9 @@ export const command: CliCommand = {
       for (const file of files) {
         const full = path.resolve(io.cwd, file);
         try {
-          const result = await importFile(full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined, root: io.cwd, ...(maxBytes ? { maxBytes } : {}) });
-          const added = await store.appendNew(result.records, { earlierIds: result.earlierIds });
-          const skipped = result.records.length - added;
+          const result = await importInto(store, full, { format, machine, vcs: Object.keys(vcs).length ? vcs : undefined, root: io.cwd, ...(maxBytes ? { maxBytes } : {}) });
+          const added = result.added;
+          const skipped = result.total - added;
           io.stdout(`${file}: ${added} run(s) added${skipped ? `, ${skipped} already in the history` : ''} (read as ${result.format})\n`);
           reportSkipped(file, result.warnings ?? [], io.stderr);
         } catch (err) {

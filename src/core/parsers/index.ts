@@ -138,7 +138,7 @@ function notRecognised(json: unknown): string {
  * silently, as before), and no negative duration: a time below zero is a broken clock or a broken
  * report, never a measurement, so each is left out with a warning naming it.
  */
-function keptMeasurements(formatName: string, measurements: Measurement[], earlierWarnings: readonly string[] = []): ParseResult {
+function keptMeasurements(formatName: string, measurements: Measurement[], earlierWarnings: readonly string[] = [], requireSome = true): ParseResult {
   const kept: Measurement[] = [];
   const warnings: string[] = [...earlierWarnings];
   for (const m of finiteOnly(measurements)) {
@@ -146,7 +146,7 @@ function keptMeasurements(formatName: string, measurements: Measurement[], earli
     if (negative) warnings.push(`"${m.series}": negative duration (${m.value < 0 ? `${m.value} s` : 'a sample below 0 s'}), skipped`);
     else kept.push(m);
   }
-  if (kept.length === 0) {
+  if (kept.length === 0 && requireSome) {
     const why = warnings.length ? `; ${warnings.length} with a negative duration skipped` : '';
     throw new ParseError(`no measurements found (read as ${formatName}${why})`);
   }
@@ -251,29 +251,63 @@ async function readSiblings(path: string): Promise<Record<string, string> | unde
 
 /** The head of a file that decides whether it streams: enough for every detector that looks at heads. */
 const STREAM_CHUNK = 1024 * 1024;
+/** Characters of JUnit XML parsed per batch of measurements handed on. */
+const BATCH_CHARS = 256 * 1024;
+
+/** How a result file is read: its format (detected when absent), the size limit, the workspace root (see `ParseOptions.root`). */
+export interface ReadOptions {
+  format?: string;
+  maxBytes?: number;
+  root?: string;
+}
+
+/** A file's measurements read a batch at a time (see `readMeasurements`); `format` and `warnings` are final once the batches end. */
+export interface MeasurementReading {
+  batches: AsyncGenerator<Measurement[], void, undefined>;
+  /** Known after the first batch. */
+  format: string;
+  warnings: string[];
+}
 
 /**
- * Reads and parses a file; every error names the file. Files over `maxBytes` are refused before
- * reading. JUnit XML (the format whose reports grow largest) is parsed as it is read, chunk by
- * chunk, so its text is never held whole; every other format is read whole and parsed.
+ * Reads and parses a file as `parseFile` does, handing the kept measurements on in batches as they are
+ * found: JUnit XML a chunk (a MB) at a time, so a report of any size never sits in memory whole, every
+ * other format in one batch. The same measurements, in the same order, as `parseFile`; the same errors
+ * (thrown from the batches), the last of them (`no measurements found`) after the last batch.
  */
-export async function parseFile(path: string, options: { format?: string; maxBytes?: number; root?: string } = {}): Promise<ParseResult> {
+export function readMeasurements(path: string, options: ReadOptions = {}): MeasurementReading {
+  const reading: MeasurementReading = { batches: undefined as unknown as MeasurementReading['batches'], format: options.format ?? '', warnings: [] };
+  reading.batches = measurementBatches(path, options, reading);
+  return reading;
+}
+
+async function* measurementBatches(path: string, options: ReadOptions, reading: MeasurementReading): AsyncGenerator<Measurement[], void, undefined> {
   if (options.format) moduleNamed(options.format, path);
   await checkInputSize(path, options.maxBytes);
   if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new ParseError('cannot read: is a directory, not a file', { file: path });
   const chunks = createReadStream(path, { encoding: 'utf8', highWaterMark: STREAM_CHUNK });
   let junitReader: JUnitReader | undefined;
   const whole: string[] = [];
+  const keep = new KeptMeasurements();
   try {
     for await (const piece of chunks) {
       let chunk = piece as string;
       if (!junitReader && whole.length === 0) {
         if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         const streams = options.format ? options.format === 'junit' : junit.detect(makeInput(chunk, path)) && detectFormat(chunk, path) === 'junit';
-        if (streams) junitReader = new JUnitReader(options.root);
+        if (streams) {
+          junitReader = new JUnitReader(options.root);
+          reading.format = 'junit';
+        }
       }
-      if (junitReader) junitReader.write(chunk);
-      else whole.push(chunk);
+      if (junitReader) {
+        // A quarter of a chunk at a time: smaller batches are gone before the engine keeps them for long.
+        for (let at = 0; at < chunk.length; at += BATCH_CHARS) {
+          junitReader.write(at === 0 && chunk.length <= BATCH_CHARS ? chunk : chunk.slice(at, at + BATCH_CHARS));
+          const batch = keep.filter(junitReader.take(), reading.warnings);
+          if (batch.length) yield batch;
+        }
+      } else whole.push(chunk);
     }
   } catch (err) {
     chunks.destroy();
@@ -281,12 +315,49 @@ export async function parseFile(path: string, options: { format?: string; maxByt
     throw new ParseError(`cannot read: ${readProblem(err)}`, { file: path });
   }
   if (junitReader) {
+    let last: Measurement[];
     try {
-      return keptMeasurements('junit', junitReader.finish());
+      last = keep.filter(junitReader.finish(), reading.warnings);
+      keep.check('junit', reading.warnings);
     } catch (err) {
       throw asParseError(err, 'junit', path, options.format === 'junit');
     }
+    if (last.length) yield last;
+    return;
   }
   const siblings = await readSiblings(path);
-  return parseText(whole.join(''), { format: options.format, fileName: path, siblings, ...(options.root ? { root: options.root } : {}) });
+  const result = parseText(whole.join(''), { format: options.format, fileName: path, siblings, ...(options.root ? { root: options.root } : {}) });
+  whole.length = 0;
+  reading.format = result.format;
+  reading.warnings.push(...(result.warnings ?? []));
+  yield result.measurements;
+}
+
+/** `keptMeasurements` a batch at a time: counts what it keeps, so the end can say when nothing was. */
+class KeptMeasurements {
+  private kept = 0;
+
+  filter(measurements: Measurement[], warnings: string[]): Measurement[] {
+    const out = measurements.length ? keptMeasurements('', measurements, [], false) : undefined;
+    if (!out) return [];
+    warnings.push(...(out.warnings ?? []));
+    this.kept += out.measurements.length;
+    return out.measurements;
+  }
+
+  check(formatName: string, warnings: readonly string[]): void {
+    if (this.kept === 0) keptMeasurements(formatName, [], warnings);
+  }
+}
+
+/**
+ * Reads and parses a file; every error names the file. Files over `maxBytes` are refused before
+ * reading. JUnit XML (the format whose reports grow largest) is parsed as it is read, chunk by
+ * chunk, so its text is never held whole; every other format is read whole and parsed.
+ */
+export async function parseFile(path: string, options: ReadOptions = {}): Promise<ParseResult> {
+  const reading = readMeasurements(path, options);
+  const measurements: Measurement[] = [];
+  for await (const batch of reading.batches) for (const m of batch) measurements.push(m);
+  return reading.warnings.length ? { format: reading.format, measurements, warnings: reading.warnings } : { format: reading.format, measurements };
 }

@@ -1,8 +1,8 @@
-import { parser as saxParser, type Tag } from 'sax';
 import type { Measurement, SourceLocation } from '../model';
 import { ParseError } from './errors';
-import { type FormatModule, asNumber, flatString } from './shared';
+import { type FormatModule, asNumber } from './shared';
 import { type SuiteTiming, type TestTiming, TestReportBuilder, TEST_SEPARATOR } from './test-report';
+import { XmlAttributes, XmlProblem, XmlScanner } from './xml-scanner';
 
 /** `status` attribute values some writers use instead of a `<skipped>` child. */
 const SKIPPED_STATUS = new Set(['skipped', 'notrun', 'disabled']);
@@ -20,16 +20,16 @@ const SKIPPED_STATUS = new Set(['skipped', 'notrun', 'disabled']);
  * A test case with a `<skipped>` child (skipped, todo, disabled) has no duration: its `time` is how
  * long the runner took to skip it, and is left out.
  *
- * The XML is read by a streaming (SAX) parser that keeps only the open elements and the timings:
+ * The XML is read by a streaming scanner (xml-scanner.ts) that keeps only the open elements and the timings:
  * reports of hundreds of thousands of tests and megabytes of captured output read in time and
  * memory proportional to the timings, not to a document tree. No recursion, so any nesting depth
  * is fine; entities other than XML's own are an error (no DTD is read).
  */
 
-type Attributes = Record<string, string>;
+type Attributes = XmlAttributes;
 
 function attr(attributes: Attributes, name: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(attributes, name) ? attributes[name] : undefined;
+  return attributes.get(name);
 }
 
 function seconds(attributes: Attributes): number | undefined {
@@ -40,12 +40,20 @@ function seconds(attributes: Attributes): number | undefined {
 /** File names repeat across a report's test cases: one copy of each (up to a bound) keeps memory to the timings. */
 const MAX_INTERNED_FILES = 100_000;
 
+/**
+ * An independent copy of an attribute value that is kept: the scanner's values are slices of the
+ * chunk they were read from, and a kept slice would keep the whole chunk (a MB) alive.
+ */
+function kept(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
 function locationOf(attributes: Attributes, files: Map<string, string>): SourceLocation | undefined {
   const raw = attr(attributes, 'file') ?? attr(attributes, 'filepath');
   if (!raw) return undefined;
   let file = files.get(raw);
   if (file === undefined) {
-    file = flatString(raw);
+    file = kept(raw);
     if (files.size < MAX_INTERNED_FILES) files.set(file, file);
   }
   const line = asNumber(attr(attributes, 'line'));
@@ -73,11 +81,6 @@ const ROOT_SUITE = '(root)';
 const ROOT: Open = { kind: 'root' };
 const OTHER: Open = { kind: 'other' };
 
-/** The first line of a sax error ("Unexpected close tag\nLine: 3\nColumn: 5\nChar: >"). */
-function saxProblem(err: Error): string {
-  return (err.message ?? String(err)).split('\n')[0];
-}
-
 /**
  * Reads a JUnit XML document in pieces: `write` each chunk as it arrives, then `finish`.
  * Throws ParseError from `write` or `finish` as soon as the document is not a JUnit report.
@@ -85,7 +88,11 @@ function saxProblem(err: Error): string {
 export class JUnitReader {
   private readonly report: TestReportBuilder;
   private readonly open: Open[] = [];
-  private readonly sax = saxParser(true, { position: true });
+  private readonly xml = new XmlScanner({
+    open: (name, attributes, selfClosing) => this.openTag(name, attributes, selfClosing),
+    close: () => this.closeTag(),
+    comment: (text) => this.comment(text),
+  });
   private readonly files = new Map<string, string>();
   private suiteCount = 0;
   private rootSeen = false;
@@ -96,28 +103,27 @@ export class JUnitReader {
   /** `root`: the workspace root, for suite names and locations that are absolute paths. */
   constructor(root?: string) {
     this.report = new TestReportBuilder(root);
-    this.sax.onerror = (err) => {
-      throw new ParseError(`not well-formed XML (line ${this.sax.line + 1}): ${saxProblem(err)}`);
-    };
-    this.sax.onopentag = (tag) => this.openTag(tag);
-    // Node's reporter gives the run's time only as a comment under the root: `<!-- duration_ms 524.7 -->`.
-    this.sax.oncomment = (comment) => {
-      const parent = this.open[this.open.length - 1];
-      const ms = parent?.kind === 'root' && this.total === undefined ? /^\s*duration_ms\s+(\d+(?:\.\d+)?)\s*$/.exec(comment) : null;
-      if (ms) this.total = Number(ms[1]) / 1000;
-    };
-    this.sax.onclosetag = () => {
-      const closed = this.open.pop();
-      if (closed?.kind === 'test') this.addTest(closed.test);
-    };
   }
 
   write(chunk: string): void {
-    this.sax.write(chunk);
+    try {
+      this.xml.write(chunk);
+    } catch (err) {
+      throw notWellFormed(err);
+    }
+  }
+
+  /** The tests' measurements read so far and not taken before (`finish` returns the rest). */
+  take(): Measurement[] {
+    return this.report.take();
   }
 
   finish(): Measurement[] {
-    this.sax.close();
+    try {
+      this.xml.close();
+    } catch (err) {
+      throw notWellFormed(err);
+    }
     if (!this.rootSeen) throw new ParseError('JUnit XML has no root element');
     return this.report.finish(this.rootSuites === 1 ? this.rootSuiteTime : this.total);
   }
@@ -128,51 +134,70 @@ export class JUnitReader {
     this.report.addTest(timing);
   }
 
-  private openTag(tag: Tag): void {
-    const attributes = tag.attributes as Attributes;
+  private closeTag(): void {
+    const closed = this.open.pop();
+    if (closed?.kind === 'test') this.addTest(closed.test);
+  }
+
+  /** Node's reporter gives the run's time only as a comment under the root: `<!-- duration_ms 524.7 -->`. */
+  private comment(text: string): void {
+    const parent = this.open[this.open.length - 1];
+    const ms = parent?.kind === 'root' && this.total === undefined ? /^\s*duration_ms\s+(\d+(?:\.\d+)?)\s*$/.exec(text) : null;
+    if (ms) this.total = Number(ms[1]) / 1000;
+  }
+
+  private openTag(tagName: string, attributes: Attributes, selfClosing: boolean): void {
     const open = this.open;
     const parent = open[open.length - 1];
     if (!parent) {
-      if (tag.name === 'testsuites' && !this.rootSeen) {
+      if (tagName === 'testsuites' && !this.rootSeen) {
         this.total = seconds(attributes);
         this.rootSeen = true;
         open.push(ROOT);
         return;
       }
-      if (tag.name !== 'testsuite') throw new ParseError('JUnit XML must have a <testsuites> or <testsuite> root element');
+      if (tagName !== 'testsuite') throw new ParseError('JUnit XML must have a <testsuites> or <testsuite> root element');
       this.rootSeen = true;
       this.rootSuites++;
       this.rootSuiteTime = seconds(attributes);
     }
-    if (tag.name === 'testsuite' && (!parent || parent.kind !== 'other')) {
+    if (tagName === 'testsuite' && (!parent || parent.kind !== 'other')) {
       this.suiteCount++;
-      const name = flatString(attr(attributes, 'name') || `testsuite ${this.suiteCount}`);
+      const name = kept(attr(attributes, 'name') || `testsuite ${this.suiteCount}`);
       const entry: SuiteTiming = { name, seconds: seconds(attributes) };
       const location = locationOf(attributes, this.files);
       if (location) entry.location = location;
       this.report.addSuite(entry);
       open.push({ kind: 'suite', name });
-    } else if (tag.name === 'testcase' && (parent?.kind === 'suite' || parent?.kind === 'root')) {
+    } else if (tagName === 'testcase' && (parent?.kind === 'suite' || parent?.kind === 'root')) {
       const rawName = attr(attributes, 'name') ?? '(unnamed)';
       const location = locationOf(attributes, this.files);
       const classname = attr(attributes, 'classname');
-      const suite = parent.kind === 'suite' ? parent.name : flatString(classname || ROOT_SUITE);
+      const suite = parent.kind === 'suite' ? parent.name : kept(classname || ROOT_SUITE);
       const name = testName(rawName, classname, suite);
       const status = attr(attributes, 'status');
       const test: PendingTest = { suite, name, seconds: seconds(attributes), skipped: status !== undefined && SKIPPED_STATUS.has(status) };
       if (location) test.location = location;
       // A self-closing test case has no <skipped> child to wait for (most of a large report).
-      if (tag.isSelfClosing) {
+      if (selfClosing) {
         this.addTest(test);
         open.push(OTHER);
-      } else open.push({ kind: 'test', test });
-    } else if (tag.name === 'skipped' && parent?.kind === 'test') {
+      } else {
+        // It waits for its close tag, perhaps chunks later: its name must not keep this chunk alive.
+        test.name = kept(test.name);
+        open.push({ kind: 'test', test });
+      }
+    } else if (tagName === 'skipped' && parent?.kind === 'test') {
       parent.test.skipped = true;
       open.push(OTHER);
     } else {
       open.push(OTHER);
     }
   }
+}
+
+function notWellFormed(err: unknown): unknown {
+  return err instanceof XmlProblem ? new ParseError(`not well-formed XML (line ${err.line}): ${err.problem}`) : err;
 }
 
 export const junit: FormatModule = {
@@ -183,7 +208,7 @@ export const junit: FormatModule = {
     return head.startsWith('<') && /<testsuites?[\s>/]/.test(head);
   },
   parse(input) {
-    const reader = new JUnitReader();
+    const reader = new JUnitReader(input.root);
     reader.write(input.text);
     return reader.finish();
   },

@@ -48,7 +48,7 @@ function negative(n: number | undefined): n is number {
  * rejects it with a warning naming the entry, and it is never added to a suite's or the total's sum.
  */
 export class TestReportBuilder {
-  private readonly out: Measurement[] = [];
+  private out: Measurement[] = [];
   private readonly suiteOrder: string[] = [];
   private readonly suiteInfo = new Map<string, SuiteTiming>();
   private readonly suiteSums = new Map<string, number>();
@@ -98,7 +98,14 @@ export class TestReportBuilder {
     this.out.push(m);
   }
 
-  /** The measurements: every test's, then every suite's, then the total. */
+  /** The tests' measurements found since the last call, handed over (a streaming reader passes them on as it goes). */
+  take(): Measurement[] {
+    const taken = this.out;
+    this.out = [];
+    return taken;
+  }
+
+  /** The measurements not taken yet: every test's, then every suite's, then the total. */
   finish(totalSeconds?: number): Measurement[] {
     const out = this.out;
     let sumOfSuites = 0;

@@ -1,114 +1,38 @@
-import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RunRecord, SeriesInfo } from '../model';
-import { decodeFrame, encodeFrame, frameCrc } from './framing';
+import { encodeFrame, frameCrc } from './framing';
 import { crc32 } from './crc32';
 import { StoreError, ioError, type StoreProblem } from './errors';
 import { migrateRecord, recordJson } from './migrate';
-import { DEFAULT_RETENTION, planRetention, thinRecord, type ProtectOptions, type RetentionOptions } from './retention';
-import { appendedSegmentName, scanSegmentFile, syncDir, writeFileAtomic, type WriteBytes } from './segment-file';
+import { DEFAULT_RETENTION, type RetentionOptions } from './retention';
+import { appendedSegmentName, scanSegmentFile, syncDir } from './segment-file';
 import { commitMarkerOf, encodeCommitMarker } from './append-commit';
-import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, reopenWrittenIndex, writeIndex, type OpenIndex, type RecordedLoss } from './series-index';
-import { checkIndexedFrame, describeLoss, locationInRange, lossesOf, mergeLosses, readFrameCrcs, staleSegments } from './index-check';
+import { IndexDamage, LOCATION_WIDTH, readIndex, readLocations, reopenWrittenIndex, writeIndex, type OpenIndex, type RecordedLoss, type SpilledSeries } from './series-index';
+import { describeLoss, lossesOf, mergeLosses, readFrameCrcs, staleSegments } from './index-check';
 import { listSegments, type SegmentListing } from './segment-list';
 import { describeLeftover, removeLeftovers, staleLock } from './leftovers';
 import { verifyHistory, type VerifyReport } from './verify';
 import { ownStamp, ownerAlive, readStamp, tryLock } from './locks';
-import { csvHeader, csvRow, jsonExportClose, jsonExportOpen } from './export-format';
+import {
+  APPEND_CHUNK_BYTES, COMPACT_LOCK, INDEX_FILE, INDEX_TAIL_LIMIT, RELOAD_ATTEMPTS, SEGMENTS, STORE_FORMAT_VERSION, WRITERS,
+  prepareHistoryDir, sanitize, writeStoreMeta,
+  type CompactOptions, type CompactReport, type HistoryStoreOptions, type Segment, type SeriesState, type Writer,
+} from './store-layout';
+import { checkedRecord, sameRun, updateInfo } from './series-info';
+import { readLocatedRecords, type Located } from './series-read';
+import { appendStreamed } from './append-stream';
+import { compactSegments } from './compaction';
+import { exportCsv, exportJson } from './store-export';
+import { writeAll } from './byte-io';
 
 export { StoreError, type StoreProblem } from './errors';
 export type { VerifyReport, SegmentMismatch } from './verify';
 export type { RecordedLoss } from './series-index';
 export { DEFAULT_RETENTION, type RetentionOptions, type ProtectOptions } from './retention';
 export { resolveHistoryDir, registerWorkspaceHistory } from './location';
-import { creationProblem } from './location';
-
-/**
- * The store's own format version (layout of folders and files), separate from the record version.
- * 2: appended segments (`*.v2.seg`) end every append with a commit marker; format-1 segments are
- * still read as before. A history is marked 2 when its first such segment is created, so older
- * Perf Pulse versions refuse it instead of showing unfinished appends.
- */
-export const STORE_FORMAT_VERSION = 2;
-
-const SEGMENTS = 'segments';
-const WRITERS = 'writers';
-const INDEX_FILE = 'index.bin';
-const META_FILE = 'store.json';
-const COMPACT_LOCK = 'compact.lock';
-/** How often a read reloads after a compaction elsewhere removed the files it knew (about 2 s of waiting in all). */
-const RELOAD_ATTEMPTS = 12;
-/** Rewrite the index once this many records sit outside it, so opening stays fast. */
-const INDEX_TAIL_LIMIT = 20_000;
-
-export interface HistoryStoreOptions {
-  retention?: Partial<RetentionOptions>;
-  /** Names this process's segment file; defaults to pid + random. */
-  writerId?: string;
-  /** Test hook: replaces the write of one append's bytes (to inject disk-full and similar failures). */
-  writeBytes?: (handle: fsp.FileHandle, bytes: Buffer) => Promise<void>;
-  /** Test hook: replaces the write of the index file's bytes (to inject disk-full and similar failures). */
-  writeIndexBytes?: WriteBytes;
-  /** Receives one-line warnings (an index found damaged and rebuilt, records found lost); default: standard error. */
-  onWarning?: (message: string) => void;
-}
-
-export interface CompactOptions extends ProtectOptions {
-  /** Wall clock for age limits (tests). */
-  now?: number;
-}
-
-export interface CompactReport {
-  /** False when another process was compacting; nothing was done. */
-  compacted: boolean;
-  segmentsBefore: number;
-  segmentsAfter: number;
-  bytesBefore: number;
-  bytesAfter: number;
-  recordsKept: number;
-  samplesDropped: number;
-  recordsDropped: number;
-  duplicatesDropped: number;
-  /** Segments left alone because another live process is appending to them. */
-  skippedLive: number;
-}
-
-interface Segment {
-  name: string;
-  file: string;
-  /** Bytes of complete lines read so far. */
-  size: number;
-  lines: number;
-}
-
-interface SeriesState {
-  info: SeriesInfo;
-  /** This series' slice of the index file's location table. */
-  base?: { at: number; count: number; crc: number };
-  /** Locations outside the index: (segment number, offset, length, frame CRC-32) quadruples. */
-  tail: number[];
-}
-
-interface Writer {
-  segment: Segment;
-  segmentIndex: number;
-  handle: fsp.FileHandle;
-  marker: string;
-}
-
-/** Bytes of record frames written at a time by an append: bounds its memory, whatever its size. */
-const APPEND_CHUNK_BYTES = 4 * 1024 * 1024;
-
-/** A shallow copy of a record checked for storing (validation may fill in defaults; the caller's object stays untouched). */
-function checkedRecord(r: RunRecord, i: number): RunRecord {
-  try {
-    return migrateRecord({ ...r });
-  } catch (err) {
-    throw new StoreError(`Refusing to store record ${i} (${r?.name ?? r?.id ?? '?'}): ${(err as Error).message}`);
-  }
-}
+export { STORE_FORMAT_VERSION, type HistoryStoreOptions, type CompactOptions, type CompactReport } from './store-layout';
 
 /**
  * The workspace's performance history: append-only segment files of framed
@@ -120,28 +44,41 @@ export class HistoryStore {
   /** Warnings given since opening (also passed to `onWarning`). */
   readonly warnings: string[] = [];
   private readonly problemKeys = new Set<string>();
-  private readonly retention: RetentionOptions;
-  private readonly writerId: string;
-  private segments: Segment[] = [];
+  /** Internal to the store modules. */
+  readonly retention: RetentionOptions;
+  /** Internal to the store modules. */
+  readonly writerId: string;
+  /** Internal to the store modules. */
+  segments: Segment[] = [];
   private superseded = new Set<string>();
-  private series = new Map<string, SeriesState>();
-  private index: OpenIndex | undefined;
+  /** Internal to the store modules. */
+  series = new Map<string, SeriesState>();
+  /** Internal to the store modules. */
+  index: OpenIndex | undefined;
   /** Records found lost (segments deleted or cut short) that the index carries until acknowledged. */
   private losses: RecordedLoss[] = [];
   /** Index damage met and repaired since opening, for verify. */
   private readonly indexRepairs: string[] = [];
   /** Leftovers of dead processes removed since opening, for verify. */
   private readonly removedLeftovers: string[] = [];
-  private tailRecords = 0;
+  /** Internal to the store modules. */
+  tailRecords = 0;
   private writer: Writer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /**
+   * The in-memory view lacks series a streaming append wrote without keeping them (`appendStream`):
+   * the next operation reloads it from disk first, and nothing saves an index from it meanwhile.
+   * Internal to the store modules.
+   */
+  stale = false;
   /** The format `store.json` declares (older histories are marked 2 when first appended to). */
   private formatOnDisk = STORE_FORMAT_VERSION;
 
   private constructor(
     readonly dir: string,
-    private readonly options: HistoryStoreOptions,
+    /** Internal to the store modules. */
+    readonly options: HistoryStoreOptions,
   ) {
     this.retention = { ...DEFAULT_RETENTION, ...(options.retention ?? {}) };
     this.writerId = sanitize(options.writerId ?? `${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -155,7 +92,8 @@ export class HistoryStore {
     return store;
   }
 
-  private get segmentsDir(): string {
+  /** Internal to the store modules. */
+  get segmentsDir(): string {
     return path.join(this.dir, SEGMENTS);
   }
 
@@ -167,6 +105,7 @@ export class HistoryStore {
 
   /** Every series with its run count and latest value, without reading any run. */
   listSeries(): SeriesInfo[] {
+    this.assertCurrent();
     return [...this.series.values()].map((s) => ({ ...s.info })).sort((a, b) => a.name.localeCompare(b.name) || a.seriesId.localeCompare(b.seriesId));
   }
 
@@ -182,8 +121,9 @@ export class HistoryStore {
    * Runs `fn`, which reads segments we know of. When a compaction in another process
    * replaced them meanwhile (ENOENT), reloads and tries again, waiting a little longer
    * each time since compactions may follow each other. Still failing, it throws a `StoreError`.
+   * Internal to the store modules.
    */
-  private async withReload<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  async withReload<T>(action: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
@@ -196,7 +136,8 @@ export class HistoryStore {
     }
   }
 
-  private async readSeriesOnce(seriesId: string): Promise<RunRecord[]> {
+  /** Internal to the store modules. */
+  async readSeriesOnce(seriesId: string): Promise<RunRecord[]> {
     return (await this.readLocated(seriesId)).map((r) => r.record);
   }
 
@@ -204,8 +145,9 @@ export class HistoryStore {
    * A series' records with where each lies, oldest first. An index entry that disagrees with the
    * frame it points to (or a slice of the index that fails its checksum) means the index is wrong:
    * it is rebuilt from the segments, with a warning, and the series read again.
+   * Internal to the store modules.
    */
-  private async readLocated(seriesId: string): Promise<Located[]> {
+  async readLocated(seriesId: string): Promise<Located[]> {
     try {
       return await this.readLocatedOnce(seriesId);
     } catch (err) {
@@ -220,77 +162,9 @@ export class HistoryStore {
     }
   }
 
-  private async readLocatedOnce(seriesId: string): Promise<Located[]> {
-    const state = this.series.get(seriesId);
-    if (!state) return [];
-    const locations = await this.locationsOf(state);
-    // Locations before this point come from the index file: each is checked against its frame.
-    const fromIndex = state.base && this.index ? state.base.count * LOCATION_WIDTH : 0;
-    const covered = this.index?.header.segments ?? [];
-    const bySegment = new Map<number, Member[]>();
-    const seen = new Set<string>();
-    for (let i = 0; i < locations.length; i += LOCATION_WIDTH) {
-      const [seg, offset, length, crc] = [locations[i], locations[i + 1], locations[i + 2], locations[i + 3]];
-      if (i < fromIndex) {
-        if (!locationInRange(seg, offset, length, covered)) throw new IndexDamage(`an entry of series ${seriesId} points outside the segments`);
-        if (seen.has(`${seg}:${offset}`)) throw new IndexDamage(`series ${seriesId} lists a record twice`);
-        seen.add(`${seg}:${offset}`);
-      }
-      let list = bySegment.get(seg);
-      if (!list) bySegment.set(seg, (list = []));
-      list.push({ offset, length, crc, order: i, fromIndex: i < fromIndex });
-    }
-    const segments = this.segments;
-    const out: Located[] = [];
-    // Synchronous reads: a series is a few page-cached ranges, and thread-pool round trips
-    // cost more than the reads themselves on a busy machine.
-    for (const [segIndex, members] of [...bySegment.entries()].sort((a, b) => a[0] - b[0])) {
-      const segment = segments[segIndex];
-      const fd = fs.openSync(segment.file, 'r');
-      try {
-        for (const [start, end, group] of coalesce(members)) {
-          const buf = Buffer.allocUnsafe(end - start);
-          const bytesRead = readFully(fd, buf, start);
-          for (const m of group) {
-            const at = m.offset - start;
-            let json: string;
-            if (m.fromIndex) {
-              const check = checkIndexedFrame(buf, at, Math.max(0, bytesRead - at), m.length, m.crc);
-              if ('mismatch' in check) throw new IndexDamage(`an entry of series ${seriesId} points at segments/${segment.name} byte ${m.offset}, where ${check.mismatch}`);
-              if ('damaged' in check) {
-                this.report({ file: segment.file, offset: m.offset, length: m.length, message: check.damaged });
-                continue;
-              }
-              json = check.json;
-            } else {
-              const lineEnd = at + m.length - 1;
-              if (lineEnd >= bytesRead || buf[lineEnd] !== 0x0a) {
-                this.report({ file: segment.file, offset: m.offset, length: m.length, message: 'damaged record: line end missing (truncated or overwritten)' });
-                continue;
-              }
-              const frame = decodeFrame(buf, at, lineEnd);
-              if (!frame.ok) {
-                this.report({ file: segment.file, offset: m.offset, length: m.length, message: frame.message });
-                continue;
-              }
-              json = frame.json;
-            }
-            if (m.fromIndex && commitMarkerOf(json)) throw new IndexDamage(`an entry of series ${seriesId} points at a commit marker (segments/${segment.name} byte ${m.offset})`);
-            const record = this.parseRecord(json, segment.file, m.offset);
-            if (!record) continue;
-            if (record.seriesId !== seriesId) {
-              if (m.fromIndex) throw new IndexDamage(`an entry of series ${seriesId} points at a record of series ${record.seriesId} (segments/${segment.name} byte ${m.offset})`);
-              continue;
-            }
-            out.push({ record, where: `${segIndex}:${m.offset}`, order: m.order });
-          }
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
-    }
-    out.sort((a, b) => a.record.timestamp - b.record.timestamp || a.order - b.order);
-    return out;
+  /** @internal See series-read.ts. */
+  readLocatedOnce(seriesId: string): Promise<Located[]> {
+    return readLocatedRecords(this, seriesId);
   }
 
   /** Every record, series by series, each series oldest first. Holds one series in memory at a time. */
@@ -345,6 +219,25 @@ export class HistoryStore {
     });
   }
 
+  /**
+   * Appends records as a producer hands them over, in batches, as ONE all-or-nothing append: the
+   * frames go out a few MB at a time and the commit marker last, so readers see all of them or
+   * none, and a producer that throws (a report found broken at its end) or a failed write leaves
+   * nothing behind. Records whose id is stored already are skipped (as `appendNew` skips them);
+   * the records of one stream must have distinct ids. Returns how many were added.
+   *
+   * Built for imports of hundreds of thousands of series: no record is kept, and a series the
+   * history does not have yet, met once, is not kept in memory either; its index entry is written
+   * to a temporary file and the index is written from it when the append is done. The store then
+   * reloads its view from disk before its next operation.
+   */
+  appendStream(
+    batches: AsyncIterable<RunRecord[]>,
+    options: { earlierIdOf?: (record: RunRecord, position: number) => string | undefined } = {},
+  ): Promise<number> {
+    return this.exclusive(() => appendStreamed(this, batches, options));
+  }
+
   private async appendNow(input: RunRecord[]): Promise<void> {
     this.assertOpen();
     if (input.length === 0) return;
@@ -394,7 +287,8 @@ export class HistoryStore {
     writer.segment.lines += input.length + 1;
   }
 
-  private async ensureWriter(): Promise<Writer> {
+  /** Internal to the store modules. */
+  async ensureWriter(): Promise<Writer> {
     if (this.writer) return this.writer;
     const name = appendedSegmentName(Date.now(), this.writerId);
     const file = path.join(this.segmentsDir, name);
@@ -416,14 +310,14 @@ export class HistoryStore {
   /** Before the first format-2 segment of an older history: declare format 2, so older versions refuse it. */
   private async markFormat(): Promise<void> {
     if (this.formatOnDisk >= STORE_FORMAT_VERSION) return;
-    const metaFile = path.join(this.dir, META_FILE);
-    await writeFileAtomic(metaFile, JSON.stringify({ format: 'perf-pulse-history', version: STORE_FORMAT_VERSION }, null, 2) + '\n').catch((e) => {
-      throw ioError('update', metaFile, e);
+    await writeStoreMeta(this.dir).catch((e) => {
+      throw ioError('update', path.join(this.dir, 'store.json'), e);
     });
     this.formatOnDisk = STORE_FORMAT_VERSION;
   }
 
-  private async retireWriter(): Promise<void> {
+  /** Internal to the store modules. */
+  async retireWriter(): Promise<void> {
     const writer = this.writer;
     if (!writer) return;
     this.writer = undefined;
@@ -503,31 +397,7 @@ export class HistoryStore {
   // ---------------------------------------------------------------- loading
 
   private async prepareDir(): Promise<void> {
-    const metaFile = path.join(this.dir, META_FILE);
-    try {
-      await fsp.mkdir(path.join(this.dir, SEGMENTS), { recursive: true });
-      await fsp.mkdir(path.join(this.dir, WRITERS), { recursive: true });
-    } catch (err) {
-      // mkdir -p says ENOENT when a parent cannot be made; name the real cause (EROFS, EACCES, a file).
-      const cause = (err as NodeJS.ErrnoException).code === 'ENOENT' ? ((await creationProblem(this.dir)) ?? err) : err;
-      throw ioError('create the history folder', this.dir, cause);
-    }
-    let meta: { format?: string; version?: number } | undefined;
-    try {
-      meta = JSON.parse(await fsp.readFile(metaFile, 'utf8'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new StoreError(`${metaFile} is not valid JSON (${(err as Error).message}); restore it or delete it to re-create`, metaFile);
-      }
-      await writeFileAtomic(metaFile, JSON.stringify({ format: 'perf-pulse-history', version: STORE_FORMAT_VERSION }, null, 2) + '\n').catch((e) => {
-        throw ioError('create', metaFile, e);
-      });
-      return;
-    }
-    if (typeof meta?.version === 'number' && meta.version > STORE_FORMAT_VERSION) {
-      throw new StoreError(`${this.dir} holds history format ${meta.version}, written by a newer Perf Pulse; update to read it`, metaFile);
-    }
-    this.formatOnDisk = typeof meta?.version === 'number' ? meta.version : 1;
+    this.formatOnDisk = await prepareHistoryDir(this.dir);
   }
 
   /** Removes temporary files and writer markers that dead processes left behind (see leftovers.ts). */
@@ -554,8 +424,9 @@ export class HistoryStore {
    * Reads the index and scans whatever it does not cover. Rebuilds everything from the segments
    * when the index is missing, damaged or stale (a segment it covers is gone or shorter), or when
    * asked to (`fromSegments`: compaction trusts no index). Records found lost are recorded.
+   * Internal to the store modules.
    */
-  private async load(options: { fromSegments?: boolean; save?: boolean } = {}, attempt = 0): Promise<void> {
+  async load(options: { fromSegments?: boolean; save?: boolean } = {}, attempt = 0): Promise<void> {
     await this.index?.handle.close().catch(() => undefined);
     this.index = undefined;
     this.series = new Map();
@@ -621,7 +492,8 @@ export class HistoryStore {
     return n;
   }
 
-  private async scanTail(segment: Segment, segIndex: number): Promise<void> {
+  /** Internal to the store modules. */
+  async scanTail(segment: Segment, segIndex: number): Promise<void> {
     const result = await scanSegmentFile(segment.file, segment.size, segment.lines, {
       record: (json, offset, length) => {
         const record = this.parseRecord(json, segment.file, offset);
@@ -643,11 +515,13 @@ export class HistoryStore {
     }
   }
 
-  private async writerAlive(segmentName: string): Promise<boolean> {
+  /** Internal to the store modules. */
+  async writerAlive(segmentName: string): Promise<boolean> {
     return ownerAlive(await readStamp(path.join(this.dir, WRITERS, segmentName + '.json')));
   }
 
-  private parseRecord(json: string, file: string, offset: number): RunRecord | undefined {
+  /** Internal to the store modules. */
+  parseRecord(json: string, file: string, offset: number): RunRecord | undefined {
     let raw: unknown;
     try {
       raw = JSON.parse(json);
@@ -699,14 +573,16 @@ export class HistoryStore {
     this.tailRecords++;
   }
 
-  private report(problem: StoreProblem): void {
+  /** Internal to the store modules. */
+  report(problem: StoreProblem): void {
     const key = `${problem.file}:${problem.offset}`;
     if (this.problemKeys.has(key)) return;
     this.problemKeys.add(key);
     this.problems.push(problem);
   }
 
-  private async locationsOf(state: SeriesState): Promise<ArrayLike<number>> {
+  /** Internal to the store modules. */
+  async locationsOf(state: SeriesState): Promise<ArrayLike<number>> {
     if (!state.base || !this.index) return state.tail;
     const base = readLocations(this.index, state.base);
     if (state.tail.length === 0) return base;
@@ -716,8 +592,14 @@ export class HistoryStore {
     return all;
   }
 
-  /** Writes the index covering everything read so far. A failed write leaves no temporary file (and throws). */
-  private async saveIndex(): Promise<void> {
+  /**
+   * Writes the index covering everything read so far (and the series a streaming append spilled).
+   * A failed write leaves no temporary file (and throws).
+   * Internal to the store modules.
+   */
+  async saveIndex(spilled?: SpilledSeries): Promise<void> {
+    // A view that lacks spilled series must not become the index: it would hide them.
+    if (this.stale) return;
     const series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }> = [];
     const perSegment = new Array<number>(this.segments.length).fill(0);
     const unknownCrc: Array<{ locations: Float64Array | number[]; at: number }> = [];
@@ -736,8 +618,15 @@ export class HistoryStore {
       const size = await fsp.stat(s.file).then((st) => st.size, () => -1);
       if (size < s.size) return;
     }
+    if (spilled) for (let i = 0; i < spilled.count; i++) if (!spilled.dropped[i]) perSegment[spilled.locations[i * LOCATION_WIDTH]]++;
     const segments = this.segments.map((s, i) => ({ name: s.name, size: s.size, lines: s.lines, records: perSegment[i] }));
-    const written = await writeIndex(this.indexFile, segments, series, this.losses, this.options.writeIndexBytes);
+    const written = await writeIndex(this.indexFile, segments, series, this.losses, this.options.writeIndexBytes, spilled);
+    if (spilled) {
+      // The view lacks the spilled series: it is reloaded (from this index) before the next operation.
+      await this.index?.handle.close().catch(() => undefined);
+      this.index = undefined;
+      return;
+    }
     // Reopen so every series reads from the file just written.
     await this.index?.handle.close().catch(() => undefined);
     this.index = (await reopenWrittenIndex(this.indexFile, written)).index;
@@ -837,146 +726,12 @@ export class HistoryStore {
       };
       if (!release) return report;
       try {
-        await this.compactLocked(options, report);
+        await compactSegments(this, options, report);
       } finally {
         await release();
       }
       return report;
     });
-  }
-
-  private async compactLocked(options: CompactOptions, report: CompactReport): Promise<void> {
-    const now = options.now ?? Date.now();
-    // Our own segment is sealed and compacted too; the next append opens a fresh one.
-    await this.retireWriter();
-    // Compaction trusts no index: what it keeps is what the segments hold, read from them.
-    await this.load({ fromSegments: true, save: false });
-    const listing = await listSegments(this.segmentsDir);
-    // Leftovers of earlier compactions: superseded files and temporary files of interrupted runs.
-    for (const old of listing.superseded) await fsp.rm(path.join(this.segmentsDir, old), { force: true });
-    for (const tmp of listing.temporary) await fsp.rm(path.join(this.segmentsDir, tmp), { force: true });
-    const compactable = new Set<number>();
-    for (let i = 0; i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      report.bytesBefore += (await fsp.stat(seg.file)).size;
-      if (await this.writerAlive(seg.name)) report.skippedLive++;
-      else compactable.add(i);
-    }
-    // A writer that finished after the load above may have appended more before it went:
-    // read its segment to the end now that nobody writes it, or the deletion below loses that.
-    for (const i of compactable) await this.scanTail(this.segments[i], i);
-    report.segmentsBefore = this.segments.length;
-    const name = `c-${Date.now().toString(36).padStart(9, '0')}-${this.writerId}.seg`;
-    const target = path.join(this.segmentsDir, name);
-    const tmp = target + '.tmp';
-    const supersedes = [...compactable].map((i) => this.segments[i].name);
-    const handle = await fsp.open(tmp, 'w');
-    const newLocations = new Map<string, number[]>();
-    const newInfos = new Map<string, SeriesInfo | undefined>();
-    let written = 0;
-    let writtenRecords = 0;
-    try {
-      const header = encodeFrame(JSON.stringify({ kind: 'compaction', version: STORE_FORMAT_VERSION, at: now, supersedes }));
-      let pending: Buffer[] = [header];
-      let pendingBytes = header.length;
-      const flush = async () => {
-        await writeAll(handle, Buffer.concat(pending));
-        pending = [];
-        pendingBytes = 0;
-      };
-      for (const info of this.listSeries()) {
-        const state = this.series.get(info.seriesId)!;
-        const locations = await this.locationsOf(state);
-        const inCompactable = new Set<string>();
-        for (let i = 0; i < locations.length; i += LOCATION_WIDTH) if (compactable.has(locations[i])) inCompactable.add(`${locations[i]}:${locations[i + 1]}`);
-        const runs = await this.readLocated(info.seriesId);
-        // Records in segments that live processes still append to stay where they are, duplicates included.
-        const seen = new Set<string>();
-        for (const r of runs) if (!inCompactable.has(r.where)) seen.add(r.record.id);
-        const unique = runs.filter((r) => {
-          if (!inCompactable.has(r.where)) return true;
-          if (seen.has(r.record.id)) {
-            report.duplicatesDropped++;
-            return false;
-          }
-          seen.add(r.record.id);
-          return true;
-        });
-        const plan = planRetention(unique.map((r) => r.record), this.retention, options, now);
-        const locs: number[] = [];
-        const kept: RunRecord[] = [];
-        unique.forEach((r, i) => {
-          const decision = plan[i];
-          if (!inCompactable.has(r.where)) {
-            kept.push(r.record);
-            return;
-          }
-          if (decision === 'drop') {
-            report.recordsDropped++;
-            return;
-          }
-          const record = decision === 'thin' ? thinRecord(r.record) : r.record;
-          if (decision === 'thin') report.samplesDropped++;
-          kept.push(record);
-          const frame = encodeFrame(recordJson(record));
-          locs.push(0, header.length + written, frame.length, parseInt(frame.toString('latin1', 0, 8), 16));
-          written += frame.length;
-          writtenRecords++;
-          pending.push(frame);
-          pendingBytes += frame.length;
-        });
-        report.recordsKept += kept.length;
-        newLocations.set(info.seriesId, locs);
-        newInfos.set(info.seriesId, kept.length ? infoFrom(kept) : undefined);
-        if (pendingBytes > 4 << 20) await flush();
-      }
-      await flush();
-      await handle.sync();
-    } catch (err) {
-      await handle.close().catch(() => undefined);
-      await fsp.rm(tmp, { force: true });
-      throw ioError('write the compacted history file', tmp, err);
-    }
-    await handle.close();
-    // The commit point: before this rename the old segments are the history, after it the new one is.
-    await fsp.rename(tmp, target);
-    await syncDir(this.segmentsDir);
-    for (const old of supersedes) {
-      await fsp.rm(path.join(this.segmentsDir, old), { force: true });
-      await fsp.rm(path.join(this.dir, WRITERS, old + '.json'), { force: true });
-    }
-    await syncDir(this.segmentsDir);
-
-    // New in-memory state: the compacted segment first, then the live segments left alone.
-    const oldSegments = this.segments;
-    const oldSeries = this.series;
-    const headerLength = encodeFrame(JSON.stringify({ kind: 'compaction', version: STORE_FORMAT_VERSION, at: now, supersedes })).length;
-    const remap = new Map<number, number>();
-    this.segments = [{ name, file: target, size: headerLength + written, lines: 1 + writtenRecords }];
-    oldSegments.forEach((seg, i) => {
-      if (compactable.has(i)) return;
-      remap.set(i, this.segments.length);
-      this.segments.push(seg);
-    });
-    this.series = new Map();
-    for (const [seriesId, state] of oldSeries) {
-      const info = newInfos.get(seriesId);
-      if (!info) continue;
-      const tail = newLocations.get(seriesId) ?? [];
-      const old = await this.locationsOf(state);
-      for (let i = 0; i < old.length; i += LOCATION_WIDTH) {
-        const to = remap.get(old[i]);
-        if (to !== undefined) tail.push(to, old[i + 1], old[i + 2], old[i + 3]);
-      }
-      this.series.set(seriesId, { info, tail });
-    }
-    await this.index?.handle.close().catch(() => undefined);
-    this.index = undefined;
-    // The compaction is committed; an index that cannot be written now is rebuilt on a later open.
-    await this.saveIndex().catch(() => undefined);
-    report.compacted = true;
-    report.segmentsAfter = this.segments.length;
-    for (const seg of this.segments) report.bytesAfter += (await fsp.stat(seg.file)).size;
   }
 
   /**
@@ -985,6 +740,7 @@ export class HistoryStore {
    * one series takes one read per run; compacted, it is one read).
    */
   needsCompaction(): boolean {
+    this.assertCurrent();
     let scattered = 0;
     for (const s of this.segments) if (!s.name.startsWith('c-')) scattered += s.lines;
     return this.segments.length > 16 || scattered > 20_000;
@@ -993,33 +749,18 @@ export class HistoryStore {
   // ---------------------------------------------------------------- export
 
   /** The history (or some series) as one JSON document, streamed in chunks; `import` reads it back exactly. */
-  async *exportJson(seriesIds?: string[]): AsyncIterable<string> {
-    yield jsonExportOpen();
-    let first = true;
-    for (const id of this.selectSeries(seriesIds)) {
-      for (const record of await this.readSeries(id)) {
-        yield (first ? '' : ',\n') + recordJson(record);
-        first = false;
-      }
-    }
-    yield jsonExportClose();
+  exportJson(seriesIds?: string[]): AsyncIterable<string> {
+    return exportJson(this, seriesIds);
   }
 
   /** The history (or some series) as CSV, one row per run; nested fields are JSON in their cells. */
-  async *exportCsv(seriesIds?: string[]): AsyncIterable<string> {
-    yield csvHeader();
-    for (const id of this.selectSeries(seriesIds)) {
-      const rows: string[] = [];
-      for (const record of await this.readSeries(id)) rows.push(csvRow(record));
-      if (rows.length) yield rows.join('');
-    }
+  exportCsv(seriesIds?: string[]): AsyncIterable<string> {
+    return exportCsv(this, seriesIds);
   }
 
-  private selectSeries(seriesIds?: string[]): string[] {
-    if (!seriesIds || seriesIds.length === 0) return this.listSeries().map((s) => s.seriesId);
-    const unknown = seriesIds.filter((id) => !this.series.has(id));
-    if (unknown.length) throw new StoreError(`No series with id ${unknown.join(', ')} in ${this.dir}`);
-    return seriesIds;
+  /** Whether the history has this series. */
+  hasSeries(seriesId: string): boolean {
+    return this.series.has(seriesId);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -1033,113 +774,33 @@ export class HistoryStore {
       await this.index?.handle.close().catch(() => undefined);
       this.index = undefined;
       this.closed = true;
-    });
+    }, { reload: false });
   }
 
-  private assertOpen(): void {
+  /** Synchronous queries cannot reload a view a streaming append left stale: they ask for `refresh()` first. */
+  private assertCurrent(): void {
+    if (this.stale) throw new StoreError(`The history store at ${this.dir} changed in a large import; call refresh() before listing it`);
+  }
+
+  /** Internal to the store modules. */
+  assertOpen(): void {
     if (this.closed) throw new StoreError(`The history store at ${this.dir} is closed`);
   }
 
-  /** Runs store operations one at a time within this process (other processes write their own files). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
+  /**
+   * Runs store operations one at a time within this process (other processes write their own files),
+   * each on a current view: after a streaming append the view is reloaded from disk first.
+   */
+  private exclusive<T>(fn: () => Promise<T>, options: { reload?: boolean } = {}): Promise<T> {
+    const run = async () => {
+      if (this.stale && options.reload !== false && !this.closed) {
+        await this.load({ save: false });
+        this.stale = false;
+      }
+      return fn();
+    };
+    const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
   }
-}
-
-/** Whether two records of one series describe the same run (their ids aside). */
-function sameRun(a: RunRecord, b: RunRecord): boolean {
-  return a.timestamp === b.timestamp && a.value === b.value &&
-    (a.vcs?.commit ?? '') === (b.vcs?.commit ?? '') && (a.vcs?.branch ?? '') === (b.vcs?.branch ?? '') && Boolean(a.vcs?.dirty) === Boolean(b.vcs?.dirty);
-}
-
-function readFully(fd: number, buf: Buffer, position: number): number {
-  let done = 0;
-  while (done < buf.length) {
-    const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
-}
-
-async function writeAll(handle: fsp.FileHandle, bytes: Buffer): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
-    if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-    done += bytesWritten;
-  }
-}
-
-interface Member {
-  offset: number;
-  length: number;
-  crc: number;
-  order: number;
-  fromIndex: boolean;
-}
-
-interface Located {
-  record: RunRecord;
-  /** Segment number and offset. */
-  where: string;
-  order: number;
-}
-
-/** Groups records of one file into few reads: neighbours closer than 64 KiB share one. */
-function coalesce(members: Member[]): Array<[number, number, Member[]]> {
-  const sorted = [...members].sort((a, b) => a.offset - b.offset);
-  const out: Array<[number, number, Member[]]> = [];
-  for (const m of sorted) {
-    const last = out[out.length - 1];
-    if (last && m.offset - last[1] < 65536 && m.offset + m.length - last[0] < 16 << 20) {
-      last[1] = Math.max(last[1], m.offset + m.length);
-      last[2].push(m);
-    } else {
-      out.push([m.offset, m.offset + m.length, [m]]);
-    }
-  }
-  return out;
-}
-
-function updateInfo(info: SeriesInfo, record: RunRecord): void {
-  info.runs++;
-  if (record.timestamp < info.firstTimestamp) info.firstTimestamp = record.timestamp;
-  if (record.timestamp >= info.lastTimestamp) {
-    info.lastTimestamp = record.timestamp;
-    info.lastValue = record.value;
-    info.name = record.name;
-    info.unit = record.unit;
-    info.direction = record.direction;
-    info.source = record.source;
-    if (record.group !== undefined) info.group = record.group;
-    if (record.location) info.location = record.location;
-  }
-}
-
-function infoFrom(runs: RunRecord[]): SeriesInfo {
-  const first = runs[0];
-  const info: SeriesInfo = {
-    seriesId: first.seriesId,
-    name: first.name,
-    metric: first.metric,
-    unit: first.unit,
-    direction: first.direction,
-    source: first.source,
-    machineId: first.machine.id,
-    runs: 0,
-    firstTimestamp: first.timestamp,
-    lastTimestamp: first.timestamp,
-    lastValue: first.value,
-  };
-  if (first.group !== undefined) info.group = first.group;
-  if (first.location) info.location = first.location;
-  for (const r of runs) updateInfo(info, r);
-  return info;
-}
-
-function sanitize(id: string): string {
-  return id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'writer';
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { MachineFingerprint, Measurement, RecordSource, RunRecord, VcsInfo } from '../model';
 import { recordFromMeasurement } from '../records';
-import { checkInputSize, parseFile, parseGabDataJs, ParseError, type HistoryEntry } from '../parsers';
+import { sha1 } from '../sha1';
+import { checkInputSize, parseFile, parseGabDataJs, ParseError, readMeasurements, type HistoryEntry } from '../parsers';
 import { looksLikeDataJs } from '../parsers/gab-data-js';
 import { IMPORT_MACHINE } from './migrate';
 import { detectExport, parseExport } from './export-format';
@@ -27,7 +28,7 @@ export interface RecordContext {
 
 function stableId(...parts: Array<string | number | undefined>): string {
   // Hex of the first 12 bytes: the text of the full hex's first 24 characters, as its own small string (a slice would keep the full hex alive).
-  return createHash('sha1').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest().toString('hex', 0, 12);
+  return sha1(parts.map((p) => String(p ?? '')).join('\u0000')).toString('hex', 0, 12);
 }
 
 /**
@@ -38,8 +39,8 @@ export function runIdentity(content: string, timestamp: number, vcs: VcsInfo = {
   return stableId('run', content, timestamp, vcs.commit, vcs.branch, vcs.dirty === undefined ? undefined : String(vcs.dirty));
 }
 
-/** Turns parsed measurements (one run of each series) into run records. */
-export function recordsFromMeasurements(measurements: Measurement[], format: string, ctx: RecordContext = {}): RunRecord[] {
+/** Turns parsed measurements (one run of each series) into run records; `firstIndex` is the first one's position in the whole run (ids depend on it). */
+export function recordsFromMeasurements(measurements: Measurement[], format: string, ctx: RecordContext = {}, firstIndex = 0): RunRecord[] {
   const machine = ctx.machine ?? IMPORT_MACHINE;
   const timestamp = ctx.timestamp ?? Date.now();
   // One config object and one vcs object for all the records of a run, not a copy each.
@@ -47,7 +48,7 @@ export function recordsFromMeasurements(measurements: Measurement[], format: str
   const vcs = ctx.vcs ?? {};
   return measurements.map((m, i) =>
     recordFromMeasurement(m, {
-      id: ctx.idSeed !== undefined ? stableId(ctx.idSeed, i, m.series, m.metric ?? 'time', machine.id) : stableId(Math.random(), Date.now(), i),
+      id: ctx.idSeed !== undefined ? stableId(ctx.idSeed, firstIndex + i, m.series, m.metric ?? 'time', machine.id) : stableId(Math.random(), Date.now(), firstIndex + i),
       machine,
       timestamp,
       vcs,
@@ -141,4 +142,74 @@ export async function importFile(file: string, options: { format?: string; maxBy
   const machineId = (options.machine ?? IMPORT_MACHINE).id;
   const earlierIds = new Map(records.map((r, i) => [r.id, stableId(content, i, r.name, r.metric, machineId)]));
   return { file, format: parsed.format, records, earlierIds, ...(parsed.warnings?.length ? { warnings: parsed.warnings } : {}) };
+}
+
+/** What a store needs for `importInto`: `HistoryStore` has both. */
+export interface ImportTarget {
+  appendNew(records: RunRecord[], options?: { earlierIds?: ReadonlyMap<string, string> }): Promise<number>;
+  appendStream(batches: AsyncIterable<RunRecord[]>, options?: { earlierIdOf?: (record: RunRecord, position: number) => string | undefined }): Promise<number>;
+}
+
+export interface ImportedFile {
+  format: string;
+  /** Records the file holds. */
+  total: number;
+  /** Records added (the others were in the history already). */
+  added: number;
+  warnings?: string[];
+}
+
+/** How many characters of a file's start decide whether it is one of our exports or a data.js. */
+const HEAD_CHARS = 200;
+
+/**
+ * Imports one file into a history, as `importFile` then `appendNew` would, with the same records
+ * and ids. A harness output or test report is streamed: parsed a chunk at a time and appended as it
+ * is parsed, in one all-or-nothing append (`appendStream`), so a report of hundreds of thousands of
+ * tests never has its text, its measurements or its records in memory whole. Exports and data.js
+ * histories are read whole as before. Errors are `ParseError`s naming the file (nothing is added).
+ */
+export async function importInto(store: ImportTarget, file: string, options: { format?: string; maxBytes?: number; root?: string } & Omit<RecordContext, 'idSeed'> = {}): Promise<ImportedFile> {
+  const wholeFormats = ['perf-pulse-json', 'perf-pulse-csv', 'perf-pulse', 'gab-data-js'];
+  await checkInputSize(file, options.maxBytes);
+  let head = '';
+  let content: string;
+  let mtime: number;
+  try {
+    // The content hash (part of every id) is needed before the first record: one pass over the text first.
+    const hash = createHash('sha1');
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+      if (head.length < HEAD_CHARS) head += (chunk as string).slice(0, HEAD_CHARS);
+      hash.update(chunk as string);
+    }
+    content = hash.digest('hex');
+    mtime = (await fsp.stat(file)).mtimeMs;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ParseError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message, { file });
+  }
+  if ((options.format && wholeFormats.includes(options.format)) || (!options.format && (detectExport(head) || looksLikeDataJs(head)))) {
+    const result = await importFile(file, options);
+    const added = await store.appendNew(result.records, { earlierIds: result.earlierIds });
+    return { format: result.format, total: result.records.length, added, ...(result.warnings?.length ? { warnings: result.warnings } : {}) };
+  }
+  const timestamp = options.timestamp ?? Math.round(mtime);
+  const machineId = (options.machine ?? IMPORT_MACHINE).id;
+  const reading = readMeasurements(file, { format: options.format, maxBytes: options.maxBytes, ...(options.root ? { root: options.root } : {}) });
+  let total = 0;
+  const ctx: RecordContext = {
+    ...options,
+    timestamp,
+    // The same bytes measured at another commit, branch or time are another run.
+    idSeed: runIdentity(content, timestamp, options.vcs),
+  };
+  async function* records(): AsyncGenerator<RunRecord[]> {
+    for await (const batch of reading.batches) {
+      const out = recordsFromMeasurements(batch, reading.format, { ...ctx, config: { format: reading.format, file: path.basename(file) } }, total);
+      total += batch.length;
+      yield out;
+    }
+  }
+  const added = await store.appendStream(records(), { earlierIdOf: (r, i) => stableId(content, i, r.name, r.metric, machineId) });
+  return { format: reading.format, total, added, ...(reading.warnings.length ? { warnings: reading.warnings } : {}) };
 }

@@ -1,7 +1,7 @@
-import { promises as fsp, readSync } from 'node:fs';
+import { createReadStream, promises as fsp, readSync } from 'node:fs';
 import type { SeriesInfo } from '../model';
 import { crc32 } from './crc32';
-import { writeFileAtomic, type WriteBytes } from './segment-file';
+import type { WriteBytes } from './segment-file';
 
 /**
  * The index file lets the store open a million records without reading them:
@@ -237,6 +237,19 @@ export interface WrittenIndex {
   size: number;
 }
 
+/**
+ * Series whose header entries were written out as they were appended (a large import keeps no
+ * object per series): each is one record, one line of `infoFile` holding its `SeriesInfo` as JSON,
+ * and one location in `locations`; `dropped` marks lines whose series is listed among the others instead.
+ */
+export interface SpilledSeries {
+  infoFile: string;
+  count: number;
+  /** LOCATION_WIDTH numbers per line. */
+  locations: Float64Array;
+  dropped: Uint8Array;
+}
+
 /** Writes the index atomically; a failed write leaves no temporary file behind. */
 export async function writeIndex(
   path: string,
@@ -244,10 +257,99 @@ export async function writeIndex(
   series: Array<{ info: SeriesInfo; locations: ArrayLike<number> }>,
   losses: RecordedLoss[],
   write?: WriteBytes,
+  spilled?: SpilledSeries,
 ): Promise<WrittenIndex> {
-  const { pieces, size, header, headerLength, headerCrc } = encodedIndex(segments, series, losses);
-  await writeFileAtomic(path, pieces, write);
-  return { header, headerLength, headerCrc, size };
+  let total = series.reduce((s, x) => s + x.locations.length / LOCATION_WIDTH, 0);
+  const spilledKept = spilled ? spilled.count - spilled.dropped.reduce((n, d) => n + d, 0) : 0;
+  total += spilledKept;
+  const table = new Float64Array(total * LOCATION_WIDTH);
+  const tableView = new Uint8Array(table.buffer);
+  let at = 0;
+  const entries: IndexedSeries[] = series.map((s) => {
+    table.set(s.locations, at * LOCATION_WIDTH);
+    const count = s.locations.length / LOCATION_WIDTH;
+    const e = { info: s.info, at, count, crc: crc32(tableView, at * ENTRY_BYTES, (at + count) * ENTRY_BYTES) };
+    at += count;
+    return e;
+  });
+  const header: IndexHeader = { version: INDEX_VERSION, segments, series: entries, losses: losses.slice(-MAX_LOSSES) };
+  const tmp = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`;
+  const handle = await fsp.open(tmp, 'w');
+  try {
+    const put = async (bytes: Uint8Array) => {
+      if (write) await write(handle, bytes);
+      else await handle.writeFile(bytes);
+    };
+    // The header goes out in pieces of about a MB as it is made (with its length and checksum
+    // counted on the way): for hundreds of thousands of series it is hundreds of MB of text.
+    await put(Buffer.alloc(PREAMBLE));
+    let headerLength = 0;
+    let headerCrc = 0;
+    let text = `{"version":${JSON.stringify(header.version)},"segments":${JSON.stringify(header.segments)},"series":[`;
+    let first = true;
+    const flush = async (always: boolean) => {
+      if (!always && text.length < HEADER_PIECE_CHARS) return;
+      const piece = Buffer.from(text, 'utf8');
+      text = '';
+      headerCrc = crc32(piece, 0, piece.length, headerCrc);
+      headerLength += piece.length;
+      await put(piece);
+    };
+    for (const entry of entries) {
+      text += (first ? '' : ',') + JSON.stringify(entry);
+      first = false;
+      await flush(false);
+    }
+    if (spilled) {
+      let line = 0;
+      for await (const info of lines(spilled.infoFile)) {
+        if (line >= spilled.count) break;
+        if (!spilled.dropped[line]) {
+          table.set(spilled.locations.subarray(line * LOCATION_WIDTH, (line + 1) * LOCATION_WIDTH), at * LOCATION_WIDTH);
+          const crc = crc32(tableView, at * ENTRY_BYTES, (at + 1) * ENTRY_BYTES);
+          text += `${first ? '' : ','}{"info":${info},"at":${at},"count":1,"crc":${crc}}`;
+          first = false;
+          at++;
+          await flush(false);
+        }
+        line++;
+      }
+      if (line < spilled.count) throw new Error(`${spilled.infoFile} holds ${line} of ${spilled.count} series`);
+    }
+    text += `],"losses":${JSON.stringify(header.losses)}}`;
+    await flush(true);
+    const padding = align8(PREAMBLE + headerLength) - PREAMBLE - headerLength;
+    if (padding) await put(Buffer.alloc(padding));
+    if (table.length) await put(Buffer.from(table.buffer, table.byteOffset, table.byteLength));
+    const preamble = Buffer.alloc(PREAMBLE);
+    preamble.write(MAGIC, 0, 'latin1');
+    preamble.writeUInt32LE(headerLength, 8);
+    preamble.writeUInt32LE(headerCrc, 12);
+    await handle.write(preamble, 0, PREAMBLE, 0);
+    await handle.sync();
+    await handle.close();
+    await fsp.rename(tmp, path);
+    return { header, headerLength, headerCrc, size: PREAMBLE + headerLength + padding + table.byteLength };
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The lines of a text file, read a MB at a time. */
+async function* lines(file: string): AsyncGenerator<string> {
+  let carry = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = carry + (chunk as string);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      yield text.slice(start, nl);
+      start = nl + 1;
+    }
+    carry = text.slice(start);
+  }
+  if (carry) yield carry;
 }
 
 /**
