@@ -16,8 +16,7 @@ import { CliBundle, STACK_LINE } from './cli/cli-bundle';
  * (src/cli/commands/index.ts). Inputs: the real fixtures mutated (characters flipped, slices cut,
  * duplicated or deleted, hostile strings and huge numbers put in), truncated, random bytes, deep
  * nesting. Parsers must return well-formed measurements or throw ParseError (never a TypeError or
- * RangeError); each CLI command, run as a child process, must exit 0, 1 or 2 (`trace` also 127, when
- * the command it traces cannot start), and when it fails say so in one line `perf-pulse <command>: …`
+ * RangeError); each CLI command, run as a child process, must exit 0, 1 or 2, and when it fails say so in one line `perf-pulse <command>: …`
  * with no stack trace.
  */
 const SEED = 20261203;
@@ -288,12 +287,10 @@ describe('fuzz: every parser and every CLI command (seeded)', function () {
           const { args, cwd } = runs[next++];
           const { code, stderr } = await runCli(args, cwd);
           const shown = `perf-pulse ${args.map((a) => JSON.stringify(a.length > 80 ? a.slice(0, 80) + '…' : a)).join(' ')} → exit ${code}: ${stderr.slice(0, 600)}`;
-          // `trace` exits with the traced command's code, 127 when it cannot start it (its usage says so), as shells do.
-          const cannotStart = args[0] === 'trace' && code === 127;
-          if (code !== 0 && code !== 1 && code !== 2 && !cannotStart) failures.push(`bad exit code: ${shown}`);
+          if (code !== 0 && code !== 1 && code !== 2) failures.push(`bad exit code: ${shown}`);
           else if (STACK_LINE.test(stderr)) failures.push(`stack trace: ${shown}`);
           else if (/internal error/.test(stderr)) failures.push(`internal error: ${shown}`);
-          else if (code === 2 || cannotStart) {
+          else if (code === 2) {
             const messages = stderr.split('\n').filter((l) => /^perf-pulse( [a-z-]+)?: /.test(l) && !/: warning: /.test(l));
             const other = stderr.split('\n').filter((l) => l.trim() !== '' && !/^perf-pulse( [a-z-]+)?: /.test(l) && !/^\[\d+\/\d+\] /.test(l) && !/^warning: /.test(l));
             if (messages.length === 0 || other.length) failures.push(`not a one-line message: ${shown}`);

@@ -35,7 +35,7 @@ Options:
 
 Per-process sampling reads /proc (Linux). Elsewhere the trace holds the command alone.
 
-Exit codes: the command's (128 + N when signal N ended it; 127 when it could not start);
+Exit codes: the command's (128 + N when signal N ended it; 2 when it could not start, as for any bad input);
 2 for bad options or a trace file that cannot be written.
 `;
 
@@ -142,7 +142,8 @@ export async function traceCommand(argv: string[], io: CliIO): Promise<number> {
   const run = await runTraced({ file, args: rest, cwd: io.cwd, env: io.env, intervalSeconds: args.intervalSeconds, signal: io.signal, output: args.json ? 'stderr' : 'inherit' });
   if (run.startError !== undefined || run.rootPid === undefined) {
     io.stderr(`perf-pulse trace: cannot start ${file}: ${run.startError ?? 'no process'}\n`);
-    return 127;
+    // Not a shell's 127: a command that cannot be started is bad input, which is exit 2 everywhere.
+    return 2;
   }
   const anatomy = analyzeTrace(run.trace, { rootPid: run.rootPid, wallSeconds: run.wallSeconds, cores: run.cores, namedPhases });
   await writeOut(args.out, JSON.stringify(toChromeTrace(anatomy, run.rootPid, args.command.join(' '))) + '\n', io.cwd);
