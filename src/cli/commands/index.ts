@@ -17,4 +17,5 @@ export const commands: Record<string, () => Promise<CliCommand>> = lookupTable({
   compare: async () => (await import('./compare')).command,
   history: async () => (await import('./history')).command,
   import: async () => (await import('./import')).command,
+  profile: async () => (await import('./profile')).command,
 });

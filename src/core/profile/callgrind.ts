@@ -50,7 +50,7 @@ export function decodeCallgrind(texts: Array<{ text: string; file: string }>, wo
       if (!fn) {
         fn = { name: key, file: fl, line: 0, self: 0, callees: new Map(), called: false };
         fns.set(key, fn);
-      }
+      } else if (!fn.file) fn.file = fl; // first met as a call target: its file comes with its definition
       return fn;
     };
     for (const rawLine of text.split('\n')) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, promises as fsp, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, promises as fsp, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import type { BenchmarkConfig } from '../config';
@@ -7,7 +7,7 @@ import { CommandSyntaxError, planCommand, resolveExecutable, type LaunchPlan } f
 import { launchOnce, StderrTail, type LaunchResult } from '../runner/launch';
 import { decodeCallgrind } from './callgrind';
 import { decodePstatsJson, PSTATS_TO_JSON } from './cprofile';
-import { normaliseGoBenchmarks } from './go-bench';
+import { goBenchSettings, goDefinitionLines, goNsPerOp, iterationsFor, perOperation, withBenchtime } from './go-bench';
 import { profileTotal, type Profile } from './model';
 import { ProfileError } from './paths';
 import { planProfile, type ProfileCommand, type ProfilerSetting } from './plan';
@@ -25,6 +25,8 @@ export interface CaptureOptions {
   workspace: string;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Go benchmarks: the operations to run (a differential profile passes the base's on). */
+  goIterations?: number;
 }
 
 export interface CapturedProfile {
@@ -36,6 +38,8 @@ export interface CapturedProfile {
   per: 'run' | 'op';
   /** The command as run, for the log. */
   command: string;
+  /** Go benchmarks: the operations run per benchmark (-benchtime=Nx). */
+  goIterations?: number;
 }
 
 type BenchmarkSpec = Pick<BenchmarkConfig, 'name' | 'command'> & Partial<Pick<BenchmarkConfig, 'cwd' | 'env' | 'shell' | 'prepare' | 'timeoutMs' | 'profiler'>>;
@@ -95,6 +99,18 @@ async function decode(cmd: ProfileCommand, outDir: string, workspace: string, ct
   }
 }
 
+/** A short unprofiled run of a Go benchmark command (-benchtime=100ms): how many operations fill its benchtime. */
+async function calibrateGo(file: string, args: string[], ctx: { cwd: string; env: NodeJS.ProcessEnv; name: string; signal?: AbortSignal; stderr: StderrTail; targetSeconds: number; log?: (line: string) => void }): Promise<number> {
+  const [test, ...rest] = args;
+  const r = await run({ file, args: [test, ...withBenchtime(rest, '100ms', 1)], cwd: ctx.cwd, env: ctx.env, captureStdout: true, signal: ctx.signal }, ctx.stderr);
+  if (r.startError || r.exitCode !== 0) throw failure(ctx.name, 'the calibration run of go test', r, ctx.stderr.read());
+  const nsPerOp = goNsPerOp(r.stdout ?? '');
+  if (!(nsPerOp > 0)) throw new ProfileError(`benchmark "${ctx.name}": go test reported no ns/op (does -bench match a benchmark?)`);
+  const iterations = iterationsFor(ctx.targetSeconds, nsPerOp);
+  ctx.log?.(`${ctx.name}: ${iterations} operations per benchmark fill about ${ctx.targetSeconds} s`);
+  return iterations;
+}
+
 /** Profiles a benchmark once. Throws ProfileError (no profiler fits, profiler missing, the run failed). */
 export async function captureProfile(bench: BenchmarkSpec, options: CaptureOptions): Promise<CapturedProfile> {
   assertMayRunPrograms('profile a benchmark');
@@ -107,7 +123,16 @@ export async function captureProfile(bench: BenchmarkSpec, options: CaptureOptio
   const outDir = mkdtempSync(join(tmpdir(), 'perf-pulse-profile-'));
   const stderr = new StderrTail();
   try {
-    const cmd = planProfile({ plan, file, cwd, env, outDir, setting: (bench.profiler ?? 'auto') as ProfilerSetting });
+    const setting = (bench.profiler ?? 'auto') as ProfilerSetting;
+    let cmd = planProfile({ plan, file, cwd, env, outDir, setting });
+    let goIterations: number | undefined;
+    let goCount = 1;
+    if (cmd.profiler === 'pprof') {
+      const go = goBenchSettings(plan.args.slice(1));
+      goCount = go.count;
+      goIterations = options.goIterations ?? go.fixedIterations ?? (await calibrateGo(file, plan.args, { cwd, env, name: bench.name, signal: options.signal, stderr, targetSeconds: go.targetSeconds, log: options.log }));
+      cmd = planProfile({ plan, file, cwd, env, outDir, setting, goIterations });
+    }
     if (bench.prepare) {
       const prep = planOf(bench.prepare, undefined, bench.name);
       const prepFile = resolveExecutable(prep.file, cwd, env);
@@ -123,14 +148,24 @@ export async function captureProfile(bench: BenchmarkSpec, options: CaptureOptio
     if (r.startError || r.exitCode !== 0 || r.timedOut) throw failure(bench.name, `the profiled run (${cmd.profiler})`, r, stderr.read());
     const profile = await decode(cmd, outDir, workspace, { cwd, env, name: bench.name, signal: options.signal, stderr });
     let per: CapturedProfile['per'] = 'run';
-    if (cmd.profiler === 'pprof' && normaliseGoBenchmarks(profile, r.stdout ?? '')) per = 'op';
+    if (cmd.profiler === 'pprof' && goIterations !== undefined) {
+      perOperation(profile, goIterations, goCount);
+      per = 'op';
+    }
+    if (cmd.profiler === 'pprof') goDefinitionLines(profile, workspace, (f) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch {
+        return undefined;
+      }
+    });
     if (cmd.profiler === 'callgrind') {
       // Instructions become seconds in proportion to one plain run of the command.
       const plain = await run({ file, args: plan.args, cwd, env, timeoutMs: bench.timeoutMs, signal: options.signal }, stderr);
       const total = profileTotal(profile);
       if (!plain.startError && plain.exitCode === 0 && total > 0) profile.secondsPerUnit = plain.wall / total;
     }
-    return { benchmark: bench.name, profile, profiledWall: r.wall, per, command: display };
+    return { benchmark: bench.name, profile, profiledWall: r.wall, per, command: display, ...(goIterations !== undefined ? { goIterations } : {}) };
   } finally {
     stderr.dispose();
     rmSync(outDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { LaunchPlan } from '../runner/command';
 import { resolveExecutable } from '../runner/command';
+import { withBenchtime } from './go-bench';
 import type { ProfilerKind } from './model';
 import { ProfileError } from './paths';
 
@@ -41,6 +42,8 @@ export interface PlanInput {
   env: NodeJS.ProcessEnv;
   outDir: string;
   setting?: ProfilerSetting;
+  /** For go test -bench: the operations to run (-benchtime=Nx). */
+  goIterations?: number;
 }
 
 const NODE = /^(node|nodejs)(\.exe)?$/i;
@@ -82,7 +85,7 @@ function goTestBench(input: PlanInput): boolean {
   return !plan.viaShell && /^go(\.exe)?$/i.test(basename(input.file)) && plan.args[0] === 'test' && plan.args.some((a) => /^--?bench(=|$)/.test(a));
 }
 
-function pythonCommand(input: PlanInput, python: string, args: string[], outFile: string): ProfileCommand {
+function pythonCommand(input: PlanInput, python: string, args: string[]): ProfileCommand {
   // Interpreter options stay before `-m cProfile`; the script (or `-m module`) and its arguments after.
   const withValue = new Set(['-W', '-X', '-Q']);
   let i = 0;
@@ -132,13 +135,15 @@ export function planProfile(input: PlanInput): ProfileCommand {
   const pprof = (): ProfileCommand => {
     if (!goTestBench(input)) throw new ProfileError(`the pprof profiler fits only "go test -bench …" commands, not "${plan.display}"`);
     const [test, ...rest] = plan.args;
-    return { profiler: 'pprof', file, args: [test, `-cpuprofile=${join(outDir, 'cpu.pprof')}`, `-o=${join(outDir, 'bench.test')}`, ...rest], env: input.env, captureStdout: true };
+    // A fixed count of operations (see go-bench.ts); without one yet, the calibration run's arguments.
+    const timed = input.goIterations !== undefined ? withBenchtime(rest, `${input.goIterations}x`) : rest;
+    return { profiler: 'pprof', file, args: [test, `-cpuprofile=${join(outDir, 'cpu.pprof')}`, `-o=${join(outDir, 'bench.test')}`, ...timed], env: input.env, captureStdout: true };
   };
   const cprofile = (): ProfileCommand => {
-    if (isPython) return pythonCommand(input, file, plan.args, join(outDir, 'profile.pstats'));
+    if (isPython) return pythonCommand(input, file, plan.args);
     if (pythonScript) {
       const python = resolveExecutable(interpreter!, input.cwd, input.env) ?? interpreter!;
-      return pythonCommand(input, python, [file, ...plan.args], join(outDir, 'profile.pstats'));
+      return pythonCommand(input, python, [file, ...plan.args]);
     }
     throw new ProfileError(`the cprofile profiler fits only Python commands, not "${plan.display}"`);
   };
