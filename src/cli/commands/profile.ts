@@ -28,6 +28,8 @@ Options:
   --no-record       do not keep the profile
   --out FILE        also write the profile: FILE.cpuprofile (V8 format) or speedscope JSON otherwise
   --limit N         functions listed (default: 15 in the table; in JSON every one with at least 0.1%)
+  --alloc           profile allocated bytes instead of time (Node: V8 --heap-prof; Go: -memprofile);
+                    the shares are then shares of the bytes (not with --rev)
 
 Exit codes: 0 profiled; 2 no profiler fits the command, the profiler is missing (the message
 says how to install it), or a config or run error; 130 interrupted.
@@ -42,6 +44,7 @@ interface ProfileArgs {
   record: boolean;
   out?: string;
   limit?: number;
+  alloc: boolean;
 }
 
 /** The command's own small argument reader: `--name value`, `--name=value`, flags, one NAME. */
@@ -57,7 +60,7 @@ function parseArgs(argv: string[], cwd: string): ProfileArgs {
     }
     const eq = arg.indexOf('=');
     const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (key === 'json' || key === 'no-record') {
+    if (key === 'json' || key === 'no-record' || key === 'alloc') {
       if (eq > 0) throw new CliError(`option --${key} takes no value`);
       flags.add(key);
     } else if (['rev', 'workspace', 'history', 'out', 'limit'].includes(key)) {
@@ -70,6 +73,7 @@ function parseArgs(argv: string[], cwd: string): ProfileArgs {
   const limitText = valued.get('limit');
   const limit = limitText === undefined ? undefined : Number(limitText);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CliError(`--limit must be a whole number of at least 1 (got "${limitText}")`);
+  if (flags.has('alloc') && valued.has('rev')) throw new CliError('--alloc and --rev do not go together: the differential profile compares time');
   return {
     name: names[0],
     rev: valued.get('rev'),
@@ -79,6 +83,7 @@ function parseArgs(argv: string[], cwd: string): ProfileArgs {
     record: !flags.has('no-record'),
     out: valued.get('out'),
     limit,
+    alloc: flags.has('alloc'),
   };
 }
 
@@ -119,7 +124,8 @@ const where = (file: string, line: number) => (file ? `${file}${line ? `:${line}
 function profileText(name: string, head: CapturedProfile, diff: ProfileDiff | undefined, rev: string | undefined, limit = 15): string {
   const lines: string[] = [];
   const per = head.per === 'op' ? ' (scaled to one operation of each Go benchmark)' : '';
-  lines.push(`${name}: profiled with ${head.profile.profiler}, ${formatSeconds(head.profiledWall)} under the profiler${per}`);
+  const what = head.profile.unit === 'bytes' ? ', shares of the bytes allocated' : '';
+  lines.push(`${name}: profiled with ${head.profile.profiler}, ${formatSeconds(head.profiledWall)} under the profiler${per}${what}`);
   lines.push(`  ${'self'.padStart(6)}  ${'total'.padStart(6)}  function`);
   for (const f of functionShares(head.profile).slice(0, limit)) lines.push(`  ${pct(f.selfShare)}  ${pct(f.totalShare)}  ${f.name}  ${where(f.file, f.line)}`.trimEnd());
   if (diff) {
@@ -148,11 +154,11 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     await withWorktree(args.workspace, args.rev, async (revDir, commit) => {
       baseCommit = commit;
       log?.(`profiling ${args.rev} = ${commit.slice(0, 12)} in a temporary worktree`);
-      base = await captureProfile(bench, { workspace: revDir, signal: io.signal, log });
+      base = await captureProfile(bench, { workspace: revDir, signal: io.signal, log, calibrateGo: true });
     });
   }
   // Go benchmarks run the same operations on both sides (the base's calibrated count).
-  const head = await captureProfile(bench, { workspace: args.workspace, signal: io.signal, log, ...(base?.goIterations !== undefined ? { goIterations: base.goIterations } : {}) });
+  const head = await captureProfile(bench, { workspace: args.workspace, signal: io.signal, log, mode: args.alloc ? 'alloc' : 'cpu', ...(base?.goIterations !== undefined ? { goIterations: base.goIterations } : {}) });
   const diff = base ? diffProfiles(base.profile, head.profile) : undefined;
   if (args.record) {
     const historyDir = resolveHistoryDir({ workspaceDir: args.workspace, ...(args.history ? { override: args.history } : {}), env: io.env });

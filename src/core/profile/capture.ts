@@ -10,9 +10,9 @@ import { decodePstatsJson, PSTATS_TO_JSON } from './cprofile';
 import { goBenchSettings, goDefinitionLines, goNsPerOp, iterationsFor, perOperation, withBenchtime } from './go-bench';
 import { profileTotal, type Profile } from './model';
 import { ProfileError } from './paths';
-import { planProfile, type ProfileCommand, type ProfilerSetting } from './plan';
+import { planProfile, type ProfileCommand, type ProfileMode, type ProfilerSetting } from './plan';
 import { decodePprof } from './pprof';
-import { decodeCpuProfiles } from './v8';
+import { decodeCpuProfiles, decodeHeapProfiles } from './v8';
 
 /**
  * Profiles one benchmark: one run of its command under the profiler that fits, apart from
@@ -27,6 +27,14 @@ export interface CaptureOptions {
   log?: (line: string) => void;
   /** Go benchmarks: the operations to run (a differential profile passes the base's on). */
   goIterations?: number;
+  /**
+   * Go benchmarks: find a fixed count of operations first (a short calibration run), so that
+   * the profile is per operation and comparable with another (a differential profile's base).
+   * Without it (or goIterations) the command runs as written and the profile is per run.
+   */
+  calibrateGo?: boolean;
+  /** CPU time (default), or allocated bytes. */
+  mode?: ProfileMode;
 }
 
 export interface CapturedProfile {
@@ -72,18 +80,23 @@ async function outputs(outDir: string, keep: (name: string) => boolean): Promise
   return Promise.all(names.map(async (name) => ({ file: name, text: await fsp.readFile(join(outDir, name), 'utf8') })));
 }
 
-async function decode(cmd: ProfileCommand, outDir: string, workspace: string, ctx: { cwd: string; env: NodeJS.ProcessEnv; name: string; signal?: AbortSignal; stderr: StderrTail }): Promise<Profile> {
+async function decode(cmd: ProfileCommand, outDir: string, workspace: string, ctx: { cwd: string; env: NodeJS.ProcessEnv; name: string; signal?: AbortSignal; stderr: StderrTail; mode: ProfileMode }): Promise<Profile> {
   switch (cmd.profiler) {
     case 'v8': {
+      if (ctx.mode === 'alloc') {
+        const heaps = await outputs(outDir, (n) => n.endsWith('.heapprofile'));
+        if (!heaps.length) throw new ProfileError(`benchmark "${ctx.name}": Node wrote no heap profile (is the command a Node program of version 12 or later?)`);
+        return decodeHeapProfiles(heaps, workspace, await outputs(outDir, (n) => n.endsWith('.cpuprofile')));
+      }
       const files = await outputs(outDir, (n) => n.endsWith('.cpuprofile'));
       if (!files.length) throw new ProfileError(`benchmark "${ctx.name}": Node wrote no CPU profile (is the command a Node program of version 12 or later?)`);
       return decodeCpuProfiles(files, workspace);
     }
     case 'pprof': {
-      const file = join(outDir, 'cpu.pprof');
+      const file = join(outDir, 'profile.pprof');
       const bytes = await fsp.readFile(file).catch(() => undefined);
-      if (!bytes) throw new ProfileError(`benchmark "${ctx.name}": go test wrote no CPU profile (a -bench run of one package is needed)`);
-      return decodePprof(bytes, 'cpu.pprof', workspace);
+      if (!bytes) throw new ProfileError(`benchmark "${ctx.name}": go test wrote no profile (a -bench run of one package is needed)`);
+      return decodePprof(bytes, 'profile.pprof', workspace);
     }
     case 'cprofile': {
       // pstats files are marshal dumps: the interpreter that wrote it reads it back as JSON.
@@ -124,14 +137,16 @@ export async function captureProfile(bench: BenchmarkSpec, options: CaptureOptio
   const stderr = new StderrTail();
   try {
     const setting = (bench.profiler ?? 'auto') as ProfilerSetting;
-    let cmd = planProfile({ plan, file, cwd, env, outDir, setting });
+    const mode = options.mode ?? 'cpu';
+    let cmd = planProfile({ plan, file, cwd, env, outDir, setting, mode });
     let goIterations: number | undefined;
     let goCount = 1;
     if (cmd.profiler === 'pprof') {
       const go = goBenchSettings(plan.args.slice(1));
       goCount = go.count;
-      goIterations = options.goIterations ?? go.fixedIterations ?? (await calibrateGo(file, plan.args, { cwd, env, name: bench.name, signal: options.signal, stderr, targetSeconds: go.targetSeconds, log: options.log }));
-      cmd = planProfile({ plan, file, cwd, env, outDir, setting, goIterations });
+      goIterations = options.goIterations ?? go.fixedIterations;
+      if (goIterations === undefined && options.calibrateGo) goIterations = await calibrateGo(file, plan.args, { cwd, env, name: bench.name, signal: options.signal, stderr, targetSeconds: go.targetSeconds, log: options.log });
+      if (goIterations !== undefined) cmd = planProfile({ plan, file, cwd, env, outDir, setting, goIterations, mode });
     }
     if (bench.prepare) {
       const prep = planOf(bench.prepare, undefined, bench.name);
@@ -146,7 +161,7 @@ export async function captureProfile(bench: BenchmarkSpec, options: CaptureOptio
     const timeoutMs = bench.timeoutMs ? bench.timeoutMs * (cmd.profiler === 'callgrind' ? 100 : 10) : undefined;
     const r = await run({ file: cmd.file, args: cmd.args, cwd, env: cmd.env, captureStdout: cmd.captureStdout, timeoutMs, signal: options.signal }, stderr);
     if (r.startError || r.exitCode !== 0 || r.timedOut) throw failure(bench.name, `the profiled run (${cmd.profiler})`, r, stderr.read());
-    const profile = await decode(cmd, outDir, workspace, { cwd, env, name: bench.name, signal: options.signal, stderr });
+    const profile = await decode(cmd, outDir, workspace, { cwd, env, name: bench.name, signal: options.signal, stderr, mode });
     let per: CapturedProfile['per'] = 'run';
     if (cmd.profiler === 'pprof' && goIterations !== undefined) {
       perOperation(profile, goIterations, goCount);

@@ -20,6 +20,9 @@ import { ProfileError } from './paths';
 
 export type ProfilerSetting = 'auto' | ProfilerKind;
 
+/** What to profile: CPU time, or allocated bytes (V8's --heap-prof, Go's -memprofile). */
+export type ProfileMode = 'cpu' | 'alloc';
+
 /** The V8 sampling interval in microseconds: 4× V8's default rate, still cheap (see bench/RESULTS.md). */
 export const V8_SAMPLING_INTERVAL_US = 250;
 
@@ -44,6 +47,7 @@ export interface PlanInput {
   setting?: ProfilerSetting;
   /** For go test -bench: the operations to run (-benchtime=Nx). */
   goIterations?: number;
+  mode?: ProfileMode;
 }
 
 const NODE = /^(node|nodejs)(\.exe)?$/i;
@@ -70,13 +74,18 @@ export function shebangInterpreter(file: string): string | undefined {
   }
 }
 
-function v8Flags(outDir: string): string[] {
-  return ['--cpu-prof', `--cpu-prof-dir=${outDir}`, `--cpu-prof-interval=${V8_SAMPLING_INTERVAL_US}`];
+/** Bytes between two samples of V8's allocation profiler (Node's default is 512 KiB): finer, still cheap. */
+export const V8_HEAP_SAMPLING_BYTES = 32 * 1024;
+
+function v8Flags(outDir: string, mode: ProfileMode, quote = (s: string) => s): string[] {
+  const cpu = ['--cpu-prof', `--cpu-prof-dir=${quote(outDir)}`, `--cpu-prof-interval=${V8_SAMPLING_INTERVAL_US}`];
+  // A heap profile leaves out the file and line of optimised functions; the CPU profile of the same process has them.
+  return mode === 'alloc' ? ['--heap-prof', `--heap-prof-dir=${quote(outDir)}`, `--heap-prof-interval=${V8_HEAP_SAMPLING_BYTES}`, ...cpu] : cpu;
 }
 
 /** NODE_OPTIONS takes double quotes around a value with spaces. */
-function withNodeOptions(env: NodeJS.ProcessEnv, outDir: string): NodeJS.ProcessEnv {
-  const flags = ['--cpu-prof', `--cpu-prof-dir="${outDir.replace(/(["\\])/g, '\\$1')}"`, `--cpu-prof-interval=${V8_SAMPLING_INTERVAL_US}`].join(' ');
+function withNodeOptions(env: NodeJS.ProcessEnv, outDir: string, mode: ProfileMode): NodeJS.ProcessEnv {
+  const flags = v8Flags(outDir, mode, (dir) => `"${dir.replace(/(["\\])/g, '\\$1')}"`).join(' ');
   return { ...env, NODE_OPTIONS: env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ${flags}` : flags };
 }
 
@@ -128,16 +137,18 @@ export function planProfile(input: PlanInput): ProfileCommand {
   const nodeScript = isNode || (interpreter !== undefined && NODE.test(basename(interpreter))) || (plan.viaShell && NODE_TOOLS_IN_SHELL.test(plan.display));
   const pythonScript = interpreter !== undefined && PYTHON.test(basename(interpreter));
   const isPython = !plan.viaShell && PYTHON.test(program);
+  const mode = input.mode ?? 'cpu';
   const v8 = (): ProfileCommand =>
     isNode
-      ? { profiler: 'v8', file, args: [...v8Flags(outDir), ...plan.args], env: input.env, captureStdout: false }
-      : { profiler: 'v8', file, args: plan.args, env: withNodeOptions(input.env, outDir), captureStdout: false };
+      ? { profiler: 'v8', file, args: [...v8Flags(outDir, mode), ...plan.args], env: input.env, captureStdout: false }
+      : { profiler: 'v8', file, args: plan.args, env: withNodeOptions(input.env, outDir, mode), captureStdout: false };
   const pprof = (): ProfileCommand => {
     if (!goTestBench(input)) throw new ProfileError(`the pprof profiler fits only "go test -bench …" commands, not "${plan.display}"`);
     const [test, ...rest] = plan.args;
     // A fixed count of operations (see go-bench.ts); without one yet, the calibration run's arguments.
     const timed = input.goIterations !== undefined ? withBenchtime(rest, `${input.goIterations}x`) : rest;
-    return { profiler: 'pprof', file, args: [test, `-cpuprofile=${join(outDir, 'cpu.pprof')}`, `-o=${join(outDir, 'bench.test')}`, ...timed], env: input.env, captureStdout: true };
+    const output = mode === 'alloc' ? `-memprofile=${join(outDir, 'profile.pprof')}` : `-cpuprofile=${join(outDir, 'profile.pprof')}`;
+    return { profiler: 'pprof', file, args: [test, output, `-o=${join(outDir, 'bench.test')}`, ...timed], env: input.env, captureStdout: true };
   };
   const cprofile = (): ProfileCommand => {
     if (isPython) return pythonCommand(input, file, plan.args);
@@ -147,26 +158,34 @@ export function planProfile(input: PlanInput): ProfileCommand {
     }
     throw new ProfileError(`the cprofile profiler fits only Python commands, not "${plan.display}"`);
   };
-  switch (setting) {
-    case 'v8':
-      return v8();
-    case 'pprof':
-      return pprof();
-    case 'cprofile':
-      return cprofile();
-    case 'callgrind':
-      return callgrindCommand(input);
-    default:
-      break;
+  const chosen = planFor();
+  if (mode === 'alloc' && (chosen.profiler === 'cprofile' || chosen.profiler === 'callgrind')) {
+    throw new ProfileError(`no allocation profiler for "${plan.display}": allocations are profiled for Node (V8 --heap-prof) and Go benchmarks (-memprofile); ${chosen.profiler} measures time`);
   }
-  if (nodeScript) return v8();
-  if (goTestBench(input)) return pprof();
-  if (isPython || pythonScript) return cprofile();
-  if (!plan.viaShell && OTHER_JS_RUNTIMES.test(program)) {
-    throw new ProfileError(`no profiler fits "${plan.display}": ${program} does not write a V8 CPU profile Perf Pulse can collect; set "profiler" in perfpulse.json (e.g. "callgrind")`);
+  return chosen;
+
+  function planFor(): ProfileCommand {
+    switch (setting) {
+      case 'v8':
+        return v8();
+      case 'pprof':
+        return pprof();
+      case 'cprofile':
+        return cprofile();
+      case 'callgrind':
+        return callgrindCommand(input);
+      default:
+        break;
+    }
+    if (nodeScript) return v8();
+    if (goTestBench(input)) return pprof();
+    if (isPython || pythonScript) return cprofile();
+    if (!plan.viaShell && OTHER_JS_RUNTIMES.test(program)) {
+      throw new ProfileError(`no profiler fits "${plan.display}": ${program} does not write a V8 CPU profile Perf Pulse can collect; set "profiler" in perfpulse.json (e.g. "callgrind")`);
+    }
+    if (!plan.viaShell && /^go(\.exe)?$/i.test(program)) {
+      throw new ProfileError(`no profiler fits "${plan.display}": Go programs are profiled through "go test -bench …" (pprof)`);
+    }
+    return callgrindCommand(input);
   }
-  if (!plan.viaShell && /^go(\.exe)?$/i.test(program)) {
-    throw new ProfileError(`no profiler fits "${plan.display}": Go programs are profiled through "go test -bench …" (pprof)`);
-  }
-  return callgrindCommand(input);
 }

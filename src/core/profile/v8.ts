@@ -171,3 +171,80 @@ export function decodeCpuProfiles(texts: Array<{ text: string; file: string }>, 
   }
   return { profiler: 'v8', unit: 'seconds', secondsPerUnit: 1, frames: table.frames, roots };
 }
+
+/** The process id in Node's profile file names (`Heap.20261203.134500.4321.0.001.heapprofile`). */
+function processOf(file: string): string {
+  return file.split(/[\\/]/).pop()!.split('.')[3] ?? '';
+}
+
+/** Call frames with their file and line, by process, script and function, from CPU profiles. */
+function knownCallFrames(cpuProfiles: Array<{ text: string; file: string }>): Map<string, CallFrame> {
+  const known = new Map<string, CallFrame>();
+  for (const { text, file } of cpuProfiles) {
+    try {
+      const value = JSON.parse(text) as unknown;
+      if (!isCpuProfile(value)) continue;
+      for (const n of value.nodes) {
+        const cf = n.callFrame as CallFrame & { scriptId?: string };
+        if (cf.url) known.set(`${processOf(file)}:${cf.scriptId}:${cf.functionName}`, cf);
+      }
+    } catch {
+      // Without it, frames keep what the heap profile says.
+    }
+  }
+  return known;
+}
+
+interface HeapNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children?: HeapNode[];
+}
+
+function isHeapProfile(value: unknown): value is { head: HeapNode } {
+  const head = (value as { head?: HeapNode })?.head;
+  return typeof head === 'object' && head !== null && typeof head.callFrame === 'object' && head.callFrame !== null;
+}
+
+/**
+ * V8's sampling heap profiles (`node --heap-prof`, `.heapprofile`): a tree of call frames with
+ * the bytes allocated there (sampled; the allocations still alive when the profile was written).
+ */
+export function decodeHeapProfiles(texts: Array<{ text: string; file: string }>, workspace: string, cpuProfiles: Array<{ text: string; file: string }> = []): Profile {
+  const table = new FrameTable();
+  const resolver = new FrameResolver(workspace);
+  const roots: CallNode[] = [];
+  const known = knownCallFrames(cpuProfiles);
+  for (const { text, file } of texts) {
+    const pid = processOf(file);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new ProfileFormatError(`${file}: not a V8 heap profile (${(err as Error).message})`);
+    }
+    if (!isHeapProfile(value)) throw new ProfileFormatError(`${file}: not a V8 heap profile (no "head" call frame)`);
+    const frameOf = (cf: CallFrame) => table.intern(resolver.resolve(cf.url ? cf : known.get(`${pid}:${(cf as { scriptId?: string }).scriptId}:${cf.functionName}`) ?? cf));
+    const toNode = (h: HeapNode): CallNode => {
+      const top: CallNode = { frame: frameOf(h.callFrame), self: Math.max(0, Number(h.selfSize) || 0), children: [] };
+      const stack: Array<[HeapNode, CallNode]> = [[h, top]];
+      while (stack.length) {
+        const [heap, node] = stack.pop()!;
+        for (const child of heap.children ?? []) {
+          if (typeof child?.callFrame !== 'object' || child.callFrame === null) continue;
+          const c: CallNode = { frame: frameOf(child.callFrame), self: Math.max(0, Number(child.selfSize) || 0), children: [] };
+          node.children.push(c);
+          stack.push([child, c]);
+        }
+      }
+      return top;
+    };
+    const tree = toNode(value.head);
+    for (const child of tree.children) {
+      const same = roots.find((r) => r.frame === child.frame);
+      if (same) mergeInto(same, child);
+      else roots.push(child);
+    }
+  }
+  return { profiler: 'v8', unit: 'bytes', secondsPerUnit: 0, frames: table.frames, roots };
+}

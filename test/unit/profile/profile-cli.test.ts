@@ -102,6 +102,58 @@ describe('perf-pulse profile', function () {
     assert.deepEqual([top.name, top.file, top.line], ['hotLoop', 'src/hot.ts', 13]);
   });
 
+  describe('--alloc: allocation profiles', () => {
+    it('Node (V8 --heap-prof): the function that allocates what stays alive', async () => {
+      const dir = workspace({
+        'alloc.js': [
+          "'use strict';",
+          // Node's --heap-prof reports the sampled allocations still alive at exit: kept globally.
+          'const kept = (globalThis.kept = []);',
+          'function allocate(n) {',
+          '  for (let i = 0; i < n; i++) kept.push(new Array(64).fill(i));',
+          '}',
+          'function compute(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }',
+          'allocate(20000);',
+          'if (compute(1e6) === 1) console.log(kept.length);',
+          '',
+        ].join('\n'),
+        'perfpulse.json': config(['node', 'alloc.js']),
+      });
+      dirs.push(dir);
+      const r = await runCli(['profile', 'b', '--alloc', '--json', '--workspace', dir, '--no-record']);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assertContract(doc, 'b', 'v8', false);
+      assert.deepEqual([doc.functions[0].name, doc.functions[0].file, doc.functions[0].line], ['allocate', 'alloc.js', 3]);
+      assert.ok(doc.functions[0].selfShare > 0.5, `${doc.functions[0].selfShare}`);
+    });
+
+    it('Go (-memprofile): the function that allocates the most bytes', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'perf-pulse-profile-goalloc-'));
+      dirs.push(dir);
+      cpSync(join(fixturesDir, 'go'), dir, { recursive: true, filter: (src) => !src.endsWith('slow') });
+      const r = await runCli(['profile', 'work', '--alloc', '--json', '--workspace', dir, '--no-record']);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assertContract(doc, 'work', 'pprof', false);
+      // SortNumbers makes a 400-float slice per operation (ParseRecords' strings are made in strconv); Checksum allocates nothing.
+      const sort = doc.functions.find((f: { name: string }) => f.name === 'example.com/profilefixture.SortNumbers');
+      assert.ok(sort && sort.selfShare > 0.2 && sort.file === 'work.go', JSON.stringify(doc.functions.slice(0, 3)));
+      assert.ok(!doc.functions.some((f: { name: string; selfShare: number }) => f.name === 'example.com/profilefixture.Checksum' && f.selfShare > 0));
+    });
+
+    it('is refused where no allocation profiler exists, and together with --rev', async () => {
+      const dir = workspace({ 'perfpulse.json': config(['python3', 'x.py']), 'x.py': 'print(1)\n' });
+      dirs.push(dir);
+      const python = await runCli(['profile', 'b', '--alloc', '--workspace', dir, '--no-record']);
+      assert.equal(python.code, 2);
+      assert.match(python.stderr, /no allocation profiler for "python3 x\.py"/);
+      const rev = await runCli(['profile', 'b', '--alloc', '--rev', 'HEAD', '--workspace', dir]);
+      assert.equal(rev.code, 2);
+      assert.match(rev.stderr, /--alloc and --rev do not go together/);
+    });
+  });
+
   describe('exits 2 with one clear line', () => {
     it('when no profiler fits the command', async () => {
       const dir = workspace({ 'perfpulse.json': config(['python3', '-c', 'print(1)']) });
