@@ -50,7 +50,7 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
         const line = loaded!.benchmarkLines[bench.name];
         if (!line) continue;
         const range = new vscode.Range(line - 1, 0, line - 1, 0);
-        lenses.push(this.runLens(range, bench.name));
+        lenses.push(this.runLens(range, bench.name), this.profileLens(range, bench.name));
         const series = this.latest(analysis?.series.filter((s) => s.name === bench.name && s.metric === 'time'));
         if (series) lenses.push(this.valueLens(range, series));
       }
@@ -62,7 +62,7 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
       const matches = analysis.series.filter((s) => matchDefinition(s.name, [def]) !== undefined && s.metric === 'time');
       const range = new vscode.Range(def.line - 1, 0, def.line - 1, 0);
       const benchmark = matches.map((s) => benchmarkNameOf(s)).find((n): n is string => !!n);
-      if (benchmark) lenses.push(this.runLens(range, benchmark));
+      if (benchmark) lenses.push(this.runLens(range, benchmark), this.profileLens(range, benchmark));
       const series = this.latest(matches);
       if (series) lenses.push(this.valueLens(range, series));
     }
@@ -75,6 +75,10 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
 
   private runLens(range: vscode.Range, benchmark: string): vscode.CodeLens {
     return new vscode.CodeLens(range, { title: '$(play) Run', tooltip: `Run ${benchmark} with Perf Pulse`, command: 'perfPulse.runBenchmark', arguments: [benchmark] });
+  }
+
+  private profileLens(range: vscode.Range, benchmark: string): vscode.CodeLens {
+    return new vscode.CodeLens(range, { title: '$(flame) Profile', tooltip: `Profile ${benchmark}: one run under its profiler, its hot functions marked where they are defined`, command: 'perfPulse.profileBenchmark', arguments: [benchmark] });
   }
 
   private valueLens(range: vscode.Range, s: SeriesAnalysis): vscode.CodeLens {

@@ -17,6 +17,7 @@ import { ReportCapture } from './capture/report-capture';
 import { importResults } from './import-results';
 import { CompareService } from './compare-service';
 import { SyncService } from './sync-service';
+import { HotCodeLens, ProfileService } from './profile-service';
 
 export interface ServicesModule {
   createServices(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, statusBar: PerfStatusBar, trends: TrendsPanelController): Promise<PerfPulseServices>;
@@ -36,6 +37,7 @@ export class PerfPulseServices extends Disposable {
   readonly trendsSource: HistoryTrendsSource;
   readonly sync: SyncService;
   readonly compare: CompareService;
+  readonly profiles: ProfileService;
   readonly reports?: ReportCapture;
   private readonly handlers = new Map<string, Handler>();
 
@@ -58,6 +60,8 @@ export class PerfPulseServices extends Disposable {
     this._register(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new FindingCodeActions(this.findings, log), { providedCodeActionKinds: FindingCodeActions.kinds }));
     const lens = this._register(new BenchmarkCodeLens(this.findings, this.config));
     this._register(vscode.languages.registerCodeLensProvider(BenchmarkCodeLens.selector(), lens));
+    this.profiles = this._register(new ProfileService(context, this.config, this.history, log));
+    this._register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this._register(new HotCodeLens(this.profiles))));
     this._register(vscode.window.registerUriHandler({
       handleUri: (uri) => {
         if (uri.path === '/trends') {
@@ -84,6 +88,7 @@ export class PerfPulseServices extends Disposable {
     const commands = new FindingCommands(this.history, this.findings);
     this.handle('perfPulse.runAll', () => this.runs.runAll());
     this.handle('perfPulse.runBenchmark', (name) => this.runs.pickAndRun(typeof name === 'string' ? name : undefined));
+    this.handle('perfPulse.profileBenchmark', (name) => this.profiles.profile(typeof name === 'string' ? name : undefined));
     this.handle('perfPulse.compareWithHead', (name) => this.compare.compareWithHead(typeof name === 'string' ? name : undefined));
     this.handle('perfPulse.showTrends', (arg) => {
       const seriesId = typeof arg === 'object' && arg && 'seriesId' in arg ? String((arg as { seriesId: string }).seriesId) : undefined;

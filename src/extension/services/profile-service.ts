@@ -1,0 +1,138 @@
+import vscode = require('vscode');
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { FunctionShare } from '../../core/profile/model';
+import { Disposable } from '../disposable';
+import type { ConfigDiagnostics } from '../config-diagnostics';
+import type { HistoryService } from './history-service';
+import { tools } from './load-tools';
+import { primaryFolder, requireTrust } from './workspace';
+
+/** Functions below this share of a benchmark's time get no hint at their definition. */
+export const HOT_SHARE = 0.05;
+
+export interface HotSpot {
+  benchmark: string;
+  fn: FunctionShare;
+  /** The profile as a .cpuprofile, for VS Code's profile viewer. */
+  cpuprofile: vscode.Uri;
+}
+
+/**
+ * "Perf Pulse: Profile Benchmark": one profiled run of a benchmark (apart from its timed
+ * runs), kept beside the history; afterwards its hottest functions are marked where they are
+ * defined (see HotCodeLens). Nothing is profiled unless asked.
+ */
+export class ProfileService extends Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this.changed.event;
+  /** The latest profile of each benchmark profiled in this session. */
+  private readonly latest = new Map<string, { shares: FunctionShare[]; cpuprofile: vscode.Uri }>();
+  private running?: AbortController;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly config: ConfigDiagnostics,
+    private readonly history: HistoryService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this._register({ dispose: () => this.running?.abort() });
+  }
+
+  /** The hot functions defined in `relativeFile` (workspace-relative, `/`), hottest first. */
+  hotSpots(relativeFile: string): HotSpot[] {
+    const out: HotSpot[] = [];
+    for (const [benchmark, { shares, cpuprofile }] of this.latest) {
+      for (const fn of shares) if (fn.file === relativeFile && fn.line > 0 && fn.totalShare >= HOT_SHARE) out.push({ benchmark, fn, cpuprofile });
+    }
+    return out.sort((a, b) => b.fn.totalShare - a.fn.totalShare);
+  }
+
+  async profile(name?: string): Promise<FunctionShare[] | undefined> {
+    if (!requireTrust('profile benchmarks')) return undefined;
+    const folder = primaryFolder();
+    if (!folder) {
+      void vscode.window.showWarningMessage('Perf Pulse: open a folder with a perfpulse.json to profile benchmarks.');
+      return undefined;
+    }
+    if (this.running) {
+      void vscode.window.showInformationMessage('Perf Pulse is already profiling a benchmark.');
+      return undefined;
+    }
+    const loaded = await this.config.load(folder);
+    if (!loaded) return undefined;
+    const benchName =
+      name ??
+      (await vscode.window.showQuickPick(loaded.config.benchmarks.map((b) => ({ label: b.name, description: Array.isArray(b.command) ? b.command.join(' ') : b.command })), { placeHolder: 'Benchmark to profile' }))?.label;
+    if (!benchName) return undefined;
+    const bench = loaded.config.benchmarks.find((b) => b.name === benchName);
+    if (!bench) {
+      void vscode.window.showErrorMessage(`Perf Pulse: no benchmark named ${benchName} in ${vscode.workspace.asRelativePath(loaded.file)}.`);
+      return undefined;
+    }
+    const controller = new AbortController();
+    this.running = controller;
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Perf Pulse: profiling ${bench.name}`, cancellable: true }, async (_progress, token) => {
+        token.onCancellationRequested(() => controller.abort());
+        const { captureProfile, recordProfile, functionShares, toCpuProfile, vcsInfo } = tools();
+        const captured = await captureProfile(bench, { workspace: folder.uri.fsPath, signal: controller.signal, log: (line) => this.log.info(`[${bench.name}] ${line}`) });
+        const shares = functionShares(captured.profile);
+        // VS Code opens .cpuprofile files in its profile viewer: the hint's link.
+        const dir = join((this.context.storageUri ?? this.context.globalStorageUri).fsPath, 'profiles');
+        await fsp.mkdir(dir, { recursive: true });
+        const cpuprofile = vscode.Uri.file(join(dir, `${bench.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.cpuprofile`));
+        await fsp.writeFile(cpuprofile.fsPath, JSON.stringify(toCpuProfile(captured.profile)));
+        this.latest.set(bench.name, { shares, cpuprofile });
+        this.changed.fire();
+        const { commit } = await vcsInfo(folder.uri.fsPath);
+        const file = await recordProfile(this.history.directory(), captured, commit ? { commit } : {});
+        this.log.info(`[${bench.name}] profile kept in ${file}`);
+        const top = shares[0];
+        if (top) {
+          const where = top.file ? ` (${top.file}${top.line ? `:${top.line}` : ''})` : '';
+          void vscode.window.showInformationMessage(`Perf Pulse: ${bench.name} spends most of its time in ${top.name}${where}: ${pct(top.totalShare)} (self ${pct(top.selfShare)}).`);
+        }
+        return shares;
+      });
+    } catch (err) {
+      if (controller.signal.aborted) return undefined;
+      this.log.error(`profile failed: ${(err as Error)?.stack ?? err}`);
+      void vscode.window.showErrorMessage(`Perf Pulse: ${(err as Error)?.message ?? err}`, 'Show Log').then((c) => c && this.log.show());
+      return undefined;
+    } finally {
+      this.running = undefined;
+    }
+  }
+}
+
+export const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+/**
+ * At the definition of each hot function of the latest profiles: "31% of sort-10k (self 24%)";
+ * a click opens the profile in VS Code's profile viewer.
+ */
+export class HotCodeLens extends Disposable implements vscode.CodeLensProvider {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(private readonly profiles: ProfileService) {
+    super();
+    this._register(profiles.onDidChange(() => this.changed.fire()));
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (!vscode.workspace.getConfiguration('perfPulse.codeLens').get<boolean>('enabled', true)) return [];
+    const relative = vscode.workspace.asRelativePath(document.uri, false).split('\\').join('/');
+    return this.profiles.hotSpots(relative).map(({ benchmark, fn, cpuprofile }) => {
+      const line = Math.min(fn.line - 1, Math.max(0, document.lineCount - 1));
+      return new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+        title: `$(flame) ${pct(fn.totalShare)} of ${benchmark} (self ${pct(fn.selfShare)})`,
+        tooltip: `${fn.name}: ${pct(fn.totalShare)} of ${benchmark}'s time is spent in it or what it calls, ${pct(fn.selfShare)} in its own code. Click to open the profile.`,
+        command: 'vscode.open',
+        arguments: [cpuprofile],
+      });
+    });
+  }
+}
