@@ -44,9 +44,15 @@ export interface FunctionCost {
   total: number;
 }
 
-/** The identity of a function across two profiles: lines move when code is edited, names and files do not. */
+/** Names profilers give to functions without one: `(anonymous)`, `<lambda>`, `<listcomp>`, `(program)`. */
+const UNNAMED = /^[(<].*[)>]$/;
+
+/**
+ * The identity of a function across two profiles: lines move when code is edited, names and
+ * files do not. Unnamed functions (closures, lambdas) are told apart by their line.
+ */
 export function functionKey(frame: ProfileFrame): string {
-  return `${frame.name}\u0000${frame.file}`;
+  return UNNAMED.test(frame.name) ? `${frame.name}\u0000${frame.file}\u0000${frame.line}` : `${frame.name}\u0000${frame.file}`;
 }
 
 /** The sum of every node's self cost. */

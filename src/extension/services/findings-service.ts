@@ -54,6 +54,8 @@ export class FindingsService extends Disposable {
   readonly locator = new SourceLocator();
   private analysisValue?: Analysis;
   private located: LocatedFinding[] = [];
+  /** Where a differential profile found a regression's time ("most of it is in …"), by series. */
+  private profileHints: (seriesId: string) => { text: string; file?: string; line?: number } | undefined = () => undefined;
   private timer?: NodeJS.Timeout;
   private running?: Promise<Analysis>;
   private again = false;
@@ -189,6 +191,12 @@ export class FindingsService extends Disposable {
     return analysis;
   }
 
+  /** Adds what differential profiles found to the diagnostics of their regressions (see ProfileService). */
+  setProfileHints(hints: (seriesId: string) => { text: string; file?: string; line?: number } | undefined): void {
+    this.profileHints = hints;
+    this.publish();
+  }
+
   private publish(): void {
     const byFile = new Map<string, { uri: vscode.Uri; list: vscode.Diagnostic[] }>();
     for (const { finding, location } of this.located) {
@@ -207,6 +215,15 @@ export class FindingsService extends Disposable {
             `last good run: ${when}`,
           ),
         ];
+      }
+      // The message stays as it is (code actions find their finding by it); the profile's answer
+      // is related information that leads to the function.
+      const hint = this.profileHints(finding.seriesId);
+      const folder = primaryFolder();
+      if (hint) {
+        const target = hint.file && folder ? vscode.Uri.joinPath(folder.uri, hint.file) : location.uri;
+        const at = new vscode.Position(Math.max(0, (hint.line ?? 1) - 1), 0);
+        d.relatedInformation = [...(d.relatedInformation ?? []), new vscode.DiagnosticRelatedInformation(new vscode.Location(target, at), hint.text)];
       }
       const key = location.uri.toString();
       const entry = byFile.get(key) ?? { uri: location.uri, list: [] };

@@ -61,6 +61,8 @@ export class PerfPulseServices extends Disposable {
     const lens = this._register(new BenchmarkCodeLens(this.findings, this.config));
     this._register(vscode.languages.registerCodeLensProvider(BenchmarkCodeLens.selector(), lens));
     this.profiles = this._register(new ProfileService(context, this.config, this.history, log));
+    this.findings.setProfileHints((seriesId) => this.profiles.diffHint(seriesId));
+    this._register(this.profiles.onDidChange(() => this.findings.setProfileHints((seriesId) => this.profiles.diffHint(seriesId))));
     this._register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this._register(new HotCodeLens(this.profiles))));
     this._register(vscode.window.registerUriHandler({
       handleUri: (uri) => {
@@ -88,7 +90,13 @@ export class PerfPulseServices extends Disposable {
     const commands = new FindingCommands(this.history, this.findings);
     this.handle('perfPulse.runAll', () => this.runs.runAll());
     this.handle('perfPulse.runBenchmark', (name) => this.runs.pickAndRun(typeof name === 'string' ? name : undefined));
-    this.handle('perfPulse.profileBenchmark', (name) => this.profiles.profile(typeof name === 'string' ? name : undefined));
+    this.handle('perfPulse.profileBenchmark', (name, options) => {
+      const o = typeof options === 'object' && options !== null ? (options as { rev?: unknown; seriesId?: unknown }) : {};
+      return this.profiles.profile(typeof name === 'string' ? name : undefined, {
+        ...(typeof o.rev === 'string' ? { rev: o.rev } : {}),
+        ...(typeof o.seriesId === 'string' ? { seriesId: o.seriesId } : {}),
+      });
+    });
     this.handle('perfPulse.compareWithHead', (name) => this.compare.compareWithHead(typeof name === 'string' ? name : undefined));
     this.handle('perfPulse.showTrends', (arg) => {
       const seriesId = typeof arg === 'object' && arg && 'seriesId' in arg ? String((arg as { seriesId: string }).seriesId) : undefined;

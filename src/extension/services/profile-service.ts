@@ -2,6 +2,7 @@ import vscode = require('vscode');
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionShare } from '../../core/profile/model';
+import { formatSeconds } from '../../core/format';
 import { Disposable } from '../disposable';
 import type { ConfigDiagnostics } from '../config-diagnostics';
 import type { HistoryService } from './history-service';
@@ -29,6 +30,8 @@ export class ProfileService extends Disposable {
   /** The latest profile of each benchmark profiled in this session. */
   private readonly latest = new Map<string, { shares: FunctionShare[]; cpuprofile: vscode.Uri }>();
   private running?: AbortController;
+  /** What the latest differential profile of a regression found, by series. */
+  private readonly diffs = new Map<string, { text: string; file?: string; line?: number }>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -40,6 +43,11 @@ export class ProfileService extends Disposable {
     this._register({ dispose: () => this.running?.abort() });
   }
 
+  /** "most of it is in `f` (file:line): +2.1 ms of +2.4 ms" for a series whose regression was profiled. */
+  diffHint(seriesId: string): { text: string; file?: string; line?: number } | undefined {
+    return this.diffs.get(seriesId);
+  }
+
   /** The hot functions defined in `relativeFile` (workspace-relative, `/`), hottest first. */
   hotSpots(relativeFile: string): HotSpot[] {
     const out: HotSpot[] = [];
@@ -49,7 +57,11 @@ export class ProfileService extends Disposable {
     return out.sort((a, b) => b.fn.totalShare - a.fn.totalShare);
   }
 
-  async profile(name?: string): Promise<FunctionShare[] | undefined> {
+  /**
+   * Profiles `name` (picked when absent). With `rev`, also profiles that revision in a temporary
+   * worktree and ranks what got slower; for a regression (`seriesId`), its diagnostic then says where.
+   */
+  async profile(name?: string, options: { rev?: string; seriesId?: string } = {}): Promise<FunctionShare[] | undefined> {
     if (!requireTrust('profile benchmarks')) return undefined;
     const folder = primaryFolder();
     if (!folder) {
@@ -76,8 +88,15 @@ export class ProfileService extends Disposable {
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Perf Pulse: profiling ${bench.name}`, cancellable: true }, async (_progress, token) => {
         token.onCancellationRequested(() => controller.abort());
-        const { captureProfile, recordProfile, functionShares, toCpuProfile, vcsInfo } = tools();
-        const captured = await captureProfile(bench, { workspace: folder.uri.fsPath, signal: controller.signal, log: (line) => this.log.info(`[${bench.name}] ${line}`) });
+        const { captureProfile, recordProfile, functionShares, toCpuProfile, vcsInfo, withWorktree, diffProfiles, diffHeadline } = tools();
+        const log = (line: string) => this.log.info(`[${bench.name}] ${line}`);
+        let base: Awaited<ReturnType<typeof captureProfile>> | undefined;
+        if (options.rev) {
+          await withWorktree(folder.uri.fsPath, options.rev, async (revDir) => {
+            base = await captureProfile(bench, { workspace: revDir, signal: controller.signal, log, calibrateGo: true });
+          });
+        }
+        const captured = await captureProfile(bench, { workspace: folder.uri.fsPath, signal: controller.signal, log, ...(base?.goIterations !== undefined ? { goIterations: base.goIterations } : {}) });
         const shares = functionShares(captured.profile);
         // VS Code opens .cpuprofile files in its profile viewer: the hint's link.
         const dir = join((this.context.storageUri ?? this.context.globalStorageUri).fsPath, 'profiles');
@@ -89,6 +108,18 @@ export class ProfileService extends Disposable {
         const { commit } = await vcsInfo(folder.uri.fsPath);
         const file = await recordProfile(this.history.directory(), captured, commit ? { commit } : {});
         this.log.info(`[${bench.name}] profile kept in ${file}`);
+        if (base) {
+          const diff = diffProfiles(base.profile, captured.profile);
+          const headline = diffHeadline(diff, formatSeconds);
+          const top = diff.entries[0];
+          this.log.info(`[${bench.name}] against ${options.rev}: ${headline ?? 'no function got slower'}`);
+          if (headline && top) {
+            if (options.seriesId) this.diffs.set(options.seriesId, { text: headline, ...(top.file ? { file: top.file } : {}), ...(top.line ? { line: top.line } : {}) });
+            this.changed.fire();
+            void vscode.window.showInformationMessage(`Perf Pulse: ${bench.name} against ${(options.rev ?? "").slice(0, 12)}: ${headline}.`);
+            return shares;
+          }
+        }
         const top = shares[0];
         if (top) {
           const where = top.file ? ` (${top.file}${top.line ? `:${top.line}` : ''})` : '';

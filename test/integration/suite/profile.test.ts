@@ -44,6 +44,10 @@ describe('profile a benchmark from the editor', function () {
     assert.ok(mark, lenses.map((l) => l.title).join(' | '));
     assert.equal(mark.line, 2, 'on the line that defines spin');
     assert.ok(Number(/(\d+)% of hot/.exec(mark.title)![1]) >= 50, mark.title);
+    // light() and its closures are cheap: no large share anywhere else (the module's own wrapper, line 1, aside).
+    for (const other of lenses.filter((l) => / of hot /.test(l.title) && l.line !== 2 && l.line !== 0)) {
+      assert.ok(Number(/(\d+)% of hot/.exec(other.title)![1]) < 20, `${other.title} on line ${other.line + 1}`);
+    }
     // Kept beside the history, in its profiles folder.
     const s = await ((await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { services(): Promise<{ history: { directory(): string } }> }).services();
     const dir = vscode.Uri.joinPath(vscode.Uri.file(s.history.directory()), 'profiles');

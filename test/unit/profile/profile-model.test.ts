@@ -80,6 +80,20 @@ describe('profile model', () => {
   });
 });
 
+describe('function identity', () => {
+  it('keeps unnamed functions of one file apart by their line, and named ones together across lines', () => {
+    const p: Profile = {
+      profiler: 'v8',
+      unit: 'seconds',
+      secondsPerUnit: 1,
+      frames: [{ name: '(anonymous)', file: 'a.js', line: 1 }, { name: '(anonymous)', file: 'a.js', line: 10 }, { name: 'f', file: 'a.js', line: 3 }],
+      roots: [node(0, 1, [node(1, 5), node(2, 4)])],
+    };
+    const shares = functionShares(p);
+    assert.deepEqual(shares.map((s) => [s.name, s.line, s.totalShare]), [['(anonymous)', 10, 0.5], ['f', 3, 0.4], ['(anonymous)', 1, 1]]);
+  });
+});
+
 describe('differential profile', () => {
   it('ranks by growth of self time, shares of the growth between 0 and 1, faster functions apart', () => {
     const base = profileOf([node(0, 1, [node(1, 2), node(2, 3)])]);
