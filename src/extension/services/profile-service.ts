@@ -106,7 +106,9 @@ export class ProfileService extends Disposable {
         this.latest.set(bench.name, { shares, cpuprofile });
         this.changed.fire();
         const { commit } = await vcsInfo(folder.uri.fsPath);
-        const file = await recordProfile(this.history.directory(), captured, commit ? { commit } : {});
+        // The same retention as the history's raw samples (perfPulse.history.rawRunsPerSeries).
+        const keepSamplesRuns = vscode.workspace.getConfiguration('perfPulse.history').get<number>('rawRunsPerSeries', 50);
+        const file = await recordProfile(this.history.directory(), captured, { ...(commit ? { commit } : {}), retention: { keepSamplesRuns } });
         this.log.info(`[${bench.name}] profile kept in ${file}`);
         if (base) {
           const diff = diffProfiles(base.profile, captured.profile);
