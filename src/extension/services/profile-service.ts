@@ -52,7 +52,11 @@ export class ProfileService extends Disposable {
   hotSpots(relativeFile: string): HotSpot[] {
     const out: HotSpot[] = [];
     for (const [benchmark, { shares, cpuprofile }] of this.latest) {
-      for (const fn of shares) if (fn.file === relativeFile && fn.line > 0 && fn.totalShare >= HOT_SHARE) out.push({ benchmark, fn, cpuprofile });
+      for (const fn of shares) {
+        // A module's own code (V8's `(anonymous)`, Python's `<module>`, at line 1) holds everything: no hint.
+        const moduleBody = fn.line === 1 && /^[(<]/.test(fn.name);
+        if (fn.file === relativeFile && fn.line > 0 && fn.totalShare >= HOT_SHARE && !moduleBody) out.push({ benchmark, fn, cpuprofile });
+      }
     }
     return out.sort((a, b) => b.fn.totalShare - a.fn.totalShare);
   }
