@@ -27,7 +27,7 @@ const baseName = (name: string) => name.replace(/'\d+$/, '');
 export function decodeCallgrind(texts: Array<{ text: string; file: string }>, workspace: string): Profile {
   const fns = new Map<string, Fn>();
   let sawHeader = false;
-  for (const { text, file } of texts) {
+  for (const { text } of texts) {
     const names = new Map<string, Map<string, string>>([['fl', new Map()], ['fn', new Map()], ['ob', new Map()]]);
     const expand = (space: 'fl' | 'fn' | 'ob', value: string): string => {
       const m = /^\((\d+)\)(?:\s+(.*))?$/.exec(value);
