@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const notes = `Load average when the profile bench started: ${load} (${os.cpus().length} cores). Plain and profiled runs alternate, ${ROUNDS} of each; times are wall seconds of the whole call (for pprof: the calibration run, the profiled run and linking the test binary; for V8: writing and reading the .cpuprofile).`;
+  const notes = `Load average when the profile bench started: ${load} (${os.cpus().length} cores). Plain and profiled runs alternate, ${ROUNDS} of each; times are wall seconds of the whole call (for pprof: building and linking the test binary and the profiled run; the short calibration run that fixes the operation count happens only for a differential profile, --rev; for V8: writing and reading the .cpuprofile).`;
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/profile.json'), JSON.stringify({ title: 'Profiles: overhead and storage', rows, targets, notes }, null, 2) + '\n');
   console.log('wrote bench/results/profile.json');
