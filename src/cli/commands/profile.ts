@@ -7,6 +7,9 @@ import { formatSeconds } from '../../core/format';
 import { ProgramRefusedError } from '../../core/program-gate';
 import { captureProfile, diffHeadline, diffProfiles, functionShares, ProfileError, ProfileFormatError, toCpuProfile, toSpeedscope, type CapturedProfile, type ProfileDiff } from '../../core/profile';
 import { recordProfile } from '../../core/profile/record';
+import { latestRunIn } from '../../core/profile/run-link';
+import { HistoryStore } from '../../core/store/history-store';
+import { existsSync } from 'node:fs';
 import { withWorktree, WorktreeError } from '../../core/runner';
 import { resolveHistoryDir } from '../../core/store/location';
 
@@ -163,7 +166,17 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (args.record) {
     const historyDir = resolveHistoryDir({ workspaceDir: args.workspace, ...(args.history ? { override: args.history } : {}), env: io.env });
     const { commit } = await vcsInfo(args.workspace);
-    const file = await recordProfile(historyDir, head, { ...(commit ? { commit } : {}), ...(baseCommit ? { baseCommit } : {}) });
+    // The run it belongs to, from the history when there is one (never created for this).
+    const findRun = async (benchmark: string, at: string) => {
+      if (!existsSync(historyDir)) return undefined;
+      const store = await HistoryStore.open(historyDir);
+      try {
+        return await latestRunIn(store, benchmark, at);
+      } finally {
+        await store.close();
+      }
+    };
+    const file = await recordProfile(historyDir, head, { ...(commit ? { commit } : {}), ...(baseCommit ? { baseCommit } : {}), findRun });
     log?.(`profile kept in ${file}`);
   }
   if (args.out) await writeOut(path.resolve(io.cwd, args.out), head, args.name);

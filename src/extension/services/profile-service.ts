@@ -7,6 +7,7 @@ import { Disposable } from '../disposable';
 import type { ConfigDiagnostics } from '../config-diagnostics';
 import type { HistoryService } from './history-service';
 import { tools } from './load-tools';
+import { latestRunIn } from '../../core/profile/run-link';
 import { primaryFolder, requireTrust } from './workspace';
 
 /** Functions below this share of a benchmark's time get no hint at their definition. */
@@ -112,7 +113,8 @@ export class ProfileService extends Disposable {
         const { commit } = await vcsInfo(folder.uri.fsPath);
         // The same retention as the history's raw samples (perfPulse.history.rawRunsPerSeries).
         const keepSamplesRuns = vscode.workspace.getConfiguration('perfPulse.history').get<number>('rawRunsPerSeries', 50);
-        const file = await recordProfile(this.history.directory(), captured, { ...(commit ? { commit } : {}), retention: { keepSamplesRuns } });
+        const findRun = async (benchmark: string, at: string) => latestRunIn(await this.history.ready(), benchmark, at);
+        const file = await recordProfile(this.history.directory(), captured, { ...(commit ? { commit } : {}), retention: { keepSamplesRuns }, findRun });
         this.log.info(`[${bench.name}] profile kept in ${file}`);
         if (base) {
           const diff = diffProfiles(base.profile, captured.profile);
