@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
+import { BOOLEAN, STRING, UsageError, flagValue, parseCommandLine, stringValue, wholeNumberValue, type OptionSpecs } from '../args';
 import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
 import { vcsInfo } from '../../core/env/vcs';
 import { formatSeconds } from '../../core/format';
@@ -50,43 +51,35 @@ interface ProfileArgs {
   alloc: boolean;
 }
 
-/** The command's own small argument reader: `--name value`, `--name=value`, flags, one NAME. */
+const OPTIONS: OptionSpecs = {
+  rev: STRING,
+  json: BOOLEAN,
+  workspace: STRING,
+  history: STRING,
+  'no-record': BOOLEAN,
+  out: STRING,
+  limit: STRING,
+  alloc: BOOLEAN,
+};
+
+/** One NAME and the options, read by the argument layer every command shares. */
 function parseArgs(argv: string[], cwd: string): ProfileArgs {
-  const valued = new Map<string, string>();
-  const flags = new Set<string>();
-  const names: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      names.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (key === 'json' || key === 'no-record' || key === 'alloc') {
-      if (eq > 0) throw new CliError(`option --${key} takes no value`);
-      flags.add(key);
-    } else if (['rev', 'workspace', 'history', 'out', 'limit'].includes(key)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '') throw new CliError(`option --${key} needs a value`);
-      valued.set(key, value);
-    } else throw new CliError(`unknown option ${arg} (see \`perf-pulse profile --help\`)`);
-  }
-  if (names.length !== 1) throw new CliError(`give exactly one benchmark NAME (see \`perf-pulse profile --help\`)`);
-  const limitText = valued.get('limit');
-  const limit = limitText === undefined ? undefined : Number(limitText);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CliError(`--limit must be a whole number of at least 1 (got "${limitText}")`);
-  if (flags.has('alloc') && valued.has('rev')) throw new CliError('--alloc and --rev do not go together: the differential profile compares time');
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  if (positionals.length !== 1) throw new UsageError('give exactly one benchmark NAME');
+  const limit = wholeNumberValue(values, 'limit', 1);
+  const rev = stringValue(values, 'rev');
+  const alloc = flagValue(values, 'alloc');
+  if (alloc && rev !== undefined) throw new CliError('--alloc and --rev do not go together: the differential profile compares time');
   return {
-    name: names[0],
-    rev: valued.get('rev'),
-    json: flags.has('json'),
-    workspace: path.resolve(cwd, valued.get('workspace') ?? '.'),
-    history: valued.get('history'),
-    record: !flags.has('no-record'),
-    out: valued.get('out'),
+    name: positionals[0],
+    rev,
+    json: flagValue(values, 'json'),
+    workspace: path.resolve(cwd, stringValue(values, 'workspace') ?? '.'),
+    history: stringValue(values, 'history'),
+    record: !flagValue(values, 'no-record'),
+    out: stringValue(values, 'out'),
     limit,
-    alloc: flags.has('alloc'),
+    alloc,
   };
 }
 

@@ -186,6 +186,20 @@ describe('perf-pulse profile', function () {
       assert.match(unknown.stderr, /perfpulse\.json: no benchmark named "nope"; configured: b\n$/);
     });
 
+    it('for a wrong option, worded as every command words it, and nothing runs', async () => {
+      const dir = workspace({ 'perfpulse.json': config(['touch', 'ran']) });
+      dirs.push(dir);
+      // An option where a value belongs is a missing value, not the value.
+      const rev = await runCli(['profile', 'b', '--workspace', dir, '--rev', '--json']);
+      assert.equal(rev.code, 2);
+      assert.equal(rev.stderr, 'perf-pulse profile: option --rev needs a value (see `perf-pulse profile --help`)\n');
+      const flag = await runCli(['profile', 'b', '--workspace', dir, '--json=yes']);
+      assert.equal(flag.stderr, 'perf-pulse profile: option --json takes no value (see `perf-pulse profile --help`)\n');
+      const two = await runCli(['profile', 'b', 'c', '--workspace', dir]);
+      assert.equal(two.stderr, 'perf-pulse profile: give exactly one benchmark NAME (see `perf-pulse profile --help`)\n');
+      assert.deepEqual(readdirSync(dir), ['perfpulse.json']);
+    });
+
     it('when the profiler setting is not one the schema knows', async () => {
       const dir = workspace({ 'perfpulse.json': config(['true'], { profiler: 'perf' }) });
       dirs.push(dir);
