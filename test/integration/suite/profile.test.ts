@@ -55,6 +55,25 @@ describe('profile a benchmark from the editor', function () {
     assert.ok(fs.existsSync(dir.fsPath), `no ${dir.fsPath}`);
   });
 
+  it('the Profile lens names its folder, whose services profile it and keep the profile', async () => {
+    const config = vscode.Uri.joinPath(folder().uri, 'perfpulse.json');
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', config, 20);
+    const lens = lenses.find((l) => l.command?.command === 'perfPulse.profileBenchmark' && (l.command.arguments?.[0] as { benchmark?: string })?.benchmark === 'hot');
+    assert.ok(lens, lenses.map((l) => `${l.command?.command} ${JSON.stringify(l.command?.arguments)}`).join(' | '));
+    assert.deepEqual(lens.command!.arguments, [{ benchmark: 'hot', folder: folder().uri.toString() }]);
+    const shares = await vscode.commands.executeCommand<Array<{ name: string }>>('perfPulse.profileBenchmark', ...lens.command!.arguments!);
+    assert.ok(shares?.some((f) => f.name === 'spin'), 'the lens profiles "hot"');
+    type FolderLike = { key: string; history: { storageDir(): string }; profiles: { hotSpots(file: string): Array<{ cpuprofile: vscode.Uri }> } };
+    const s = await ((await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { services(): Promise<{ folders: { get(key: string): FolderLike | undefined } }> }).services();
+    const services = s.folders.get(folder().uri.toString());
+    assert.ok(services, 'the folder has its services');
+    const spots = services.profiles.hotSpots('src/hot.js');
+    assert.ok(spots.length, 'the folder keeps the hot spots of its profile');
+    // The .cpuprofile the mark opens lies in this folder's own part of the extension's storage.
+    assert.ok(spots[0].cpuprofile.fsPath.startsWith(services.history.storageDir()), `${spots[0].cpuprofile.fsPath} outside ${services.history.storageDir()}`);
+    assert.ok(fs.existsSync(spots[0].cpuprofile.fsPath));
+  });
+
   it('takes a screenshot of the hot-code mark', async function () {
     const editor = await vscode.window.showTextDocument(hotUri());
     editor.selection = new vscode.Selection(2, 0, 2, 0);
