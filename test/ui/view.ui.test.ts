@@ -40,12 +40,12 @@ describe('the Perf Pulse view (VS Code driven from outside)', function () {
     await screenshot(page, screenshotPath('perf-pulse-view.png'));
   });
 
-  it('offers the inline actions on a finding: show trend, go to source, compare with HEAD, run again', async () => {
+  it('offers the inline actions on a finding: show trend, go to source, compare with HEAD, run again, profile', async () => {
     const { page } = session;
     const sort = row(page, 'sort');
     await sort.hover();
     const actions = await sort.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-    for (const title of ['Show Trends', 'Go to Source', 'Compare Working Tree with HEAD', 'Run Benchmark…']) {
+    for (const title of ['Show Trends', 'Go to Source', 'Compare Working Tree with HEAD', 'Run Benchmark…', 'Profile Benchmark…']) {
       assert.ok(actions.some((a) => a.startsWith(title)), `no inline "${title}" on sort: ${actions.join(', ')}`);
     }
     await screenshot(page, screenshotPath('perf-pulse-view-actions.png'));
