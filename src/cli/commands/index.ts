@@ -18,4 +18,5 @@ export const commands: Record<string, () => Promise<CliCommand>> = lookupTable({
   history: async () => (await import('./history')).command,
   import: async () => (await import('./import')).command,
   trace: async () => (await import('./trace')).command,
+  profile: async () => (await import('./profile')).command,
 });

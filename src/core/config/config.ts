@@ -47,6 +47,8 @@ export interface BenchmarkConfig {
   metrics?: BenchmarkMetric[];
   /** Runs under Valgrind for the instructions metric (default 3). */
   instructionRuns?: number;
+  /** Which profiler `perf-pulse profile` uses; "auto" (default) picks one from the command. */
+  profiler?: 'auto' | 'v8' | 'pprof' | 'cprofile' | 'callgrind';
 }
 
 export type BenchmarkMetric = 'time' | 'instructions';

@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import type { WorkspaceFolderServices } from './folders';
 
-/** Quick fixes on Perf Pulse diagnostics: trend, run again, compare with HEAD, accept, ignore. */
+/** Quick fixes on Perf Pulse diagnostics: trend, run again, compare with HEAD, find what got slower, accept, ignore. */
 export class FindingCodeActions implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
@@ -42,6 +42,11 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
       if (benchmark) {
         make(`Run ${benchmark} again`, 'perfPulse.runBenchmark', [{ benchmark, folder }]);
         make(`Compare the working tree with HEAD (interleaved A/B)`, 'perfPulse.compareWithHead', [{ benchmark, folder }]);
+        // The revision comes from the history: only a full object name goes on as a revision.
+        const good = finding.lastGood?.commit;
+        if (finding.kind !== 'budget' && good && /^[0-9a-f]{40}$/.test(good)) {
+          make(`Find what got slower in ${benchmark} (differential profile against ${good.slice(0, 7)})`, 'perfPulse.profileBenchmark', [{ benchmark, folder, rev: good, seriesId: finding.seriesId }]);
+        }
       }
       make(`Accept ${finding.name} as the new baseline`, 'perfPulse.acceptBaseline', [{ seriesId: finding.seriesId, recordId: finding.firstBad.recordId, folder }]);
       make(`Ignore the series ${finding.name}`, 'perfPulse.ignoreSeries', [{ seriesId: finding.seriesId, folder }]);

@@ -9,7 +9,7 @@ import { affects, readSettings } from '../settings';
 import type { WorkspaceFolderServices } from './folders';
 
 /**
- * Above each recognised benchmark definition: a lens to run it and one with its latest
+ * Above each recognised benchmark definition: lenses to run and to profile it, and one with its latest
  * median and the change against the baseline. In perfpulse.json: the same above each entry.
  */
 export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProvider {
@@ -55,7 +55,7 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
         const line = loaded!.benchmarkLines[bench.name];
         if (!line) continue;
         const range = new vscode.Range(line - 1, 0, line - 1, 0);
-        lenses.push(this.runLens(range, bench.name, folder));
+        lenses.push(this.runLens(range, bench.name, folder), this.profileLens(range, bench.name, folder));
         const series = this.latest(analysis?.series.filter((s) => s.name === bench.name && s.metric === 'time'));
         if (series) lenses.push(this.valueLens(range, series, folder));
       }
@@ -67,7 +67,7 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
       const matches = analysis.series.filter((s) => matchDefinition(s.name, [def]) !== undefined && s.metric === 'time');
       const range = new vscode.Range(def.line - 1, 0, def.line - 1, 0);
       const benchmark = matches.map((s) => benchmarkNameOf(s)).find((n): n is string => !!n);
-      if (benchmark) lenses.push(this.runLens(range, benchmark, folder));
+      if (benchmark) lenses.push(this.runLens(range, benchmark, folder), this.profileLens(range, benchmark, folder));
       const series = this.latest(matches);
       if (series) lenses.push(this.valueLens(range, series, folder));
     }
@@ -80,6 +80,10 @@ export class BenchmarkCodeLens extends Disposable implements vscode.CodeLensProv
 
   private runLens(range: vscode.Range, benchmark: string, folder: string): vscode.CodeLens {
     return new vscode.CodeLens(range, { title: '$(play) Run', tooltip: `Run ${benchmark} with Perf Pulse`, command: 'perfPulse.runBenchmark', arguments: [{ benchmark, folder }] });
+  }
+
+  private profileLens(range: vscode.Range, benchmark: string, folder: string): vscode.CodeLens {
+    return new vscode.CodeLens(range, { title: '$(flame) Profile', tooltip: `Profile ${benchmark}: one run under its profiler, its hot functions marked where they are defined`, command: 'perfPulse.profileBenchmark', arguments: [{ benchmark, folder }] });
   }
 
   private valueLens(range: vscode.Range, s: SeriesAnalysis, folder: string): vscode.CodeLens {

@@ -33,6 +33,13 @@ const CACHE_FILE = 'analysis-cache.bin';
 const LOCATE_LIMIT = 500;
 
 /** A finding with the place in the source it was put on. */
+/** What a differential profile found for a regression: its headline and the function it names, relative to the folder. */
+export interface ProfileHint {
+  text: string;
+  file?: string;
+  line?: number;
+}
+
 export interface LocatedFinding {
   finding: Finding;
   series?: SeriesAnalysis;
@@ -59,6 +66,8 @@ export class FindingsService extends Disposable {
   private locations = new Map<string, vscode.Location>();
   /** The config the last analysis used, for locating series on demand. */
   private lastConfig?: LoadedConfig;
+  /** Where a differential profile found a regression's time ("most of it is in …"), by series. */
+  private profileHints: (seriesId: string) => ProfileHint | undefined = () => undefined;
   private timer?: NodeJS.Timeout;
   private running?: Promise<Analysis>;
   private again = false;
@@ -235,6 +244,12 @@ export class FindingsService extends Disposable {
     return analysis;
   }
 
+  /** Adds what differential profiles found to the diagnostics of their regressions (see ProfileService). */
+  setProfileHints(hints: (seriesId: string) => ProfileHint | undefined): void {
+    this.profileHints = hints;
+    this.publish();
+  }
+
   private publish(): void {
     const byFile = new Map<string, { uri: vscode.Uri; list: vscode.Diagnostic[] }>();
     for (const { finding, location } of this.located) {
@@ -252,6 +267,15 @@ export class FindingsService extends Disposable {
         d.relatedInformation = [
           new vscode.DiagnosticRelatedInformation(new vscode.Location(runUri(this.folder, finding.seriesId, finding.lastGood.recordId, place), new vscode.Position(0, 0)), message),
         ];
+      }
+      // The message stays as it is (code actions find their finding by it); the profile's answer
+      // is related information that leads to the function.
+      // The profile's files are relative to this folder: the one the benchmark ran in.
+      const hint = this.profileHints(finding.seriesId);
+      if (hint) {
+        const target = hint.file ? vscode.Uri.joinPath(this.folder.uri, hint.file) : location.uri;
+        const at = new vscode.Position(Math.max(0, (hint.line ?? 1) - 1), 0);
+        d.relatedInformation = [...(d.relatedInformation ?? []), new vscode.DiagnosticRelatedInformation(new vscode.Location(target, at), hint.text)];
       }
       const key = location.uri.toString();
       const entry = byFile.get(key) ?? { uri: location.uri, list: [] };

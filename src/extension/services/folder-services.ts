@@ -7,10 +7,11 @@ import { FindingsService } from './findings-service';
 import { FindingNotifier } from './notifier';
 import { HistoryTrendsSource } from './trends-source';
 import { SyncService } from './sync-service';
+import { ProfileService } from './profile-service';
 
 /**
  * Everything Perf Pulse keeps for one workspace folder: its history, its findings (with their
- * diagnostics and notifications), its trends data and its sync. In a multi-root workspace each
+ * diagnostics and notifications), its trends data, its sync and its profiles. In a multi-root workspace each
  * folder has its own, built when the folder is added and disposed when it is removed.
  */
 export class FolderServices extends Disposable {
@@ -18,6 +19,7 @@ export class FolderServices extends Disposable {
   readonly findings: FindingsService;
   readonly trends: HistoryTrendsSource;
   readonly sync: SyncService;
+  readonly profiles: ProfileService;
   private configPresent = false;
   private readonly configChanged = this._register(new vscode.EventEmitter<void>());
   /** Fires when perfpulse.json appeared in or left this folder. */
@@ -34,6 +36,10 @@ export class FolderServices extends Disposable {
     this.findings = this._register(new FindingsService(this.history, config, log, folder));
     this.trends = this._register(new HistoryTrendsSource(this.history, this.findings));
     this.sync = this._register(new SyncService(this.history, log));
+    // Profiles are kept beside this folder's history; what a differential profile found joins its regression's diagnostic.
+    this.profiles = this._register(new ProfileService(config, this.history, log, folder));
+    this.findings.setProfileHints((seriesId) => this.profiles.diffHint(seriesId));
+    this._register(this.profiles.onDidChange(() => this.findings.setProfileHints((seriesId) => this.profiles.diffHint(seriesId))));
     this._register(new FindingNotifier(this.findings, context.workspaceState, log));
     this._register(config.onDidChange((uri) => {
       if (uri.toString() === this.configUri.toString()) void this.checkConfig();

@@ -22,6 +22,9 @@ export class WorkspaceFolderServices extends Disposable {
   private readonly findingsChanged = this._register(new vscode.EventEmitter<FolderServices>());
   /** Fires after a folder's analysis was recomputed. */
   readonly onDidChangeFindings = this.findingsChanged.event;
+  private readonly profilesChanged = this._register(new vscode.EventEmitter<FolderServices>());
+  /** Fires after a folder profiled a benchmark (its hot code and hints changed). */
+  readonly onDidChangeProfiles = this.profilesChanged.event;
   private readonly perFolder = new Map<string, vscode.Disposable[]>();
 
   constructor(
@@ -55,6 +58,7 @@ export class WorkspaceFolderServices extends Disposable {
       this.perFolder.set(key, [
         services.onDidChangeHasConfig(() => this.changed.fire()),
         services.findings.onDidChange(() => this.findingsChanged.fire(services)),
+        services.profiles.onDidChange(() => this.profilesChanged.fire(services)),
       ]);
       changed = true;
     }

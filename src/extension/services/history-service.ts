@@ -58,7 +58,7 @@ export class HistoryService extends Disposable {
   }
 
   /** This folder's own part of the extension's storage: the window's storage itself for a single folder. */
-  private storageDir(): string {
+  storageDir(): string {
     const base = (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
     if (!isMultiRootWorkspace()) return base;
     // Named by the folder's URI, so a renamed or reordered folder keeps its history.

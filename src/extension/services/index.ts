@@ -20,6 +20,8 @@ import type { FolderServices } from './folder-services';
 import { FolderTrendsSource } from './folder-trends-source';
 import { ContextKeys } from './context-keys';
 import { TerminalCli } from './terminal-cli';
+import { HotCodeLens, profileArgs } from './profile-service';
+import { requireTrust } from './workspace';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -68,6 +70,8 @@ export class PerfPulseServices extends Disposable {
     this._register(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new FindingCodeActions(this.folders, log), { providedCodeActionKinds: FindingCodeActions.kinds }));
     const lens = this._register(new BenchmarkCodeLens(this.folders, this.config));
     this._register(vscode.languages.registerCodeLensProvider(BenchmarkCodeLens.selector(), lens));
+    // Each folder keeps its own profiles (beside its history); the marks follow the file's folder.
+    this._register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this._register(new HotCodeLens(this.folders))));
     this._register(vscode.window.registerUriHandler({
       handleUri: (uri) => {
         if (uri.path !== '/trends') return;
@@ -93,6 +97,17 @@ export class PerfPulseServices extends Disposable {
     const commands = new FindingCommands(this.folders);
     this.handle('perfPulse.runAll', (arg) => this.runs.runAll(arg));
     this.handle('perfPulse.runBenchmark', (arg) => this.runs.pickAndRun(benchmarkArg(arg), arg));
+    this.handle('perfPulse.profileBenchmark', async (arg, options) => {
+      if (!requireTrust('profile benchmarks')) return undefined;
+      const folder = await this.folders.resolve(arg, 'Profile a benchmark of which folder?', (f) => f.hasConfig);
+      if (!folder) {
+        void vscode.window.showWarningMessage('Perf Pulse: open a folder with a perfpulse.json to profile benchmarks.');
+        return undefined;
+      }
+      // Run on a source file (its editor or the explorer): offer the benchmarks defined there.
+      const offer = arg instanceof vscode.Uri ? folder.findings.benchmarksDefinedIn(arg) : undefined;
+      return folder.profiles.profile(benchmarkArg(arg), { ...profileArgs(arg, options), ...(offer ? { offer } : {}) });
+    });
     this.handle('perfPulse.compareWithHead', (arg) => this.compare.compareWithHead(benchmarkArg(arg), arg));
     this.handle('perfPulse.showTrends', (arg) => {
       const target = typeof arg === 'object' && arg ? (arg as { seriesId?: unknown; folder?: unknown }) : {};

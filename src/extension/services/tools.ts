@@ -9,3 +9,6 @@ export { parseText, ParseError } from '../../core/parsers';
 export { importFile } from '../../core/store/import';
 export { buildReport, toHtml, toJson, toMarkdown } from '../../core/report';
 export { syncHistory, ShareError } from '../../core/share/sync';
+export { captureProfile, diffHeadline, diffProfiles, functionShares, toCpuProfile } from '../../core/profile';
+export { recordProfile } from '../../core/profile/record';
+export { vcsInfo } from '../../core/env/vcs';
