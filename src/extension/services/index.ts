@@ -18,6 +18,7 @@ import { importResults } from './import-results';
 import { CompareService } from './compare-service';
 import { SyncService } from './sync-service';
 import { HotCodeLens, ProfileService } from './profile-service';
+import { storedProfileSource } from './stored-profile-source';
 
 export interface ServicesModule {
   createServices(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, statusBar: PerfStatusBar, trends: TrendsPanelController): Promise<PerfPulseServices>;
@@ -64,6 +65,9 @@ export class PerfPulseServices extends Disposable {
     this.findings.setProfileHints((seriesId) => this.profiles.diffHint(seriesId));
     this._register(this.profiles.onDidChange(() => this.findings.setProfileHints((seriesId) => this.profiles.diffHint(seriesId))));
     this._register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this._register(new HotCodeLens(this.profiles))));
+    // The trends panel's flame graph: profiles from beside the history; the panel opens on a new one.
+    trends.setProfileSource(storedProfileSource(() => this.history.directory()));
+    this._register(this.profiles.onDidProfile((benchmark) => void trends.showProfile(benchmark)));
     this._register(vscode.window.registerUriHandler({
       handleUri: (uri) => {
         if (uri.path === '/trends') {
