@@ -40,6 +40,7 @@ export class FlameGraph {
   private colours: Map<FlameNode, DiffColour> | undefined;
   private query = '';
   private visible = new Set<FlameNode>();
+  private byId = new Map<string, FlameNode>();
 
   constructor(private readonly callbacks: FlameCallbacks) {
     this.svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -50,6 +51,15 @@ export class FlameGraph {
     this.element.className = 'flame-wrap';
     this.element.append(this.svg);
     this.svg.addEventListener('keydown', (e) => this.onKey(e));
+    // A frame focused by the pointer or a screen reader takes the tab stop, so the arrows start there.
+    this.svg.addEventListener('focusin', (e) => {
+      const id = (e.target as Element).closest?.('g.frame')?.getAttribute('data-id');
+      const node = id ? this.byId.get(id) : undefined;
+      if (node && node !== this.current) {
+        this.current = node;
+        for (const g of this.svg.querySelectorAll('g.frame')) g.setAttribute('tabindex', g === e.target ? '0' : '-1');
+      }
+    });
     new ResizeObserver(() => this.draw()).observe(this.element);
   }
 
@@ -121,6 +131,7 @@ export class FlameGraph {
     const width = Math.max(200, this.element.clientWidth || 800);
     const rects = partition(root, focus, MIN_PX / width);
     this.visible = new Set(rects.map((r) => r.node));
+    this.byId = new Map(rects.map((r) => [String(r.node.id), r.node]));
     if (this.current && !this.visible.has(this.current)) this.current = focus;
     const depth = rects.reduce((m, r) => Math.max(m, r.depth), 0);
     const height = (depth + 1) * ROW;
@@ -154,7 +165,8 @@ export class FlameGraph {
       .attr('aria-expanded', (r) => (r.node.children.length ? String(r.node === focus || r.ancestor || this.visible.has(r.node.children[0])) : null))
       .attr('aria-selected', (r) => String(r.node === focus))
       .attr('aria-label', (r) => frameLabel(r.node, whole))
-      .attr('data-name', (r) => r.node.name);
+      .attr('data-name', (r) => r.node.name)
+      .attr('data-id', (r) => String(r.node.id));
     frames.select('title').text((r) => frameLabel(r.node, whole));
     frames
       .select('rect')
