@@ -156,7 +156,9 @@ export class FlameGraph {
       .attr('class', (r) => {
         const c = colours?.get(r.node);
         const kind = r.node === root ? 'root' : c ? `diff-${c.kind}` : `hue-${hue(r.node.name)}`;
-        return ['frame', kind, r.ancestor ? 'ancestor' : '', matches.has(r.node) ? 'match' : '', this.query && !matches.has(r.node) ? 'dim' : '', r.node === focus ? 'focus' : ''].filter(Boolean).join(' ');
+        // A deep red or blue takes the theme's button text colour (light on a strong colour) to stay readable.
+        const strong = c && c.kind !== 'same' && c.intensity >= 0.6 ? 'strong' : '';
+        return ['frame', kind, strong, r.ancestor ? 'ancestor' : '', matches.has(r.node) ? 'match' : '', this.query && !matches.has(r.node) ? 'dim' : '', r.node === focus ? 'focus' : ''].filter(Boolean).join(' ');
       })
       .attr('transform', (r) => `translate(${(r.x0 * width).toFixed(2)},${r.depth * ROW})`)
       .attr('tabindex', (r) => (r.node === this.current ? '0' : '-1'))
