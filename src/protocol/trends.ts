@@ -4,6 +4,8 @@
  * Node bundle and the browser bundle can include it without dragging anything in.
  */
 
+import type { ProfileReply } from './profile';
+
 /** What the overview says about a series, in the order findings are sorted (worst first). */
 export type SeriesStatus =
   | 'regressed'
@@ -222,7 +224,8 @@ export type HostMessage =
   | { type: 'overview'; series: SeriesOverview[]; generatedAt: number }
   | { type: 'detail'; detail: SeriesDetail | PackedSeriesDetail }
   | { type: 'compare'; result: CompareResult }
-  | { type: 'navigate'; view: TrendsView; seriesId?: string }
+  | { type: 'navigate'; view: TrendsView; seriesId?: string; /** Open the series' profile section. */ profile?: boolean }
+  | { type: 'profile'; reply: ProfileReply }
   | { type: 'error'; message: string; requestType?: string }
   | { type: 'exported'; path: string };
 
@@ -232,6 +235,7 @@ export type WebviewMessage =
   | { type: 'rendered'; view: TrendsView; at: number }
   | { type: 'requestOverview' }
   | { type: 'requestDetail'; seriesId: string }
+  | { type: 'requestProfile'; seriesId: string }
   | { type: 'requestCompare'; request: CompareRequest }
   | { type: 'stateChanged'; state: TrendsViewState }
   | { type: 'openCommit'; commit: string }
@@ -240,5 +244,5 @@ export type WebviewMessage =
 
 /** Every `type` either side may send, for validating what arrives. */
 export const WEBVIEW_MESSAGE_TYPES: readonly WebviewMessage['type'][] = [
-  'ready', 'rendered', 'requestOverview', 'requestDetail', 'requestCompare', 'stateChanged', 'openCommit', 'copy', 'export',
+  'ready', 'rendered', 'requestOverview', 'requestDetail', 'requestProfile', 'requestCompare', 'stateChanged', 'openCommit', 'copy', 'export',
 ];

@@ -5,6 +5,7 @@ import { escapeHtml, h } from './dom';
 import { exportPng, exportText } from './exporter';
 import { budgetFact, formatChange, formatDate, formatPValue, formatValue, isWorse } from './format';
 import { STATUS_LABEL } from './overview-model';
+import { ProfileView } from './profile-view';
 
 export interface DetailCallbacks {
   back(): void;
@@ -13,6 +14,8 @@ export interface DetailCallbacks {
   copy(text: string): void;
   compare(): void;
   error(message: string): void;
+  /** The user opened the Profile section: ask the host for the series' profiles. */
+  profile(): void;
 }
 
 /** Rows of the screen-reader table; a 10,000-row table would help nobody. */
@@ -36,6 +39,9 @@ function press(group: HTMLElement, value: string): void {
 export class DetailView {
   readonly element: HTMLElement;
   readonly chart: TrendChart;
+  readonly profile = new ProfileView();
+  private readonly profileButton = h('button', { type: 'button', 'aria-pressed': 'false', 'aria-label': 'Show the profile of this benchmark' }, 'Profile');
+  private readonly chartParts: HTMLElement[];
   private readonly title = h('h2', {});
   private readonly subtitle = h('span', { class: 'sub' });
   private readonly badge = h('span', { class: 'badge' });
@@ -83,6 +89,7 @@ export class DetailView {
       this.yToggle,
       button('Reset zoom', 'Reset zoom', () => this.chart.resetZoom()),
       button('Compare…', 'Compare two runs, commits or branches', () => callbacks.compare()),
+      this.profileButton,
       h('span', { class: 'spacer' }),
       button('SVG', 'Export chart as SVG', () => this.exportSvg()),
       button('PNG', 'Export chart as PNG', () => void this.exportPng()),
@@ -91,7 +98,24 @@ export class DetailView {
     const hint = h('p', { class: 'hint', id: 'pp-chart-hint' }, 'Drag to zoom · wheel to zoom · Shift+drag to pan · double-click to reset · keyboard: ←/→ runs, Shift+←/→ pan, +/− zoom, 0 reset, Enter opens the commit, C copies it');
     this.chart.element.setAttribute('aria-describedby', 'pp-chart-hint');
     this.chart.element.setAttribute('aria-label', 'Series chart');
-    this.element = h('section', { class: 'screen detail', 'aria-label': 'Series detail', hidden: true }, header, this.facts, controls, this.chart.element, this.legend, hint, this.table);
+    this.profileButton.addEventListener('click', () => {
+      const open = this.profile.element.hidden;
+      this.showProfile(open);
+      if (open) callbacks.profile();
+    });
+    this.chartParts = [this.chart.element, this.legend, hint];
+    this.element = h('section', { class: 'screen detail', 'aria-label': 'Series detail', hidden: true }, header, this.facts, controls, this.chart.element, this.legend, hint, this.profile.element, this.table);
+  }
+
+  /** Shows the profile section in place of the chart (or the chart again). */
+  showProfile(open: boolean): void {
+    this.profile.element.hidden = !open;
+    for (const part of this.chartParts) part.hidden = open;
+    this.profileButton.setAttribute('aria-pressed', String(open));
+  }
+
+  get profileOpen(): boolean {
+    return !this.profile.element.hidden;
   }
 
   get seriesId(): string | undefined {

@@ -30,6 +30,8 @@ function update(partial: Partial<TrendsViewState>): void {
   state = { ...state, ...partial };
   saveState(state);
   const viewChanged = previous.view !== state.view || previous.seriesId !== state.seriesId;
+  // Another series: its profile is asked for when its Profile section is opened.
+  if (previous.seriesId !== state.seriesId) detailView.showProfile(false);
   if ((state.view === 'detail' || state.view === 'compare') && state.seriesId && detail?.series.id !== state.seriesId) post({ type: 'requestDetail', seriesId: state.seriesId });
   if (state.view === 'compare' && state.compare && (viewChanged || previous.compare !== state.compare)) post({ type: 'requestCompare', request: state.compare });
   // A zoom change came from the chart itself; redrawing would only repeat its frame.
@@ -52,6 +54,9 @@ const detailView = new DetailView({
     if (detail) update({ view: 'compare', compare: state.compare?.seriesId === detail.series.id ? state.compare : defaultCompare(detail) });
   },
   error: showError,
+  profile: () => {
+    if (state.seriesId) post({ type: 'requestProfile', seriesId: state.seriesId });
+  },
 });
 const compareView = new CompareView({
   back: () => update({ view: 'detail' }),
@@ -117,8 +122,15 @@ function receive(message: HostMessage): void {
       compareView.setResult(message.result);
       if (state.view === 'compare') render();
       break;
+    case 'profile':
+      detailView.profile.setReply(message.reply);
+      break;
     case 'navigate':
       update({ view: message.view, seriesId: message.seriesId ?? state.seriesId, ...(message.seriesId && message.seriesId !== state.seriesId ? { zoom: undefined } : {}) });
+      if (message.view === 'detail' && message.profile) {
+        detailView.showProfile(true);
+        if (state.seriesId) post({ type: 'requestProfile', seriesId: state.seriesId });
+      }
       break;
     case 'error':
       showError(message.message);
@@ -130,12 +142,13 @@ function receive(message: HostMessage): void {
 
 onHostMessage(receive);
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && state.view === 'detail' && !(e.target instanceof HTMLSelectElement)) update({ view: 'overview' });
+  if (e.key === 'Escape' && state.view === 'detail' && detailView.profileOpen && !(e.target instanceof HTMLSelectElement)) detailView.showProfile(false);
+  else if (e.key === 'Escape' && state.view === 'detail' && !(e.target instanceof HTMLSelectElement)) update({ view: 'overview' });
   if (e.key === '/' && state.view !== 'detail' && !(e.target instanceof HTMLInputElement)) {
     e.preventDefault();
     (overview.element.querySelector('input[type="search"]') as HTMLInputElement | null)?.focus();
   }
 });
 // The chart is exposed for the benchmark and UI tests, which drive zoom programmatically.
-(window as unknown as { perfPulseTrends: unknown }).perfPulseTrends = { chart: detailView.chart, state: () => state };
+(window as unknown as { perfPulseTrends: unknown }).perfPulseTrends = { chart: detailView.chart, profile: detailView.profile, state: () => state };
 post({ type: 'ready' });

@@ -25,6 +25,9 @@ export class WorkspaceFolderServices extends Disposable {
   private readonly profilesChanged = this._register(new vscode.EventEmitter<FolderServices>());
   /** Fires after a folder profiled a benchmark (its hot code and hints changed). */
   readonly onDidChangeProfiles = this.profilesChanged.event;
+  private readonly profiled = this._register(new vscode.EventEmitter<string>());
+  /** Fires with the benchmark's name when a folder has stored a new profile of it. */
+  readonly onDidProfile = this.profiled.event;
   private readonly perFolder = new Map<string, vscode.Disposable[]>();
 
   constructor(
@@ -59,6 +62,7 @@ export class WorkspaceFolderServices extends Disposable {
         services.onDidChangeHasConfig(() => this.changed.fire()),
         services.findings.onDidChange(() => this.findingsChanged.fire(services)),
         services.profiles.onDidChange(() => this.profilesChanged.fire(services)),
+        services.profiles.onDidProfile((benchmark) => this.profiled.fire(benchmark)),
       ]);
       changed = true;
     }

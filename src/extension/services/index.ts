@@ -22,6 +22,8 @@ import { ContextKeys } from './context-keys';
 import { TerminalCli } from './terminal-cli';
 import { HotCodeLens, profileArgs } from './profile-service';
 import { requireTrust } from './workspace';
+import { storedProfileSource } from './stored-profile-source';
+import type { ProfileSource } from '../trends/profile-source';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -72,6 +74,10 @@ export class PerfPulseServices extends Disposable {
     this._register(vscode.languages.registerCodeLensProvider(BenchmarkCodeLens.selector(), lens));
     // Each folder keeps its own profiles (beside its history); the marks follow the file's folder.
     this._register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this._register(new HotCodeLens(this.folders))));
+    // The trends panel's flame graph: profiles from beside each folder's history (the first
+    // folder that has one of the benchmark); the panel opens on a new one.
+    trends.setProfileSource(foldersProfileSource(this.folders));
+    this._register(this.folders.onDidProfile((benchmark) => void trends.showProfile(benchmark)));
     this._register(vscode.window.registerUriHandler({
       handleUri: (uri) => {
         if (uri.path !== '/trends') return;
@@ -191,4 +197,17 @@ export async function createServices(context: vscode.ExtensionContext, log: vsco
   // The start-up analyses start now; the debounce is for bursts of changes, and there are none yet.
   for (const folder of services.folders.all()) void folder.findings.refresh().catch((err) => log.error(`analysis of ${folder.folder.name} failed: ${err?.stack ?? err}`));
   return services;
+}
+
+/** The stored profiles of every folder, looked up in folder order. */
+function foldersProfileSource(folders: WorkspaceFolderServices): ProfileSource {
+  return {
+    async profilesOf(benchmark) {
+      for (const folder of folders.all()) {
+        const found = await storedProfileSource(() => folder.history.directory()).profilesOf(benchmark);
+        if (found.latest || found.diff) return found;
+      }
+      return {};
+    },
+  };
 }

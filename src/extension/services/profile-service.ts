@@ -52,6 +52,9 @@ export function profileArgs(arg: unknown, options?: unknown): Pick<ProfileOption
 export class ProfileService extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
+  private readonly profiled = this._register(new vscode.EventEmitter<string>());
+  /** A benchmark's profile (and differential, if asked) has been stored. */
+  readonly onDidProfile = this.profiled.event;
   /** The latest profile of each benchmark profiled in this session. */
   private readonly latest = new Map<string, { shares: FunctionShare[]; cpuprofile: vscode.Uri }>();
   private running?: AbortController;
@@ -117,9 +120,11 @@ export class ProfileService extends Disposable {
         const { captureProfile, recordProfile, functionShares, toCpuProfile, vcsInfo, withWorktree, diffProfiles, diffHeadline } = tools();
         const log = (line: string) => this.log.info(`[${bench.name}] ${line}`);
         let base: Awaited<ReturnType<typeof captureProfile>> | undefined;
+        let baseCommit: string | undefined;
         if (options.rev) {
           await withWorktree(folder.uri.fsPath, options.rev, async (revDir) => {
             base = await captureProfile(bench, { workspace: revDir, signal: controller.signal, log, calibrateGo: true });
+            baseCommit = (await vcsInfo(revDir)).commit;
           });
         }
         const captured = await captureProfile(bench, { workspace: folder.uri.fsPath, signal: controller.signal, log, ...(base?.goIterations !== undefined ? { goIterations: base.goIterations } : {}) });
@@ -136,8 +141,12 @@ export class ProfileService extends Disposable {
         // The same retention as the history's raw samples (perfPulse.history.rawRunsPerSeries).
         const keepSamplesRuns = readSettings(folder.uri)['history.rawRunsPerSeries'];
         const findRun = async (benchmark: string, at: string) => latestRunIn(await this.history.ready(), benchmark, at);
-        const file = await recordProfile(this.history.directory(), captured, { ...(commit ? { commit } : {}), retention: { keepSamplesRuns }, findRun });
+        const now = Date.now();
+        // A differential profile is kept as its two sides: the base (at its commit), then the head naming that commit.
+        if (base && baseCommit) await recordProfile(this.history.directory(), base, { commit: baseCommit, retention: { keepSamplesRuns }, findRun, now: now - 1 });
+        const file = await recordProfile(this.history.directory(), captured, { ...(commit ? { commit } : {}), ...(base && baseCommit ? { baseCommit } : {}), retention: { keepSamplesRuns }, findRun, now });
         this.log.info(`[${bench.name}] profile kept in ${file}`);
+        this.profiled.fire(bench.name);
         if (base) {
           const diff = diffProfiles(base.profile, captured.profile);
           const headline = diffHeadline(diff, formatSeconds);

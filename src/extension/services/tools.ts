@@ -11,4 +11,5 @@ export { buildReport, toHtml, toJson, toMarkdown } from '../../core/report';
 export { syncHistory, ShareError } from '../../core/share/sync';
 export { captureProfile, diffHeadline, diffProfiles, functionShares, toCpuProfile } from '../../core/profile';
 export { recordProfile } from '../../core/profile/record';
+export { listProfiles, loadProfile } from '../../core/profile/store';
 export { vcsInfo } from '../../core/env/vcs';

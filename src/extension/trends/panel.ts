@@ -11,6 +11,7 @@ import type { TrendsDataSource } from './data-source';
 import { trendsHtml, makeNonce } from './html';
 import { openCommitInGit } from './git-commit';
 import { packDetail } from '../../protocol/trends-packing';
+import { profileReply, seriesOfBenchmark, type ProfileSource } from './profile-source';
 
 /**
  * node:crypto is required when a panel first renders, not when the extension loads: its first
@@ -33,6 +34,10 @@ export interface TrendsShowOptions {
 export interface TrendsPanelController extends vscode.Disposable {
   /** Opens the panel (or brings it forward) on the overview, the findings, or one series. */
   show(options?: TrendsShowOptions): void;
+  /** Where the panel's Profile sections get profiles (set once the services have loaded). */
+  setProfileSource(source: ProfileSource): void;
+  /** Opens the panel on a benchmark's profile (after "Profile Benchmark"); false when it has no series yet. */
+  showProfile(benchmark: string): Promise<boolean>;
 }
 
 function isWebviewMessage(value: unknown): value is WebviewMessage {
@@ -53,6 +58,7 @@ class TrendsPanelSession implements vscode.Disposable {
     private readonly source: TrendsDataSource,
     initialState: TrendsViewState,
     private readonly onDisposed: () => void,
+    private readonly profiles: () => ProfileSource | undefined = () => undefined,
   ) {
     this.state = initialState;
     const distUri = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
@@ -77,10 +83,14 @@ class TrendsPanelSession implements vscode.Disposable {
     );
   }
 
-  navigate(view: TrendsView, seriesId?: string): void {
+  /** Set before the webview is ready: open the Profile section once it is. */
+  private profileOnReady = false;
+
+  navigate(view: TrendsView, seriesId?: string, profile = false): void {
     this.panel.reveal();
     this.state = { ...this.state, view, seriesId: seriesId ?? this.state.seriesId };
-    if (this.ready) void this.post({ type: 'navigate', view, seriesId });
+    if (this.ready) void this.post({ type: 'navigate', view, seriesId, ...(profile ? { profile } : {}) });
+    else this.profileOnReady = profile;
   }
 
   private post(message: HostMessage): Thenable<boolean> {
@@ -96,6 +106,8 @@ class TrendsPanelSession implements vscode.Disposable {
           // The webview asks for the series or comparison it shows; the host sends the overview.
           await this.post({ type: 'init', state: this.state });
           await this.sendOverview();
+          if (this.profileOnReady && this.state.seriesId) await this.post({ type: 'navigate', view: 'detail', seriesId: this.state.seriesId, profile: true });
+          this.profileOnReady = false;
           break;
         case 'requestOverview':
           await this.sendOverview();
@@ -103,6 +115,12 @@ class TrendsPanelSession implements vscode.Disposable {
         case 'requestDetail':
           await this.sendDetail(message.seriesId);
           break;
+        case 'requestProfile': {
+          const series = (await this.source.listSeries()).find((s) => s.id === message.seriesId);
+          if (!series) throw new Error(`No series with id ${message.seriesId}`);
+          await this.post({ type: 'profile', reply: await profileReply(this.profiles(), series) });
+          break;
+        }
         case 'requestCompare':
           await this.post({ type: 'compare', result: await this.source.compare(message.request) });
           break;
@@ -180,11 +198,12 @@ class TrendsPanelSession implements vscode.Disposable {
  */
 export function registerTrendsPanel(context: vscode.ExtensionContext, source: TrendsDataSource): TrendsPanelController {
   let session: TrendsPanelSession | undefined;
+  let profiles: ProfileSource | undefined;
   const attach = (panel: vscode.WebviewPanel, state: TrendsViewState) => {
     session?.panel.dispose();
     const created = new TrendsPanelSession(panel, context.extensionUri, source, state, () => {
       if (session === created) session = undefined;
-    });
+    }, () => profiles);
     session = created;
     return created;
   };
@@ -195,18 +214,29 @@ export function registerTrendsPanel(context: vscode.ExtensionContext, source: Tr
     },
   });
 
+  const show = (options: TrendsShowOptions = {}, profile = false) => {
+    const view: TrendsView = options.seriesId ? 'detail' : options.view ?? 'overview';
+    if (session) {
+      session.navigate(view, options.seriesId, profile);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(TRENDS_VIEW_TYPE, 'Perf Pulse: Trends', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    });
+    attach(panel, { ...DEFAULT_VIEW_STATE, view, seriesId: options.seriesId }).navigate(view, options.seriesId, profile);
+  };
+
   return {
-    show(options: TrendsShowOptions = {}) {
-      const view: TrendsView = options.seriesId ? 'detail' : options.view ?? 'overview';
-      if (session) {
-        session.navigate(view, options.seriesId);
-        return;
-      }
-      const panel = vscode.window.createWebviewPanel(TRENDS_VIEW_TYPE, 'Perf Pulse: Trends', vscode.ViewColumn.Active, {
-        enableScripts: true,
-        localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-      });
-      attach(panel, { ...DEFAULT_VIEW_STATE, view, seriesId: options.seriesId });
+    show: (options) => show(options),
+    setProfileSource(next) {
+      profiles = next;
+    },
+    async showProfile(benchmark) {
+      const series = seriesOfBenchmark(await source.listSeries(), benchmark);
+      if (!series) return false;
+      show({ seriesId: series.id }, true);
+      return true;
     },
     dispose() {
       serializer.dispose();
