@@ -73,8 +73,16 @@ describe('perf-pulse compare', function () {
 
   it('compares the working tree with a revision in a temporary worktree and removes it afterwards', async () => {
     repo = makeRepo();
+    // A temporary folder of its own: other processes (a check --base in another job) may make and
+    // remove worktrees in the shared one meanwhile.
+    const ownTmp = mkdtempSync(join(tmpdir(), 'pp-compare-tmp-'));
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = ownTmp;
     const before = worktreeLeftovers();
-    const r = await cli(['compare', '--rev', 'HEAD~1', '--workspace', repo, '--runs', '6', '--json'], repo);
+    const r = await cli(['compare', '--rev', 'HEAD~1', '--workspace', repo, '--runs', '6', '--json'], repo).finally(() => {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    });
     assert.equal(r.code, 0, r.stderr);
     const [c] = JSON.parse(r.stdout).comparisons;
     assert.equal(c.name, 'work');
@@ -83,7 +91,8 @@ describe('perf-pulse compare', function () {
     assert.equal(c.verdict, 'slower', `the working tree (sleep 0.4) is slower than HEAD~1 (sleep 0.01): ${c.message}`);
     assert.ok(c.a.median < 0.3 && c.b.median >= 0.4, `A ${c.a.median}, B ${c.b.median}`);
     assert.equal(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)?.length, 1, 'only the main worktree is left');
-    assert.deepEqual(worktreeLeftovers(), before, 'the temporary folder is gone');
+    assert.deepEqual(readdirSync(ownTmp).filter((n) => n.startsWith('perf-pulse-worktree-')), before, 'the temporary folder is gone');
+    rmSync(ownTmp, { recursive: true, force: true });
   });
 
   it('removes the worktree when the work inside fails, and names bad revisions', async () => {

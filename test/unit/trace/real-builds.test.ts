@@ -66,7 +66,8 @@ describe('perf-pulse trace on real builds', function () {
         assert.ok(mine, `pid ${p.pid} ran ${(p.last - p.first).toFixed(2)} s (strace) and is not in the trace`);
         assert.ok(Math.abs(mine.end - mine.start - (p.last - p.first)) <= maxGap + 0.05, `pid ${p.pid} (${mine.command}): ${(mine.end - mine.start).toFixed(3)} s in the trace, ${(p.last - p.first).toFixed(3)} s by strace`);
       }
-      assert.ok(long >= 8, `strace saw the compiles (${long} long processes)`);
+      // How many steps outlast two intervals depends on the machine's speed; the compiles of big.c and heavy.h's users do.
+      assert.ok(long >= 2, `strace saw the compiles (${long} long processes)`);
 
       // What a person reading the build would name, from strace's record: the step that
       // finished last, after the one that finished last before that one started, … over the

@@ -80,7 +80,16 @@ describe('trace sampler on real process trees', function () {
     within(total, truth.cpu, 0.05, 'CPU of the tree');
     // Those no sample caught are there as the CPU their parent reaped (on a loaded machine, samples may catch all of them).
     const caught = run.trace.processes.filter((p) => !p.unseen && isBusy(p.command, 0.02)).length;
-    if (caught < 20) assert.ok(run.trace.processes.some((p) => p.unseen && p.cpuSeconds > 0), `${20 - caught} processes no sample saw, and no entry for them`);
+    // When the loop ends between two samples, the root (the shell that reaped them) is reaped by
+    // us with their CPU inside its own reaped total: then it is the root's tail, not an entry.
+    const root = run.trace.processes.find((p) => p.pid === run.rootPid)!;
+    const seen = run.trace.processes.filter((p) => !p.unseen && p.pid !== run.rootPid).reduce((a, p) => a + p.cpuSeconds, 0);
+    if (caught < 20) {
+      assert.ok(
+        run.trace.processes.some((p) => p.unseen && p.cpuSeconds > 0) || root.cpuSeconds >= (truth.cpu - seen) * 0.9,
+        `${20 - caught} processes no sample saw, and their CPU is neither an entry of its own nor the root's`,
+      );
+    }
   });
 
   it('follows a daemon that left the session and lost its parent, by the marker in its environment', async () => {
