@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
-import { oneLine } from '../problems';
+import { oneLine, printable } from '../problems';
 import { assertHistoryWritable } from '../history-access';
 import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
 import { formatBytes, formatSeconds } from '../../core/format';
@@ -160,7 +160,7 @@ export function resultTable(results: BenchmarkResult[], paint?: Paint): string {
   for (const r of results) {
     const opt = (v: number | undefined, f: (x: number) => string) => (v === undefined ? '-' : f(v));
     rows.push([
-      r.name,
+      printable(r.name),
       formatSeconds(r.summary.median),
       formatSeconds(r.summary.mad),
       formatSeconds(r.summary.min),
@@ -229,7 +229,7 @@ export const command: CliCommand = {
           : (line) => {
               // The runner names the command before its first progress event: the heading comes first.
               if (live && settled.length < benches.length && !startedBenchmarks.has(settled.length)) startBenchmark(settled.length);
-              stderr((live ? errPaint.dim(line) : line) + '\n');
+              stderr((live ? errPaint.dim(printable(line)) : printable(line)) + '\n');
             },
         onProgress: json
           ? undefined
@@ -237,7 +237,7 @@ export const command: CliCommand = {
               if (live) {
                 if (!startedBenchmarks.has(p.index)) startBenchmark(p.index);
                 live.update(p);
-              } else if (p.phase === 'measure' && p.run === 0) io.stderr(`[${p.index + 1}/${p.total}] ${p.benchmark}…\n`);
+              } else if (p.phase === 'measure' && p.run === 0) io.stderr(`[${p.index + 1}/${p.total}] ${printable(p.benchmark)}…\n`);
             },
         onResult: (s) => {
           live?.end();
@@ -277,7 +277,7 @@ export const command: CliCommand = {
       startedBenchmarks.add(index);
       const bench = benches[index];
       // A permanent heading per benchmark; the live line is drawn under it.
-      stderr(`${errPaint.bold(`[${index + 1}/${benches.length}]`)} ${bench.name}\n`);
+      stderr(`${errPaint.bold(`[${index + 1}/${benches.length}]`)} ${printable(bench.name)}\n`);
       let policy: RunPolicy | undefined;
       try {
         policy = bench.format ? undefined : resolvePolicy(bench);

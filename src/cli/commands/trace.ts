@@ -8,6 +8,7 @@ import { analyzeTrace, runTraced, toChromeTrace, DEFAULT_INTERVAL_SECONDS, MAX_I
 import { buildFigures, buildRecords, buildSeriesId, compareBuild, figuresOf, type BuildComparison } from '../../core/trace/compare';
 import { machineFingerprint, vcsInfo } from '../../core/env';
 import { openHistory } from '../history-access';
+import { printable } from '../problems';
 
 const DEFAULT_OUT = 'perf-pulse-trace.json';
 /** How many earlier builds the comparison takes the median of. */
@@ -99,8 +100,9 @@ export function traceSummaryJson(anatomy: BuildAnatomy): Record<string, unknown>
   };
 }
 
+/** A command line or phase name from the traced processes or perfpulse.json, cut and made safe for the terminal. */
 function short(command: string, max = 70): string {
-  return command.length > max ? command.slice(0, max - 1) + '…' : command;
+  return printable(command.length > max ? command.slice(0, max - 1) + '…' : command);
 }
 
 export function traceSummaryText(anatomy: BuildAnatomy, out: string, note?: string): string {
@@ -109,17 +111,17 @@ export function traceSummaryText(anatomy: BuildAnatomy, out: string, note?: stri
     `wall ${formatSeconds(anatomy.wallSeconds)}, CPU ${formatSeconds(anatomy.cpuSeconds)}, parallel efficiency ${pct(anatomy.parallelEfficiency)} of ${anatomy.cores} cores, peak memory ${formatBytes(anatomy.peakRssBytes)}, ${anatomy.processes.filter((p) => !p.unseen).length} processes`,
     '',
     'critical path:',
-    ...anatomy.criticalPath.map((c) => `  ${formatSeconds(c.start).padStart(8)} → ${formatSeconds(c.end).padEnd(8)} ${c.phase ?? short(c.command)}`),
+    ...anatomy.criticalPath.map((c) => `  ${formatSeconds(c.start).padStart(8)} → ${formatSeconds(c.end).padEnd(8)} ${short(c.phase ?? c.command)}`),
     '',
     'longest steps:',
-    ...anatomy.topSteps.map((s) => `  ${formatSeconds(s.seconds).padStart(8)} ${pct(s.shareOfWall).padStart(4)}  ${s.phase ?? short(s.command)}`),
+    ...anatomy.topSteps.map((s) => `  ${formatSeconds(s.seconds).padStart(8)} ${pct(s.shareOfWall).padStart(4)}  ${short(s.phase ?? s.command)}`),
   ];
   if (anatomy.phases.length) {
     lines.push('', 'phases:');
-    for (const p of anatomy.phases.slice(0, 15)) lines.push(`  ${formatSeconds(p.seconds).padStart(8)}  CPU ${formatSeconds(p.cpuSeconds).padStart(8)}  ${p.name}`);
+    for (const p of anatomy.phases.slice(0, 15)) lines.push(`  ${formatSeconds(p.seconds).padStart(8)}  CPU ${formatSeconds(p.cpuSeconds).padStart(8)}  ${short(p.name)}`);
   }
   if (note) lines.push('', note);
-  lines.push('', `trace written to ${out} (open it in https://ui.perfetto.dev or chrome://tracing)`);
+  lines.push('', `trace written to ${printable(out)} (open it in https://ui.perfetto.dev or chrome://tracing)`);
   return lines.join('\n') + '\n';
 }
 
