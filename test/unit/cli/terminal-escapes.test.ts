@@ -51,6 +51,22 @@ describe('names from data never reach the terminal as control characters', funct
     assert.match(r.stdout, /^evil\\u001b\]0;pwned\\u0007\\u001b\[31mRED\\u001b\[2J\\u000d +[\d.]+ ms/m);
   });
 
+  it('history list, report and check: series names from the history are printed escaped', () => {
+    const history = path.join(tmp.dir, 'imported');
+    const file = path.join(tmp.dir, 'hyperfine.json');
+    fs.writeFileSync(file, JSON.stringify({ results: [{ command: HOSTILE, mean: 0.1, stddev: 0.01, median: 0.1, min: 0.09, max: 0.11, times: [0.1, 0.1, 0.11] }] }));
+    for (const commit of ['a', 'b', 'c']) {
+      const r = spawnSync(process.execPath, [cli.file, 'import', file, '--history', history, '--commit', commit.repeat(40)], { cwd: ws, env: env(), encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    for (const args of [['history', 'list'], ['report'], ['report', '--format', 'md'], ['check', file]]) {
+      const r = spawnSync(process.execPath, [cli.file, ...args, '--history', history], { cwd: ws, env: env(), encoding: 'utf8' });
+      assert.ok(r.status === 0 || r.status === 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.doesNotMatch(r.stdout + r.stderr, RAW, `${args.join(' ')}: ${JSON.stringify((r.stdout + r.stderr).slice(0, 1500))}`);
+      assert.match(r.stdout, /evil\\u001b/, args.join(' '));
+    }
+  });
+
   it('trace: a phase named in perfpulse.json and a traced command line are printed escaped', () => {
     const out = path.join(tmp.dir, 'trace.json');
     const r = spawnSync(process.execPath, [cli.file, 'trace', '--interval', '0.1', '--out', out, '--', 'sh', '-c', `sleep 0.3; : '${HOSTILE}'`], { cwd: ws, env: env(), encoding: 'utf8' });
