@@ -8,7 +8,7 @@ import { BOOLEAN, parseCommandLine, STRING, stringValue, UsageError, wholeNumber
 import { colourWanted, paint as paint_, underCi, type Paint } from '../colour';
 import { LiveLine } from '../progress';
 import { hyperfineJson, hyperfineMarkdown, relativeSummaryLines } from '../run-exports';
-import { writeOut } from '../write-out';
+import { assertCanWriteOut, writeOut } from '../write-out';
 import { resolvePolicy, RunCancelledError, runBenchmarksSettled, toRunRecords, type BenchmarkResult, type RunPolicy, type SettledBenchmark } from '../../core/runner';
 
 const usage = `Usage: perf-pulse run [NAME...] [options]
@@ -209,6 +209,11 @@ export const command: CliCommand = {
       // Minutes of benchmarks must not end in "cannot record": check the history first.
       const { resolveHistoryDir } = await import('../../core/store/location');
       await assertHistoryWritable(resolveHistoryDir({ workspaceDir: workspace, override: stringValue(values, 'history'), env: io.env }));
+    }
+    // Likewise the exports: checked before minutes of runs, not after.
+    for (const name of ['export-json', 'export-markdown']) {
+      const file = stringValue(values, name);
+      if (file) await assertCanWriteOut(file, io.cwd);
     }
     const json = values.json === true;
     const terminal = io.terminal;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { CONFIG_FILE_NAME, ConfigError, loadConfig, phasesFor } from '../../core/config';
-import { writeOut } from '../write-out';
+import { assertCanWriteOut, writeOut } from '../write-out';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { analyzeTrace, runTraced, toChromeTrace, DEFAULT_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, type BuildAnatomy, type NamedPhase } from '../../core/trace';
 import { buildFigures, buildRecords, buildSeriesId, compareBuild, figuresOf, type BuildComparison } from '../../core/trace/compare';
@@ -139,6 +139,8 @@ async function configuredPhases(cwd: string, commandLine: string): Promise<Named
 export async function traceCommand(argv: string[], io: CliIO): Promise<number> {
   const args = parseTraceArgs(argv);
   const namedPhases = await configuredPhases(io.cwd, args.command.join(' '));
+  // Before the build: its trace must have somewhere to go.
+  await assertCanWriteOut(args.out, io.cwd);
   const [file, ...rest] = args.command;
   const run = await runTraced({ file, args: rest, cwd: io.cwd, env: io.env, intervalSeconds: args.intervalSeconds, signal: io.signal, output: args.json ? 'stderr' : 'inherit' });
   if (run.startError !== undefined || run.rootPid === undefined) {
