@@ -97,6 +97,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
+/** How long a command may take to wind down after SIGTERM before the CLI leaves anyway. */
+const SIGTERM_GRACE_MS = 10_000;
+
 if (require.main === module) {
   // Started by the editor's terminal launcher with VS Code's own executable as Node (see
   // src/extension/services/terminal-cli.ts): the benchmarks and tools it starts must not inherit that.
@@ -111,7 +114,12 @@ if (require.main === module) {
     if (++interrupts > 1) process.exit(130);
     controller.abort();
   });
-  process.on('SIGTERM', () => controller.abort());
+  // SIGTERM (`timeout`, a cancelled CI job): stop children cleanly, as for Ctrl-C; a command that
+  // does not watch the signal (a read stuck on an odd history path) still ends after a grace period.
+  process.on('SIGTERM', () => {
+    controller.abort();
+    setTimeout(() => process.exit(143), SIGTERM_GRACE_MS).unref();
+  });
   const io: CliIO = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

@@ -69,6 +69,16 @@ export function oneLine(message: string): string {
     .filter((l) => l !== '');
   let out = '';
   for (const line of lines) out += out === '' ? line : `${out.endsWith(':') ? ' ' : '; '}${line}`;
+  return printable(out);
+}
+
+/**
+ * Text taken from data (a benchmark's name, a command line, a phase from perfpulse.json) made
+ * safe to print on a terminal: every control character (escape sequences, bell, carriage return,
+ * newline, bidirectional overrides) shown as `\uXXXX`, so a name cannot clear the screen, set the
+ * window title, recolour or overwrite the output.
+ */
+export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped here
-  return out.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -3,6 +3,7 @@ import type { RunPolicy, RunProgress } from '../core/runner';
 import { median, scaledMad } from '../core/stats/summary';
 import type { Paint } from './colour';
 import { visibleLength } from './colour';
+import { printable } from './problems';
 
 /**
  * The live line of `perf-pulse run` on a terminal, as hyperfine draws its bar: runs done of the
@@ -102,7 +103,8 @@ export class LiveLine {
     const c = this.current;
     if (!c) return undefined;
     const { paint } = this.options;
-    const name = paint.bold(c.name);
+    // The name comes from perfpulse.json or the command line: never raw control characters on the terminal.
+    const name = paint.bold(printable(c.name));
     if (c.phase === 'calibrate') return `${name}  ${paint.dim('measuring the shell start-up…')}`;
     if (c.phase === 'warmup' || (c.phase === 'prepare' && c.measureStart === undefined)) return `${name}  ${paint.dim(`warm-up${c.policy ? ` ${Math.min(c.runs + 1, c.policy.warmup)}/${c.policy.warmup}` : ''}`)}`;
     // A harness (a `format` benchmark) runs once and reports its own numbers: nothing to count.

@@ -1,5 +1,6 @@
 import { durationScale } from '../core/format';
 import type { BenchmarkResult } from '../core/runner';
+import { printable } from './problems';
 
 /**
  * What `perf-pulse run` writes for `--export-json` and `--export-markdown`, and its closing
@@ -66,7 +67,7 @@ function ratioText(s: RelativeSpeed): string {
 }
 
 function quote(name: string): string {
-  return `'${name}'`;
+  return `'${printable(name)}'`;
 }
 
 const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined);

@@ -33,4 +33,9 @@ describe("the terminal's perf-pulse launcher", function () {
     assert.match(windows, /set ELECTRON_RUN_AS_NODE=1\r\n/);
     assert.match(windows, /"C:\\VS Code\\Code\.exe" "C:\\ext\\dist\\cli\.js" %\*\r\n$/);
   });
+
+  it('writes a % in a Windows path as %%, so cmd.exe does not expand %NAME% from it', () => {
+    const { windows } = launcherScripts('C:\\Users\\a%PATH%b\\Code.exe', 'C:\\100%\\cli.js');
+    assert.match(windows, /"C:\\Users\\a%%PATH%%b\\Code\.exe" "C:\\100%%\\cli\.js" %\*\r\n$/);
+  });
 });

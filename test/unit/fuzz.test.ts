@@ -10,6 +10,7 @@ import { seededRandom, type Random } from '../../src/core/stats/random';
 import { recordsFromMeasurements } from '../../src/core/store/import';
 import { HistoryStore } from '../../src/core/store/history-store';
 import { CliBundle, STACK_LINE } from './cli/cli-bundle';
+import { printable } from '../../src/cli/problems';
 
 /**
  * A seeded fuzz test over every parser (src/core/parsers/index.ts) and every CLI command
@@ -23,6 +24,8 @@ const SEED = 20261203;
 const PARSER_INPUTS = 1200;
 const CLI_RUNS = 150;
 const CLI_CONCURRENCY = 3;
+/** Ad-hoc `run -- CMD…` invocations, beyond the configured-benchmark runs. */
+const AD_HOC_RUNS = 20;
 /** The history files the CLI runs see damaged. */
 const DAMAGED_FILES = /\.(seg|bin)$/;
 
@@ -47,6 +50,9 @@ const HOSTILE = [
   '../../../../etc/passwd', '&bogus;&#0;&#x110000;', '%s%n%x', 'a'.repeat(70_000),
 ];
 const HUGE = ['1e308', '-1e308', '1e999', '-1e999', '-0', '9007199254740993', '123456789012345678901234567890', '1e-320', '-1', '-5e3', 'NaN', 'Infinity', '0'];
+
+/** Hostile strings that may name an output file: none that climbs out of the run's folder (the tests may run as root). */
+const HOSTILE_PLACES = HOSTILE.filter((h) => !h.includes('\u0000') && !h.includes('..') && !h.startsWith('/') && h.length < 1000);
 
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 const int = (random: Random, max: number): number => Math.floor(random() * max);
@@ -207,10 +213,13 @@ describe('fuzz: every parser and every CLI command (seeded)', function () {
       if (root) fs.rmSync(root, { recursive: true, force: true });
     });
 
-    /** One command line per run: a command of the registry with a fuzzed file or fuzzed arguments. */
-    function invocations(random: Random): Array<{ args: string[]; cwd: string }> {
+    /**
+     * One command line per run: a command of the registry with a fuzzed file or fuzzed arguments.
+     * `exits` lists the codes allowed besides 0, 1 and 2 (trace passes its command's code on).
+     */
+    function invocations(random: Random): Array<{ args: string[]; cwd: string; exits?: number[] }> {
       const names = Object.keys(commands).sort();
-      const out: Array<{ args: string[]; cwd: string }> = [];
+      const out: Array<{ args: string[]; cwd: string; exits?: number[] }> = [];
       for (let i = 0; i < CLI_RUNS; i++) {
         const name = names[i % names.length];
         const cwd = path.join(root, `run-${i}`);
@@ -258,8 +267,62 @@ describe('fuzz: every parser and every CLI command (seeded)', function () {
             break;
           }
           case 'compare': out.push({ args: ['compare', '--rev', hostile], cwd }); break;
+          case 'trace': {
+            // Odd options, hostile output places and phases, commands that fail, crash or do not exist.
+            fs.mkdirSync(path.join(cwd, 'a-folder'));
+            if (random() < 0.5) fs.writeFileSync(path.join(cwd, 'perfpulse.json'), random() < 0.5 ? mutate(random, JSON.stringify({ version: 1, phases: [{ name: hostile, match: hostile }] })) : JSON.stringify({ version: 1, phases: [{ name: hostile, match: 'e' }] }));
+            const traced = pick(random, [
+              { words: ['true'], exits: [0] },
+              { words: ['sh', '-c', 'exit 3'], exits: [3] },
+              { words: ['sh', '-c', 'kill -9 $$'], exits: [137] },
+              { words: ['./no-such-program', hostile], exits: [127] },
+              { words: [hostile], exits: [127] },
+            ]);
+            const options = [
+              ...(random() < 0.6 ? ['--out', pick(random, ['a-folder', `${path.basename(file)}/trace.json`, 'new/deep/trace.json', pick(random, HOSTILE_PLACES), ''])] : []),
+              ...(random() < 0.4 ? ['--interval', pick(random, ['0', '0.05', '0.1', '10', '10.5', '-1', 'NaN', '1e9', '.', hostile, ''])] : []),
+              ...(random() < 0.2 ? ['--json'] : []),
+              ...(random() < 0.2 ? ['--record', hostile, '--history', random() < 0.5 ? file : ownHistory] : []),
+              ...(random() < 0.1 ? [pick(random, ['--bogus', '--json=1', '-x', hostile])] : []),
+            ];
+            out.push({ args: ['trace', ...options, ...(random() < 0.9 ? ['--'] : []), ...(random() < 0.1 ? [] : traced.words)], cwd, exits: traced.exits });
+            break;
+          }
           default: out.push({ args: [name, file], cwd });
         }
+      }
+      // Beyond the per-command share: what the registries add, and the ad-hoc run mode.
+      let extra = 0;
+      const place = () => {
+        const cwd = path.join(root, `extra-${extra++}`);
+        fs.mkdirSync(cwd);
+        fs.mkdirSync(path.join(cwd, 'a-folder'));
+        fs.writeFileSync(path.join(cwd, 'a-file'), 'kept');
+        return cwd;
+      };
+      for (const module of FORMAT_MODULES) {
+        const cwd = place();
+        const base = pick(random, FIXTURES);
+        const file = path.join(cwd, path.basename(base.name));
+        fs.writeFileSync(file, random() < 0.5 ? mutate(random, base.text) : base.text);
+        out.push({ args: ['parse', file, '--format', module.name], cwd });
+      }
+      for (const unknown of [...HOSTILE.filter((h) => !h.includes('\u0000') && h.length < 1000), 'nosuch', 'Run', 'trace2', '-', '--']) out.push({ args: [unknown, '--help'], cwd: place() });
+      for (let i = 0; i < AD_HOC_RUNS; i++) {
+        const hostile = pick(random, HOSTILE.filter((h) => !h.includes('\u0000') && h.length < 1000));
+        const exportTo = pick(random, ['a-folder', 'a-file/x.json', 'new/deep/x.json', pick(random, HOSTILE_PLACES), '']);
+        out.push({
+          args: [
+            'run',
+            ...pick(random, [[], ['--runs', pick(random, ['1', '2', '0', '-1', '1e9', 'x', hostile])], ['--warmup', pick(random, ['0', '-1', 'x'])]]),
+            ...(random() < 0.5 ? [pick(random, ['--export-json', '--export-markdown']), exportTo] : []),
+            ...(random() < 0.3 ? ['--prepare', pick(random, ['true', 'false', hostile, ''])] : []),
+            ...(random() < 0.2 ? ['--history', 'h'] : []),
+            '--',
+            ...pick(random, [['true'], ['true', 'false'], [hostile], [''], ['sh -c "kill -9 $$"'], []]),
+          ],
+          cwd: place(),
+        });
       }
       return out;
     }
@@ -284,21 +347,29 @@ describe('fuzz: every parser and every CLI command (seeded)', function () {
       let next = 0;
       const worker = async () => {
         while (next < runs.length) {
-          const { args, cwd } = runs[next++];
+          const { args, cwd, exits } = runs[next++];
           const { code, stderr } = await runCli(args, cwd);
           const shown = `perf-pulse ${args.map((a) => JSON.stringify(a.length > 80 ? a.slice(0, 80) + '…' : a)).join(' ')} → exit ${code}: ${stderr.slice(0, 600)}`;
-          if (code !== 0 && code !== 1 && code !== 2) failures.push(`bad exit code: ${shown}`);
+          if (code !== 0 && code !== 1 && code !== 2 && !exits?.includes(code ?? -1)) failures.push(`bad exit code: ${shown}`);
           else if (STACK_LINE.test(stderr)) failures.push(`stack trace: ${shown}`);
           else if (/internal error/.test(stderr)) failures.push(`internal error: ${shown}`);
           else if (code === 2) {
             const messages = stderr.split('\n').filter((l) => /^perf-pulse( [a-z-]+)?: /.test(l) && !/: warning: /.test(l));
-            const other = stderr.split('\n').filter((l) => l.trim() !== '' && !/^perf-pulse( [a-z-]+)?: /.test(l) && !/^\[\d+\/\d+\] /.test(l) && !/^warning: /.test(l));
+            // `run` logs each benchmark's progress and failed runs (`NAME: run 3 exited with code 2`) before its one-line verdict.
+            const benchmarks = args[0] === 'run' && args.includes('--') ? args.slice(args.indexOf('--') + 1).map(printable) : [];
+            const progress = (l: string) => /^\[\d+\/\d+\] |^warning: |^shell start-up of /.test(l) || benchmarks.some((b) => l.startsWith(`${b}: `));
+            const other = stderr.split('\n').filter((l) => l.trim() !== '' && !/^perf-pulse( [a-z-]+)?: /.test(l) && !progress(l));
             if (messages.length === 0 || other.length) failures.push(`not a one-line message: ${shown}`);
           }
         }
       };
       await Promise.all(Array.from({ length: CLI_CONCURRENCY }, worker));
-      assert.equal(runs.length, CLI_RUNS);
+      // Every command and every parser format of the registries was run: a new one is covered without editing this test.
+      assert.deepEqual([...new Set(runs.slice(0, CLI_RUNS).map((r) => r.args[0]))].sort(), Object.keys(commands).sort());
+      const formats = new Set(runs.filter((r) => r.args[0] === 'parse').map((r) => r.args[r.args.indexOf('--format') + 1]));
+      for (const module of FORMAT_MODULES) assert.ok(formats.has(module.name), `parse --format ${module.name} was not run`);
+      assert.ok(runs.some((r) => r.args[0] === 'trace') && runs.filter((r) => r.args[0] === 'run' && r.args.includes('--')).length >= AD_HOC_RUNS);
+      assert.equal(runs.length, CLI_RUNS + FORMAT_MODULES.length + runs.filter((r) => !(r.args[0] in commands)).length + AD_HOC_RUNS);
       assert.deepEqual(failures, []);
       assert.ok(!fs.existsSync('/tmp/perf-pulse-fuzz-owned'), 'a hostile argument reached a program as an option');
     });

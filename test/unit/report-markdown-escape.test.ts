@@ -66,6 +66,14 @@ describe('report: Markdown escaping of user data', () => {
     assert.equal(escapeMarkdown('sort-10k'), 'sort-10k');
   });
 
+  it('terminal escapes, the bell and bidirectional overrides are shown as \\uXXXX, never raw (the report is printed on terminals and CI logs)', () => {
+    const escaped = escapeMarkdown('x\u001b]0;title\u0007\u001b[2J\u009b31m\u202eevil\u0000');
+    // eslint-disable-next-line no-control-regex -- the absence of control characters is the point
+    assert.doesNotMatch(escaped, /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u202a-\u202e]/);
+    assert.equal(escaped, 'x\\u001b\\]0;title\\u0007\\u001b\\[2J\\u009b31m\\u202eevil\\u0000');
+    assert.equal(escapeMarkdown('a\tb'), 'a\tb', 'a tab is plain text');
+  });
+
   it('a seeded stream of random strings from a hostile alphabet: inert, one line, reversible', () => {
     const random = seededRandom(20261203);
     const alphabet = ['\\', '`', '*', '_', '~', '[', ']', '(', ')', '!', '<', '>', '&', '#', '|', '$', '-', '+', '1', '.', ' ', '\n', '\r', 'a', 'é', '😀', '\u2028', '\t', '=', ':'];

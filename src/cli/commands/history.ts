@@ -6,7 +6,7 @@ import { describeProblem } from '../../core/store/errors';
 import { DEFAULT_RETENTION, type RetentionOptions } from '../../core/store/retention';
 import { resolveHistoryDir } from '../../core/store/location';
 import { assertHistoryWritable, historyExists } from '../history-access';
-import { fsProblem } from '../problems';
+import { fsProblem, printable } from '../problems';
 import { formatValue } from '../../core/format';
 import { lookupTable, ownValue } from '../../core/own-keys';
 import { BOOLEAN, listValue, parseCommandLine, STRING, stringValue, UsageError, wholeNumberValue, type OptionSpecs, type OptionValues } from '../args';
@@ -133,7 +133,8 @@ async function list(dir: string, json: boolean, io: CliIO): Promise<number> {
     if (json) {
       io.stdout(JSON.stringify(series, null, 2) + '\n');
     } else {
-      const rows = series.map((s) => [s.seriesId, s.name, s.metric, String(s.runs), formatValue(s.lastValue, s.unit), new Date(s.lastTimestamp).toISOString().slice(0, 16).replace('T', ' '), s.machineId]);
+      // Names come from the history (untrusted data): no raw control characters on the terminal.
+      const rows = series.map((s) => [s.seriesId, printable(s.name), printable(s.metric), String(s.runs), formatValue(s.lastValue, s.unit), new Date(s.lastTimestamp).toISOString().slice(0, 16).replace('T', ' '), s.machineId]);
       const head = ['SERIES', 'NAME', 'METRIC', 'RUNS', 'LAST', 'WHEN (UTC)', 'MACHINE'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
       const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n';

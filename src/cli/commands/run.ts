@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
-import { oneLine } from '../problems';
+import { oneLine, printable } from '../problems';
 import { assertHistoryWritable } from '../history-access';
 import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
 import { formatBytes, formatSeconds } from '../../core/format';
@@ -8,7 +8,7 @@ import { BOOLEAN, parseCommandLine, STRING, stringValue, UsageError, wholeNumber
 import { colourWanted, paint as paint_, underCi, type Paint } from '../colour';
 import { LiveLine } from '../progress';
 import { hyperfineJson, hyperfineMarkdown, relativeSummaryLines } from '../run-exports';
-import { writeOut } from '../write-out';
+import { assertCanWriteOut, writeOut } from '../write-out';
 import { resolvePolicy, RunCancelledError, runBenchmarksSettled, toRunRecords, type BenchmarkResult, type RunPolicy, type SettledBenchmark } from '../../core/runner';
 
 const usage = `Usage: perf-pulse run [NAME...] [options]
@@ -160,7 +160,7 @@ export function resultTable(results: BenchmarkResult[], paint?: Paint): string {
   for (const r of results) {
     const opt = (v: number | undefined, f: (x: number) => string) => (v === undefined ? '-' : f(v));
     rows.push([
-      r.name,
+      printable(r.name),
       formatSeconds(r.summary.median),
       formatSeconds(r.summary.mad),
       formatSeconds(r.summary.min),
@@ -210,6 +210,11 @@ export const command: CliCommand = {
       const { resolveHistoryDir } = await import('../../core/store/location');
       await assertHistoryWritable(resolveHistoryDir({ workspaceDir: workspace, override: stringValue(values, 'history'), env: io.env }));
     }
+    // Likewise the exports: checked before minutes of runs, not after.
+    for (const name of ['export-json', 'export-markdown']) {
+      const file = stringValue(values, name);
+      if (file) await assertCanWriteOut(file, io.cwd);
+    }
     const json = values.json === true;
     const terminal = io.terminal;
     const outPaint = paint_(colourWanted(terminal?.stdout === true, io.env));
@@ -229,7 +234,7 @@ export const command: CliCommand = {
           : (line) => {
               // The runner names the command before its first progress event: the heading comes first.
               if (live && settled.length < benches.length && !startedBenchmarks.has(settled.length)) startBenchmark(settled.length);
-              stderr((live ? errPaint.dim(line) : line) + '\n');
+              stderr((live ? errPaint.dim(printable(line)) : printable(line)) + '\n');
             },
         onProgress: json
           ? undefined
@@ -237,7 +242,7 @@ export const command: CliCommand = {
               if (live) {
                 if (!startedBenchmarks.has(p.index)) startBenchmark(p.index);
                 live.update(p);
-              } else if (p.phase === 'measure' && p.run === 0) io.stderr(`[${p.index + 1}/${p.total}] ${p.benchmark}…\n`);
+              } else if (p.phase === 'measure' && p.run === 0) io.stderr(`[${p.index + 1}/${p.total}] ${printable(p.benchmark)}…\n`);
             },
         onResult: (s) => {
           live?.end();
@@ -277,7 +282,7 @@ export const command: CliCommand = {
       startedBenchmarks.add(index);
       const bench = benches[index];
       // A permanent heading per benchmark; the live line is drawn under it.
-      stderr(`${errPaint.bold(`[${index + 1}/${benches.length}]`)} ${bench.name}\n`);
+      stderr(`${errPaint.bold(`[${index + 1}/${benches.length}]`)} ${printable(bench.name)}\n`);
       let policy: RunPolicy | undefined;
       try {
         policy = bench.format ? undefined : resolvePolicy(bench);

@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { CONFIG_FILE_NAME, ConfigError, loadConfig, phasesFor } from '../../core/config';
-import { writeOut } from '../write-out';
+import { assertCanWriteOut, writeOut } from '../write-out';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { analyzeTrace, runTraced, toChromeTrace, DEFAULT_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, type BuildAnatomy, type NamedPhase } from '../../core/trace';
 import { buildFigures, buildRecords, buildSeriesId, compareBuild, figuresOf, type BuildComparison } from '../../core/trace/compare';
 import { machineFingerprint, vcsInfo } from '../../core/env';
 import { openHistory } from '../history-access';
+import { printable } from '../problems';
 
 const DEFAULT_OUT = 'perf-pulse-trace.json';
 /** How many earlier builds the comparison takes the median of. */
@@ -100,8 +101,9 @@ export function traceSummaryJson(anatomy: BuildAnatomy): Record<string, unknown>
   };
 }
 
+/** A command line or phase name from the traced processes or perfpulse.json, cut and made safe for the terminal. */
 function short(command: string, max = 70): string {
-  return command.length > max ? command.slice(0, max - 1) + '…' : command;
+  return printable(command.length > max ? command.slice(0, max - 1) + '…' : command);
 }
 
 export function traceSummaryText(anatomy: BuildAnatomy, out: string, note?: string): string {
@@ -110,17 +112,17 @@ export function traceSummaryText(anatomy: BuildAnatomy, out: string, note?: stri
     `wall ${formatSeconds(anatomy.wallSeconds)}, CPU ${formatSeconds(anatomy.cpuSeconds)}, parallel efficiency ${pct(anatomy.parallelEfficiency)} of ${anatomy.cores} cores, peak memory ${formatBytes(anatomy.peakRssBytes)}, ${anatomy.processes.filter((p) => !p.unseen).length} processes`,
     '',
     'critical path:',
-    ...anatomy.criticalPath.map((c) => `  ${formatSeconds(c.start).padStart(8)} → ${formatSeconds(c.end).padEnd(8)} ${c.phase ?? short(c.command)}`),
+    ...anatomy.criticalPath.map((c) => `  ${formatSeconds(c.start).padStart(8)} → ${formatSeconds(c.end).padEnd(8)} ${short(c.phase ?? c.command)}`),
     '',
     'longest steps:',
-    ...anatomy.topSteps.map((s) => `  ${formatSeconds(s.seconds).padStart(8)} ${pct(s.shareOfWall).padStart(4)}  ${s.phase ?? short(s.command)}`),
+    ...anatomy.topSteps.map((s) => `  ${formatSeconds(s.seconds).padStart(8)} ${pct(s.shareOfWall).padStart(4)}  ${short(s.phase ?? s.command)}`),
   ];
   if (anatomy.phases.length) {
     lines.push('', 'phases:');
-    for (const p of anatomy.phases.slice(0, 15)) lines.push(`  ${formatSeconds(p.seconds).padStart(8)}  CPU ${formatSeconds(p.cpuSeconds).padStart(8)}  ${p.name}`);
+    for (const p of anatomy.phases.slice(0, 15)) lines.push(`  ${formatSeconds(p.seconds).padStart(8)}  CPU ${formatSeconds(p.cpuSeconds).padStart(8)}  ${short(p.name)}`);
   }
   if (note) lines.push('', note);
-  lines.push('', `trace written to ${out} (open it in https://ui.perfetto.dev or chrome://tracing)`);
+  lines.push('', `trace written to ${printable(out)} (open it in https://ui.perfetto.dev or chrome://tracing)`);
   return lines.join('\n') + '\n';
 }
 
@@ -138,6 +140,8 @@ async function configuredPhases(cwd: string, commandLine: string): Promise<Named
 export async function traceCommand(argv: string[], io: CliIO): Promise<number> {
   const args = parseTraceArgs(argv);
   const namedPhases = await configuredPhases(io.cwd, args.command.join(' '));
+  // Before the build: its trace must have somewhere to go.
+  await assertCanWriteOut(args.out, io.cwd);
   const [file, ...rest] = args.command;
   const run = await runTraced({ file, args: rest, cwd: io.cwd, env: io.env, intervalSeconds: args.intervalSeconds, signal: io.signal, output: args.json ? 'stderr' : 'inherit' });
   if (run.startError !== undefined || run.rootPid === undefined) {

@@ -18,7 +18,9 @@ export function launcherScripts(nodePath: string, cliPath: string): { posix: str
     `ELECTRON_RUN_AS_NODE=1 PERF_PULSE_FROM_EDITOR=1 exec ${shellQuote(nodePath)} ${shellQuote(cliPath)} "$@"`,
     '',
   ].join('\n');
-  // cmd.exe has no quoting for `"` inside a quoted word; paths cannot contain it on Windows.
-  const windows = ['@echo off', 'rem Written by the Perf Pulse extension: its bundled CLI, run with the editor\'s Node.', 'setlocal', 'set ELECTRON_RUN_AS_NODE=1', 'set PERF_PULSE_FROM_EDITOR=1', `"${nodePath}" "${cliPath}" %*`, ''].join('\r\n');
+  // cmd.exe has no quoting for `"` inside a quoted word; paths cannot contain it on Windows. It
+  // expands `%NAME%` even inside quotes (a user folder may hold a `%`): `%%` is a literal `%`.
+  const cmdWord = (p: string) => `"${p.replace(/%/g, '%%')}"`;
+  const windows = ['@echo off', 'rem Written by the Perf Pulse extension: its bundled CLI, run with the editor\'s Node.', 'setlocal', 'set ELECTRON_RUN_AS_NODE=1', 'set PERF_PULSE_FROM_EDITOR=1', `${cmdWord(nodePath)} ${cmdWord(cliPath)} %*`, ''].join('\r\n');
   return { posix, windows };
 }
