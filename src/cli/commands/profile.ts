@@ -1,8 +1,9 @@
+import { selectBenchmarks } from './run';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type CliCommand, type CliIO } from '../cli-types';
 import { BOOLEAN, STRING, UsageError, flagValue, parseCommandLine, stringValue, wholeNumberValue, type OptionSpecs } from '../args';
-import { ConfigError, loadConfig, type BenchmarkConfig } from '../../core/config';
+import type { BenchmarkConfig } from '../../core/config';
 import { vcsInfo } from '../../core/env/vcs';
 import { formatSeconds } from '../../core/format';
 import { ProgramRefusedError } from '../../core/program-gate';
@@ -84,16 +85,8 @@ function parseArgs(argv: string[], cwd: string): ProfileArgs {
 }
 
 async function benchmarkNamed(workspace: string, name: string): Promise<BenchmarkConfig> {
-  let loaded;
-  try {
-    loaded = await loadConfig(workspace);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message);
-    throw err;
-  }
-  const bench = loaded.config.benchmarks.find((b) => b.name === name);
-  if (!bench) throw new CliError(`${loaded.file}: no benchmark named "${name}"; configured: ${loaded.config.benchmarks.map((b) => b.name).join(', ') || 'none'}`);
-  return bench;
+  const { benches } = await selectBenchmarks(workspace, [name]);
+  return benches[0];
 }
 
 /** The `--json` document: exactly the contract's fields, shares between 0 and 1, sorted by share. */

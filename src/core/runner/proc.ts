@@ -14,7 +14,7 @@ export const CLOCK_TICKS_PER_SECOND = 100;
 const smallFileBuffer = Buffer.alloc(16384);
 
 /** Reads a small /proc file into a reused buffer (far cheaper than readFileSync, which matters while timing). */
-function readSmall(path: string): string | undefined {
+export function readSmall(path: string): string | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');

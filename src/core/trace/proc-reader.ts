@@ -1,4 +1,5 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { CLOCK_TICKS_PER_SECOND as TICKS_PER_SECOND, readSmall } from '../runner/proc';
 
 /**
  * The few /proc reads the trace sampler makes, each through one reused buffer: a
@@ -7,23 +8,8 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:f
  * ended while we looked, or this is not Linux).
  */
 
-/** USER_HZ: the unit of the times in /proc/<pid>/stat (100 on every mainstream Linux ABI). */
-export const TICKS_PER_SECOND = 100;
-
-const buffer = Buffer.alloc(16384);
-
-function readSmall(path: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const n = readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.toString('latin1', 0, n);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
+// USER_HZ and the cheap small-file read are the runner's: one reader of /proc for both.
+export { CLOCK_TICKS_PER_SECOND as TICKS_PER_SECOND } from '../runner/proc';
 
 /** What one /proc/<pid>/stat line says, CPU times in seconds. */
 export interface ProcStat {
