@@ -123,10 +123,10 @@ for (const theme of ['light', 'dark'] as const) {
     });
 
     it('filters the overview by search', async () => {
-      await frame.locator('input[type="search"]').fill('json');
+      await frame.locator('input[type="search"][aria-label="Search series"]').fill('json');
       await frame.locator('tr.row', { hasText: 'sort-10k' }).waitFor({ state: 'detached', timeout: 10_000 });
       assert.deepStrictEqual(await frame.locator('tr.row .name').allTextContents(), ['json-roundtrip']);
-      await frame.locator('input[type="search"]').fill('');
+      await frame.locator('input[type="search"][aria-label="Search series"]').fill('');
       await frame.locator('tr.row').nth(1).waitFor({ state: 'attached', timeout: 10_000 });
       await screenshot(session.page, screenshotPath(`trends-overview-${theme}.png`));
     });
